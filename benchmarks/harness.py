@@ -1,0 +1,187 @@
+"""A small runner that times benchmark "sides" in separate processes and compares them.
+
+A benchmark script maps side names to setup functions and hands them to `main`::
+
+    def numpy_side():
+        x = ...                      # build data outside the timed region
+        def step():
+            ...                      # one iteration of the work being measured
+        return step, {"loss": 1.23}  # values every side must agree on
+
+    if __name__ == "__main__":
+        harness.main({"numpy": numpy_side, "torch": torch_side}, title="...")
+
+Run without `--side`, the script is the parent: it starts one child process per side for a
+warm-up, then alternates the sides A B A B for `--rounds` rounds. Each child
+(`python script.py --side NAME --threads N --repeats R`) pins the thread count, calls the setup
+function, times `step` and prints one JSON line. The parent prints a table of medians across
+rounds, the time ratios, and a speed-up line as its last line.
+
+The step function must finish its work before it returns (materialise lazy results), and
+setup functions must import their framework themselves so that each process loads only one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+CHECK_RTOL = 1e-4
+
+Step = Callable[[], object]
+Setup = Callable[[], tuple[Step, dict[str, float]]]
+
+
+def time_step(step: Step, warmup: int, repeats: int) -> dict[str, float]:
+    """Times `step` after `warmup` untimed calls.
+
+    Args:
+        step: function running one iteration of the benchmark.
+        warmup: number of untimed calls first.
+        repeats: number of timed calls.
+
+    Returns:
+        A dict with the median and minimum seconds per call.
+    """
+    for _ in range(warmup):
+        step()
+    gc.collect()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(times), "min_s": min(times)}
+
+
+def peak_rss_mb() -> float:
+    """Returns this process's peak resident set size in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pin_threads(threads: int) -> None:
+    """Limits BLAS/OpenMP pools, and torch when it is loaded, to `threads` threads."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)  # Stays in force: the returned handle is never restored.
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def run_child(setup: Setup, args: argparse.Namespace) -> None:
+    """Sets up one side, times it and prints a single JSON line."""
+    sys.path.insert(0, str(ROOT))  # Benchmark the working tree's lamina.
+    pin_threads(args.threads)
+    step, check = setup()
+    pin_threads(args.threads)  # Again: setup may have loaded new thread pools.
+    result = time_step(step, args.warmup, args.repeats)
+    result.update(side=args.side, threads=args.threads, peak_rss_mb=peak_rss_mb(), check=check)
+    print(json.dumps(result))
+
+
+def launch(script: str, side: str, args: argparse.Namespace, repeats: int) -> dict:
+    """Runs one child process for `side` and returns its parsed JSON line."""
+    env = dict(os.environ)
+    env.update({name: str(args.threads) for name in THREAD_ENV_VARS})
+    command = [sys.executable, script, "--side", side, "--threads", str(args.threads)]
+    command += ["--repeats", str(repeats), "--warmup", str(args.warmup)]
+    proc = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(
+            f"side {side!r} failed (exit {proc.returncode}); "
+            f"leave it out with --sides.\n{proc.stderr.strip()}"
+        )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def check_agreement(first: dict[str, dict]) -> None:
+    """Exits when the sides disagree on any shared check value (e.g. the loss)."""
+    names = list(first)
+    for key in first[names[0]]["check"]:
+        values = {name: first[name]["check"][key] for name in names}
+        reference = values[names[0]]
+        tolerance = CHECK_RTOL * max(abs(reference), 1e-12)
+        if any(abs(value - reference) > tolerance for value in values.values()):
+            sys.exit(f"sides disagree on {key}: {values}")
+
+
+def report(
+    rounds: dict[str, list[dict]],
+    ratios: Sequence[tuple[str, str]],
+    speedups: Sequence[tuple[str, str]],
+) -> None:
+    """Prints the per-side table, then time ratios, then speed-ups (the last one last)."""
+    ms = {name: [r["median_s"] * 1e3 for r in runs] for name, runs in rounds.items()}
+    median = {name: statistics.median(values) for name, values in ms.items()}
+    checks = sorted(next(iter(rounds.values()))[0]["check"])
+    header = f"{'side':<8}{'ms/step':>10}{'min round':>11}{'max round':>11}{'peak RSS MiB':>14}"
+    print(header + "".join(f"{key:>14}" for key in checks))
+    for name, values in ms.items():
+        runs = rounds[name]
+        row = f"{name:<8}{median[name]:>10.3f}{min(values):>11.3f}{max(values):>11.3f}"
+        row += f"{max(r['peak_rss_mb'] for r in runs):>14.1f}"
+        print(row + "".join(f"{runs[0]['check'][key]:>14.6g}" for key in checks))
+    for a, b in ratios:
+        if a in median and b in median:
+            print(f"{a}/{b} time: {median[a] / median[b]:.2f}x")
+    for a, b in speedups:
+        if a in median and b in median:
+            print(f"{a} vs {b}: {median[b] / median[a]:.2f}x faster ({b} ms / {a} ms)")
+
+
+def main(
+    sides: dict[str, Setup],
+    *,
+    title: str,
+    ratios: Sequence[tuple[str, str]] = (),
+    speedups: Sequence[tuple[str, str]] = (),
+    repeats: int = 50,
+    warmup: int = 5,
+) -> None:
+    """Runs the benchmark as parent or, with `--side`, as one child.
+
+    Args:
+        sides: setup function for each side, in the order they run within a round.
+        title: one line describing the workload.
+        ratios: `(a, b)` pairs printed as time(a) / time(b).
+        speedups: `(a, b)` pairs printed as "a vs b: time(b) / time(a) faster"; the last pair
+            whose sides both ran ends the output.
+        repeats: default number of timed steps per child.
+        warmup: default number of untimed steps per child.
+    """
+    parser = argparse.ArgumentParser(description=title)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--warmup", type=int, default=warmup)
+    parser.add_argument("--sides", default=",".join(sides), help="comma-separated subset")
+    parser.add_argument("--side", choices=sorted(sides), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.side:
+        run_child(sides[args.side], args)
+        return
+
+    names = [name for name in args.sides.split(",") if name]
+    unknown = sorted(set(names) - set(sides))
+    if unknown:
+        parser.error(f"unknown sides {unknown}; choose from {sorted(sides)}")
+    script = str(Path(sys.argv[0]).resolve())
+    print(f"{title} | threads={args.threads} rounds={args.rounds} repeats={args.repeats}")
+    first = {name: launch(script, name, args, max(1, args.repeats // 5)) for name in names}
+    check_agreement(first)
+    rounds: dict[str, list[dict]] = {name: [] for name in names}
+    for _ in range(args.rounds):
+        for name in names:
+            rounds[name].append(launch(script, name, args, args.repeats))
+    report(rounds, ratios, speedups)

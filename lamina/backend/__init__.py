@@ -1,0 +1,34 @@
+"""Backend settings: float type, array module (NumPy or CuPy), random generators, threads."""
+
+from lamina.backend.array_module import (
+    default_xp,
+    get_device,
+    get_xp,
+    is_array,
+    set_device,
+    to_device,
+    to_numpy,
+)
+from lamina.backend.config import epsilon, floatx, set_epsilon, set_floatx
+from lamina.backend.random import SeedGenerator, global_rng, set_random_seed
+from lamina.backend.threads import get_num_threads, init_threads, set_num_threads
+
+__all__ = [
+    "SeedGenerator",
+    "default_xp",
+    "epsilon",
+    "floatx",
+    "get_device",
+    "get_num_threads",
+    "get_xp",
+    "global_rng",
+    "init_threads",
+    "is_array",
+    "set_device",
+    "set_epsilon",
+    "set_floatx",
+    "set_num_threads",
+    "set_random_seed",
+    "to_device",
+    "to_numpy",
+]

@@ -1,0 +1,177 @@
+"""GradientTape: records operations on watched tensors so that gradients can be taken."""
+
+from typing import Any
+
+from lamina.function import _Recording
+from lamina.tensor import Tensor, backward
+
+
+class GradientTape:
+    """Record operations for reverse-mode differentiation, as in TensorFlow.
+
+    Trainable `Variable`s are watched by themselves; `watch(x)` adds other tensors (an input
+    image for gradient ascent, say). Outside a tape nothing is recorded.
+
+    Args:
+        persistent: allow several `gradient` calls; otherwise the graph is freed after one.
+        watch_accessed_variables: watch trainable variables automatically (default True).
+
+    Example:
+    >>> w = lamina.Variable([1.0, 2.0])
+    >>> with lamina.GradientTape() as tape:
+    ...     loss = lamina.ops.sum(w * w)
+    >>> tape.gradient(loss, w).numpy()
+    array([2., 4.], dtype=float32)
+    """
+
+    _open = 0  # Tapes entered and not yet exited, across the program.
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._watched: list[tuple[Tensor, bool]] = []
+        self._recording = False
+        self._used = False
+        self._nested = False
+
+    def __enter__(self) -> "GradientTape":
+        self._nested = GradientTape._open > 0
+        GradientTape._open += 1
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+        GradientTape._open -= 1
+        for t, was_tracked in reversed(self._watched):
+            t._tracked = was_tracked
+        self._watched.clear()
+
+    def _start(self) -> None:
+        if not self._recording:
+            _Recording.active += 1
+            self._recording = True
+
+    def _stop(self) -> None:
+        if self._recording:
+            _Recording.active = max(0, _Recording.active - 1)
+            self._recording = False
+
+    def stop_recording(self) -> "_Paused":
+        """Context in which this tape records nothing."""
+        return _Paused(self)
+
+    def watch(self, tensor: Any) -> None:
+        """Watch a tensor (or a list of tensors) so gradients with respect to it can be taken."""
+        for t in tensor if isinstance(tensor, list | tuple) else [tensor]:
+            if not isinstance(t, Tensor):
+                raise TypeError(
+                    "GradientTape.watch expects lamina tensors; convert arrays first with "
+                    f"lamina.ops.convert_to_tensor. Received: {type(t).__name__}"
+                )
+            self._watched.append((t, t._tracked))
+            t._tracked = True
+
+    def gradient(
+        self,
+        target: Any,
+        sources: Any,
+        output_gradients: Any = None,
+        unconnected_gradients: str = "none",
+    ) -> Any:
+        """Return d(target)/d(source) for each source, in the structure of `sources`.
+
+        Args:
+            target: a tensor, or a list of tensors whose gradients are summed.
+            sources: a tensor, or a list, tuple or dict of tensors.
+            output_gradients: the upstream gradient of each target (default: ones).
+            unconnected_gradients: `"none"` gives None for a source the target does not
+                depend on; `"zero"` gives zeros.
+
+        Raises:
+            RuntimeError: on a second call of a tape that is not persistent.
+        """
+        if self._used and not self.persistent:
+            raise RuntimeError(
+                "gradient() can only be called once on a GradientTape that is not persistent. "
+                "Use GradientTape(persistent=True) to take several gradients."
+            )
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError(
+                "Expected unconnected_gradients to be 'none' or 'zero'. "
+                f"Received: unconnected_gradients={unconnected_gradients!r}"
+            )
+        targets = list(target) if isinstance(target, list | tuple) else [target]
+        flat, rebuild = _flatten(sources)
+        for s in flat + targets:
+            if not isinstance(s, Tensor):
+                raise TypeError(
+                    "GradientTape.gradient expects lamina tensors or Variables as target and "
+                    f"sources. Received: {type(s).__name__}"
+                )
+        seeds = _seeds(targets, output_gradients)
+        self._used = True
+        free = not self.persistent and not self._nested and GradientTape._open <= 1
+        grads = backward(targets, seeds, flat, free=free)
+        out = []
+        for s, g in zip(flat, grads, strict=True):
+            if g is None and unconnected_gradients == "zero":
+                g = s.data * 0
+            out.append(None if g is None else Tensor(g))
+        return rebuild(out)
+
+
+class _Paused:
+    def __init__(self, tape: GradientTape) -> None:
+        self.tape = tape
+
+    def __enter__(self) -> None:
+        self._was = self.tape._recording
+        self.tape._stop()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was:
+            self.tape._start()
+
+
+def _seeds(targets: list[Tensor], output_gradients: Any) -> list:
+    if output_gradients is None:
+        return [t.data * 0 + 1 for t in targets]
+    given = output_gradients if isinstance(output_gradients, list | tuple) else [output_gradients]
+    if len(given) != len(targets):
+        raise ValueError(
+            f"Expected one output gradient per target ({len(targets)}). "
+            f"Received: {len(given)} output_gradients"
+        )
+    seeds = []
+    for t, g in zip(targets, given, strict=True):
+        g = g.data if isinstance(g, Tensor) else g
+        xp_g = t.data * 0 + g  # broadcast and cast onto the target's array module and dtype
+        if xp_g.shape != t.shape:
+            raise ValueError(
+                f"output_gradients must match the target's shape {t.shape}. "
+                f"Received: shape {getattr(g, 'shape', ())}"
+            )
+        seeds.append(xp_g)
+    return seeds
+
+
+def _flatten(sources: Any):
+    if isinstance(sources, dict):
+        keys = list(sources)
+        return [sources[k] for k in keys], lambda vals: dict(zip(keys, vals, strict=True))
+    if isinstance(sources, list | tuple):
+        kind = type(sources)
+        return list(sources), lambda vals: kind(vals)
+    return [sources], lambda vals: vals[0]
+
+
+def stop_gradient(x: Any) -> Tensor:
+    """Return `x` as a tensor through which no gradient flows.
+
+    Example:
+    >>> y = lamina.stop_gradient(x) * w   # d/dx is zero
+    """
+    from lamina.ops import convert_to_tensor
+
+    return Tensor(convert_to_tensor(x).data)

@@ -1,0 +1,216 @@
+"""Conversion to tensors, dtype promotion and broadcasting shared by every op."""
+
+from typing import Any
+
+import numpy as np
+
+from lamina.backend import default_xp, floatx, get_xp, is_array, to_numpy
+from lamina.function import Function, is_recording
+from lamina.tensor import Tensor
+
+
+def convert_to_tensor(x: Any, dtype: Any = None) -> Tensor:
+    """Return `x` (array, list, scalar or tensor) as a tensor, cast to `dtype` when given.
+
+    Python floats and float lists become `lamina.backend.floatx()`; NumPy arrays keep their dtype.
+
+    Example:
+    >>> lamina.ops.convert_to_tensor([1, 2, 3], dtype="float32")
+    """
+    if isinstance(x, Tensor):
+        return x if dtype is None or x.dtype == np.dtype(dtype) else cast(x, dtype)
+    if is_array(x):
+        return Tensor(x if dtype is None else x.astype(dtype, copy=False))
+    if isinstance(x, np.generic):
+        return Tensor(default_xp().asarray(x, dtype=dtype))
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"convert_to_tensor: cannot make a tensor of {type(x).__name__} ({err}). "
+            f"Received: x={x!r:.80}"
+        ) from None
+    if arr.dtype == object:
+        raise TypeError(
+            "convert_to_tensor: expected a number, a (nested) list of numbers of a regular "
+            f"shape, or an array. Received: x={x!r:.80}"
+        )
+    if dtype is None and arr.dtype == np.float64:
+        arr = arr.astype(floatx())
+    xp = default_xp()
+    return Tensor(arr if xp is np else xp.asarray(arr))
+
+
+def convert_to_numpy(x: Any) -> np.ndarray:
+    """Return `x` as a NumPy array (copied from the GPU when needed)."""
+    if isinstance(x, Tensor):
+        return x.numpy()
+    return to_numpy(x)
+
+
+def is_tensor(x: Any) -> bool:
+    """Return True if `x` is a lamina tensor (or Variable)."""
+    return isinstance(x, Tensor)
+
+
+def _scalar_dtype(scalar: Any, other: np.dtype) -> np.dtype:
+    """A Python scalar takes the other operand's dtype unless it must widen it (float and int)."""
+    if isinstance(scalar, bool):
+        return other
+    if isinstance(scalar, float) and other.kind in "biu":
+        return np.dtype(floatx())
+    if isinstance(scalar, complex):
+        return np.result_type(other, np.complex64)
+    return other
+
+
+def operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
+    """Convert the two operands of a binary op to tensors of one dtype.
+
+    A Python scalar adopts the tensor's dtype; two tensors of different dtypes are both cast to
+    their NumPy result type.
+    """
+    if not isinstance(x, Tensor):
+        if isinstance(y, Tensor) and isinstance(x, int | float | bool):
+            return Tensor(get_xp(y.data).asarray(x, dtype=_scalar_dtype(x, y.dtype))), y
+        x = convert_to_tensor(x)
+    if not isinstance(y, Tensor):
+        if isinstance(y, int | float | bool):
+            return x, Tensor(get_xp(x.data).asarray(y, dtype=_scalar_dtype(y, x.dtype)))
+        y = convert_to_tensor(y)
+    if x.dtype != y.dtype:
+        try:
+            common = np.result_type(x.dtype, y.dtype)
+        except TypeError:
+            raise TypeError(
+                f"{op}: cannot combine dtypes {x.dtype} and {y.dtype}. "
+                f"Received: x.dtype={x.dtype}, y.dtype={y.dtype}"
+            ) from None
+        x, y = cast(x, common), cast(y, common)
+    return x, y
+
+
+def broadcast_pair(op: str, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """Broadcast `x` and `y` to one shape, explicitly (via `broadcast_to`) where gradients flow.
+
+    Inputs nobody differentiates are left to the array module's own broadcasting.
+    """
+    if x.shape == y.shape:
+        return x, y
+    try:
+        shape = np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast together. "
+            f"Received: x.shape={x.shape}, y.shape={y.shape}"
+        ) from None
+    if is_recording():
+        if x.shape != shape and (x._node is not None or x._tracked):
+            x = broadcast_to(x, shape)
+        if y.shape != shape and (y._node is not None or y._tracked):
+            y = broadcast_to(y, shape)
+    return x, y
+
+
+def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `grad` over the axes along which an array of `shape` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
+    )
+    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return out.reshape(shape)
+
+
+class BroadcastTo(Function):
+    def forward(self, x):
+        self.in_shape = x.shape
+        return get_xp(x).broadcast_to(x, self.shape)
+
+    def backward(self, grad):
+        # d(broadcast x)/dx sums the copies back.
+        return (sum_to_shape(grad, self.in_shape),)
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Tensor:
+    """Broadcast `x` to `shape` (NumPy rules); its gradient sums over the new axes.
+
+    Example:
+    >>> lamina.ops.broadcast_to([1.0, 2.0], (3, 2)).shape
+    (3, 2)
+    """
+    x = convert_to_tensor(x)
+    shape = tuple(int(n) for n in shape)
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if len(shape) < x.ndim or np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"broadcast_to: cannot broadcast shape {x.shape} to {shape}. Received: shape={shape}"
+        ) from None
+    if x.shape == shape:
+        return x
+    return BroadcastTo.apply(x, shape=shape)
+
+
+class Cast(Function):
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, grad):
+        # The gradient of a cast is the gradient cast back; integer inputs get none.
+        if self.in_dtype.kind not in "fc":
+            return (None,)
+        return (grad.astype(self.in_dtype),)
+
+
+def cast(x: Any, dtype: Any) -> Tensor:
+    """Cast `x` to `dtype`; differentiable between float types.
+
+    Example:
+    >>> lamina.ops.cast([1.7, -2.2], "int32").numpy()
+    array([ 1, -2], dtype=int32)
+    """
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"cast: unknown dtype. Received: dtype={dtype!r}") from None
+    x = convert_to_tensor(x)
+    if x.dtype == dtype:
+        return x
+    return Cast.apply(x, dtype=dtype)
+
+
+def constant_like(value: Any, x: Tensor) -> Tensor:
+    """A tensor holding `value` on `x`'s array module and in `x`'s dtype."""
+    return Tensor(get_xp(x.data).asarray(value, dtype=x.dtype))
+
+
+def float_input(op: str, x: Any) -> Tensor:
+    """Convert `x` to a tensor; integer and bool inputs become floatx, as in Keras."""
+    x = convert_to_tensor(x)
+    if x.dtype.kind not in "fc":
+        x = cast(x, floatx())
+    return x
+
+
+def normalize_axis(op: str, axis: Any, ndim: int) -> Any:
+    """Return `axis` (None, int or sequence) with negative values resolved, or raise."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, int | np.integer) or not -ndim <= a < max(ndim, 1):
+            raise ValueError(
+                f"{op}: axis {a!r} is out of range for a tensor of rank {ndim}. "
+                f"Received: axis={axis}"
+            )
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis. Received: axis={axis}")
+    return out[0] if isinstance(axis, int | np.integer) else tuple(out)

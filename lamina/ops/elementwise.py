@@ -1,0 +1,362 @@
+"""Elementwise arithmetic: add, multiply, exp, log, clip, where and their kin."""
+
+from typing import Any
+
+import numpy as np
+
+from lamina.backend import get_xp
+from lamina.function import Function
+from lamina.ops.core import (
+    broadcast_pair,
+    broadcast_to,
+    convert_to_tensor,
+    float_input,
+    operands,
+)
+from lamina.tensor import Tensor
+
+
+def _binary(fn_cls: type[Function], op: str, x: Any, y: Any) -> Tensor:
+    x, y = broadcast_pair(op, *operands(op, x, y))
+    return fn_cls.apply(x, y)
+
+
+class Add(Function):
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, grad):
+        # d(x+y) = dx + dy
+        return grad, grad
+
+
+class Subtract(Function):
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, grad):
+        # d(x-y) = dx - dy
+        return grad, -grad if self.needs_grad[1] else None
+
+
+class Multiply(Function):
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, grad):
+        # d(xy) = y dx + x dy
+        gx = grad * self.y if self.needs_grad[0] else None
+        gy = grad * self.x if self.needs_grad[1] else None
+        return gx, gy
+
+
+class Divide(Function):
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x / y
+
+    def backward(self, grad):
+        # d(x/y) = dx/y - x dy/y^2
+        gx = grad / self.y if self.needs_grad[0] else None
+        gy = -grad * self.x / (self.y * self.y) if self.needs_grad[1] else None
+        return gx, gy
+
+
+class Power(Function):
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        self.out = x**y
+        return self.out
+
+    def backward(self, grad):
+        # d(x^y) = y x^(y-1) dx + x^y log(x) dy
+        xp = get_xp(grad)
+        gx = grad * self.y * self.x ** (self.y - 1) if self.needs_grad[0] else None
+        gy = None
+        if self.needs_grad[1]:
+            safe = xp.where(self.x > 0, self.x, 1)
+            gy = grad * self.out * xp.log(safe)
+        return gx, gy
+
+
+class Maximum(Function):
+    def forward(self, x, y):
+        self.x_wins = x >= y
+        return get_xp(x).maximum(x, y)
+
+    def backward(self, grad):
+        # The gradient goes to the larger input (to x on ties).
+        return grad * self.x_wins, grad * ~self.x_wins
+
+
+class Minimum(Function):
+    def forward(self, x, y):
+        self.x_wins = x <= y
+        return get_xp(x).minimum(x, y)
+
+    def backward(self, grad):
+        # The gradient goes to the smaller input (to x on ties).
+        return grad * self.x_wins, grad * ~self.x_wins
+
+
+def add(x: Any, y: Any) -> Tensor:
+    """Elementwise `x + y` with broadcasting.
+
+    Example:
+    >>> lamina.ops.add([1.0, 2.0], 1.0).numpy()
+    array([2., 3.], dtype=float32)
+    """
+    return _binary(Add, "add", x, y)
+
+
+def subtract(x: Any, y: Any) -> Tensor:
+    """Elementwise `x - y` with broadcasting."""
+    return _binary(Subtract, "subtract", x, y)
+
+
+def multiply(x: Any, y: Any) -> Tensor:
+    """Elementwise `x * y` with broadcasting."""
+    return _binary(Multiply, "multiply", x, y)
+
+
+def divide(x: Any, y: Any) -> Tensor:
+    """Elementwise true division `x / y` with broadcasting; integers divide to floats."""
+    x, y = operands("divide", x, y)
+    if x.dtype.kind not in "fc":
+        x, y = float_input("divide", x), float_input("divide", y)
+    return _binary(Divide, "divide", x, y)
+
+
+def power(x: Any, y: Any) -> Tensor:
+    """Elementwise `x ** y` with broadcasting."""
+    return _binary(Power, "power", x, y)
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise maximum of `x` and `y`."""
+    return _binary(Maximum, "maximum", x, y)
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise minimum of `x` and `y`."""
+    return _binary(Minimum, "minimum", x, y)
+
+
+class Negative(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        # d(-x) = -dx
+        return (-grad,)
+
+
+class Square(Function):
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, grad):
+        # d(x^2) = 2x dx
+        return (2 * self.x * grad,)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.out = get_xp(x).sqrt(x)
+        return self.out
+
+    def backward(self, grad):
+        # d sqrt(x) = dx / (2 sqrt(x))
+        return (grad / (2 * self.out),)
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.out = get_xp(x).exp(x)
+        return self.out
+
+    def backward(self, grad):
+        # d exp(x) = exp(x) dx
+        return (grad * self.out,)
+
+
+class Expm1(Function):
+    def forward(self, x):
+        self.out = get_xp(x).expm1(x)
+        return self.out
+
+    def backward(self, grad):
+        # d (exp(x) - 1) = exp(x) dx
+        return (grad * (self.out + 1),)
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).log(x)
+
+    def backward(self, grad):
+        # d log(x) = dx / x
+        return (grad / self.x,)
+
+
+class Log1p(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).log1p(x)
+
+    def backward(self, grad):
+        # d log(1 + x) = dx / (1 + x)
+        return (grad / (1 + self.x),)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).abs(x)
+
+    def backward(self, grad):
+        # d|x| = sign(x) dx
+        return (grad * get_xp(grad).sign(self.x),)
+
+
+class Clip(Function):
+    def forward(self, x):
+        xp = get_xp(x)
+        self.inside = (x >= self.lo) & (x <= self.hi)
+        return xp.clip(x, self.lo, self.hi)
+
+    def backward(self, grad):
+        # The gradient passes where x lies inside [lo, hi].
+        return (grad * self.inside,)
+
+
+def negative(x: Any) -> Tensor:
+    """Elementwise `-x`."""
+    return Negative.apply(convert_to_tensor(x))
+
+
+def square(x: Any) -> Tensor:
+    """Elementwise `x * x`."""
+    return Square.apply(convert_to_tensor(x))
+
+
+def sqrt(x: Any) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt.apply(float_input("sqrt", x))
+
+
+def exp(x: Any) -> Tensor:
+    """Elementwise `e ** x`."""
+    return Exp.apply(float_input("exp", x))
+
+
+def expm1(x: Any) -> Tensor:
+    """Elementwise `exp(x) - 1`, accurate for small x."""
+    return Expm1.apply(float_input("expm1", x))
+
+
+def log(x: Any) -> Tensor:
+    """Elementwise natural logarithm."""
+    return Log.apply(float_input("log", x))
+
+
+def log1p(x: Any) -> Tensor:
+    """Elementwise `log(1 + x)`, accurate for small x."""
+    return Log1p.apply(float_input("log1p", x))
+
+
+def abs(x: Any) -> Tensor:
+    """Elementwise absolute value."""
+    return Abs.apply(convert_to_tensor(x))
+
+
+def absolute(x: Any) -> Tensor:
+    """Alias of `abs`."""
+    return abs(x)
+
+
+def sign(x: Any) -> Tensor:
+    """Elementwise sign (-1, 0 or 1); not differentiable (zero gradient)."""
+    x = convert_to_tensor(x)
+    return Tensor(get_xp(x.data).sign(x.data))
+
+
+def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
+    """Clip the values of `x` to `[x_min, x_max]`; the gradient is 1 inside, 0 outside.
+
+    Example:
+    >>> lamina.ops.clip([-2.0, 0.5, 3.0], 0.0, 1.0).numpy()
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
+    x = convert_to_tensor(x)
+    lo = x_min.data if isinstance(x_min, Tensor) else x_min
+    hi = x_max.data if isinstance(x_max, Tensor) else x_max
+    return Clip.apply(x, lo=lo, hi=hi)
+
+
+class Where(Function):
+    def forward(self, x, y):
+        return get_xp(x).where(self.condition, x, y)
+
+    def backward(self, grad):
+        # The gradient goes to x where the condition holds, to y elsewhere.
+        xp = get_xp(grad)
+        gx = xp.where(self.condition, grad, 0) if self.needs_grad[0] else None
+        gy = xp.where(self.condition, 0, grad) if self.needs_grad[1] else None
+        return gx, gy
+
+
+def where(condition: Any, x1: Any = None, x2: Any = None) -> Tensor:
+    """Pick elements from `x1` where `condition` holds, from `x2` elsewhere.
+
+    With only `condition`, return the indices where it holds (as `nonzero`, stacked).
+
+    Example:
+    >>> lamina.ops.where([True, False], [1.0, 2.0], [3.0, 4.0]).numpy()
+    array([1., 4.], dtype=float32)
+    """
+    cond = convert_to_tensor(condition)
+    xp = get_xp(cond.data)
+    if x1 is None and x2 is None:
+        return Tensor(xp.stack(xp.nonzero(cond.data), axis=-1))
+    if x1 is None or x2 is None:
+        raise ValueError("where: give both x1 and x2, or neither. Received: only one of them")
+    x, y = operands("where", x1, x2)
+    try:
+        shape = np.broadcast_shapes(cond.shape, x.shape, y.shape)
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {cond.shape}, {x.shape} and {y.shape} cannot be broadcast together. "
+            f"Received: condition.shape={cond.shape}, x1.shape={x.shape}, x2.shape={y.shape}"
+        ) from None
+    if x.shape != shape:
+        x = broadcast_to(x, shape)
+    if y.shape != shape:
+        y = broadcast_to(y, shape)
+    return Where.apply(x, y, condition=xp.asarray(cond.data, dtype=bool))
+
+
+__all__ = [
+    "abs",
+    "absolute",
+    "add",
+    "clip",
+    "divide",
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "maximum",
+    "minimum",
+    "multiply",
+    "negative",
+    "power",
+    "sign",
+    "sqrt",
+    "square",
+    "subtract",
+    "where",
+]
