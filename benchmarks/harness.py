@@ -36,7 +36,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "LAMINA_NUM_THREADS",
+)
 CHECK_RTOL = 1e-4
 
 Step = Callable[[], object]
@@ -177,7 +182,8 @@ def main(
     if unknown:
         parser.error(f"unknown sides {unknown}; choose from {sorted(sides)}")
     script = str(Path(sys.argv[0]).resolve())
-    print(f"{title} | threads={args.threads} rounds={args.rounds} repeats={args.repeats}")
+    settings = f"threads={args.threads} rounds={args.rounds} repeats={args.repeats}"
+    print(f"{title} | {settings}", flush=True)
     first = {name: launch(script, name, args, max(1, args.repeats // 5)) for name in names}
     check_agreement(first)
     rounds: dict[str, list[dict]] = {name: [] for name in names}

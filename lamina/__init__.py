@@ -6,8 +6,44 @@ from lamina.gradient_tape import GradientTape, stop_gradient
 from lamina.tensor import Tensor
 from lamina.variable import Variable
 
-__version__ = "0.1.0"
-
 backend.init_threads()
 
-__all__ = ["GradientTape", "Tensor", "Variable", "backend", "no_grad", "ops", "stop_gradient"]
+from lamina import (  # noqa: E402 - the engine above comes first
+    activations,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    utils,
+)
+from lamina.layers import Input  # noqa: E402
+from lamina.models import Model, Sequential  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradientTape",
+    "Input",
+    "Model",
+    "Sequential",
+    "Tensor",
+    "Variable",
+    "activations",
+    "backend",
+    "callbacks",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "no_grad",
+    "ops",
+    "optimizers",
+    "stop_gradient",
+    "utils",
+]

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from lamina.backend import get_xp
 from lamina.function import _Recording
 from lamina.tensor import Tensor, backward
 
@@ -114,9 +115,16 @@ class GradientTape:
         free = not self.persistent and not self._nested and GradientTape._open <= 1
         grads = backward(targets, seeds, flat, free=free)
         out = []
+        handed_out: set = set()
         for s, g in zip(flat, grads, strict=True):
             if g is None and unconnected_gradients == "zero":
-                g = s.data * 0
+                g = get_xp(s.data).zeros_like(s.data)
+            elif g is not None and (not getattr(g.flags, "writeable", True) or id(g) in handed_out):
+                # Backward rules may pass on read-only broadcast views or one array for two
+                # inputs; callers own what they get, so hand out a writable array of its own.
+                g = g.copy()
+            if g is not None:
+                handed_out.add(id(g))
             out.append(None if g is None else Tensor(g))
         return rebuild(out)
 
@@ -136,7 +144,8 @@ class _Paused:
 
 def _seeds(targets: list[Tensor], output_gradients: Any) -> list:
     if output_gradients is None:
-        return [t.data * 0 + 1 for t in targets]
+        # ones_like, not `t.data * 0 + 1`, which is NaN (and warns) where a target is inf.
+        return [get_xp(t.data).ones_like(t.data) for t in targets]
     given = output_gradients if isinstance(output_gradients, list | tuple) else [output_gradients]
     if len(given) != len(targets):
         raise ValueError(
@@ -146,13 +155,14 @@ def _seeds(targets: list[Tensor], output_gradients: Any) -> list:
     seeds = []
     for t, g in zip(targets, given, strict=True):
         g = g.data if isinstance(g, Tensor) else g
-        xp_g = t.data * 0 + g  # broadcast and cast onto the target's array module and dtype
-        if xp_g.shape != t.shape:
+        xp = get_xp(t.data)
+        try:  # onto the target's array module and dtype, broadcast to its shape
+            seeds.append(xp.broadcast_to(xp.asarray(g, dtype=t.dtype), t.shape))
+        except ValueError:
             raise ValueError(
                 f"output_gradients must match the target's shape {t.shape}. "
                 f"Received: shape {getattr(g, 'shape', ())}"
-            )
-        seeds.append(xp_g)
+            ) from None
     return seeds
 
 

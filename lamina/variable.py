@@ -118,4 +118,5 @@ def _as_array(value: Any, dtype: Any) -> Any:
         arr = xp.asarray(value, dtype=dtype)
         if dtype is None and arr.dtype.kind == "f":
             arr = arr.astype(floatx())
-    return xp.ascontiguousarray(arr)
+    # ascontiguousarray would turn a 0-d array into shape (1,).
+    return arr if arr.flags.c_contiguous else xp.ascontiguousarray(arr)

@@ -3,7 +3,7 @@
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.ops.core import convert_to_tensor, operands
+from lamina.ops.core import convert_to_tensor, normalize_axis, operands
 from lamina.tensor import Tensor
 
 
@@ -79,10 +79,12 @@ def isfinite(x: Any) -> Tensor:
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Whether every element along `axis` is true."""
     x = convert_to_tensor(x)
+    axis = normalize_axis("all", axis, x.ndim)
     return Tensor(get_xp(x.data).asarray(x.data.all(axis=axis, keepdims=keepdims)))
 
 
 def any(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Whether any element along `axis` is true."""
     x = convert_to_tensor(x)
+    axis = normalize_axis("any", axis, x.ndim)
     return Tensor(get_xp(x.data).asarray(x.data.any(axis=axis, keepdims=keepdims)))

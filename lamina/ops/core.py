@@ -72,12 +72,15 @@ def operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     """
     if not isinstance(x, Tensor):
         if isinstance(y, Tensor) and isinstance(x, int | float | bool):
+            y = numeric_input(op, y)
             return Tensor(get_xp(y.data).asarray(x, dtype=_scalar_dtype(x, y.dtype))), y
         x = convert_to_tensor(x)
     if not isinstance(y, Tensor):
         if isinstance(y, int | float | bool):
+            x = numeric_input(op, x)
             return x, Tensor(get_xp(x.data).asarray(y, dtype=_scalar_dtype(y, x.dtype)))
         y = convert_to_tensor(y)
+    x, y = numeric_input(op, x), numeric_input(op, y)
     if x.dtype != y.dtype:
         try:
             common = np.result_type(x.dtype, y.dtype)
@@ -190,9 +193,19 @@ def constant_like(value: Any, x: Tensor) -> Tensor:
     return Tensor(get_xp(x.data).asarray(value, dtype=x.dtype))
 
 
+def numeric_input(op: str, x: Any) -> Tensor:
+    """Convert `x` to a tensor of numbers or booleans; strings and objects raise TypeError."""
+    x = convert_to_tensor(x)
+    if x.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{op}: expected a numeric tensor. Received: dtype={x.dtype} with shape {x.shape}"
+        )
+    return x
+
+
 def float_input(op: str, x: Any) -> Tensor:
     """Convert `x` to a tensor; integer and bool inputs become floatx, as in Keras."""
-    x = convert_to_tensor(x)
+    x = numeric_input(op, x)
     if x.dtype.kind not in "fc":
         x = cast(x, floatx())
     return x

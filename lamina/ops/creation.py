@@ -79,6 +79,8 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Tensor:
 
 def identity(n: int, dtype: Any = None) -> Tensor:
     """The `n` x `n` identity matrix."""
+    if n < 0:
+        raise ValueError(f"identity: n must be non-negative. Received: n={n}")
     return eye(n, dtype=dtype)
 
 

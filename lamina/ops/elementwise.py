@@ -11,6 +11,7 @@ from lamina.ops.core import (
     broadcast_to,
     convert_to_tensor,
     float_input,
+    numeric_input,
     operands,
 )
 from lamina.tensor import Tensor
@@ -235,12 +236,12 @@ class Clip(Function):
 
 def negative(x: Any) -> Tensor:
     """Elementwise `-x`."""
-    return Negative.apply(convert_to_tensor(x))
+    return Negative.apply(numeric_input("negative", x))
 
 
 def square(x: Any) -> Tensor:
     """Elementwise `x * x`."""
-    return Square.apply(convert_to_tensor(x))
+    return Square.apply(numeric_input("square", x))
 
 
 def sqrt(x: Any) -> Tensor:
@@ -270,7 +271,7 @@ def log1p(x: Any) -> Tensor:
 
 def abs(x: Any) -> Tensor:
     """Elementwise absolute value."""
-    return Abs.apply(convert_to_tensor(x))
+    return Abs.apply(numeric_input("abs", x))
 
 
 def absolute(x: Any) -> Tensor:
@@ -280,7 +281,7 @@ def absolute(x: Any) -> Tensor:
 
 def sign(x: Any) -> Tensor:
     """Elementwise sign (-1, 0 or 1); not differentiable (zero gradient)."""
-    x = convert_to_tensor(x)
+    x = numeric_input("sign", x)
     return Tensor(get_xp(x.data).sign(x.data))
 
 
@@ -291,7 +292,7 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
     >>> lamina.ops.clip([-2.0, 0.5, 3.0], 0.0, 1.0).numpy()
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    x = convert_to_tensor(x)
+    x = numeric_input("clip", x)
     lo = x_min.data if isinstance(x_min, Tensor) else x_min
     hi = x_max.data if isinstance(x_max, Tensor) else x_max
     return Clip.apply(x, lo=lo, hi=hi)

@@ -80,6 +80,13 @@ def dot(x1: Any, x2: Any) -> Tensor:
     x, y = operands("dot", x1, x2)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
+    k = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    if x.shape[-1] != k:
+        which = "the axis" if y.ndim == 1 else "the second-to-last axis"
+        raise ValueError(
+            f"dot: expected the last axis of x ({x.shape[-1]}) to match {which} of y ({k}); "
+            f"received shapes {x.shape} and {y.shape}"
+        )
     if y.ndim <= 2:
         return matmul(x, y)
     return tensordot(x, y, axes=([x.ndim - 1], [y.ndim - 2]))

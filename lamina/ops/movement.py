@@ -130,6 +130,11 @@ def _same_dtype(op: str, xs: list) -> list[Tensor]:
 def concatenate(xs: Any, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
     ts = _same_dtype("concatenate", list(xs))
+    if ts[0].ndim == 0:
+        raise ValueError(
+            "concatenate: 0-d tensors have no axis to join along; use stack. "
+            f"Received: shapes {[t.shape for t in ts]}"
+        )
     axis = normalize_axis("concatenate", axis, ts[0].ndim)
     for t in ts[1:]:
         if t.ndim != ts[0].ndim or any(
@@ -213,11 +218,15 @@ class Repeat(Function):
     def backward(self, grad):
         # Sum the gradient over each element's repeats.
         xp = get_xp(grad)
-        starts = np.concatenate([[0], np.cumsum(self.repeats)[:-1]])
-        if grad.shape[self.axis] == 0:
+        if self.repeats.size == 0:
             return (xp.zeros(self.in_shape, grad.dtype),)
-        starts = np.minimum(starts, grad.shape[self.axis] - 1)
-        g = xp.add.reduceat(grad, xp.asarray(starts), axis=self.axis)
+        starts = np.cumsum(self.repeats) - self.repeats
+        # A zero pad at the end keeps every start a valid index, so the last repeated element
+        # still sums to the end when elements repeated zero times follow it.
+        width = [(0, 0)] * grad.ndim
+        width[self.axis] = (0, 1)
+        padded = xp.pad(grad, width)
+        g = xp.add.reduceat(padded, xp.asarray(starts), axis=self.axis)
         return (xp.where(xp.asarray(self.repeats_b), g, 0),)
 
 
@@ -228,7 +237,13 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
         x, axis = reshape(x, (-1,)), 0
     axis = normalize_axis("repeat", axis, x.ndim)
     n = x.shape[axis]
-    reps = np.broadcast_to(np.asarray(repeats, dtype=np.int64), (n,))
+    try:
+        reps = np.broadcast_to(np.asarray(repeats, dtype=np.int64), (n,))
+    except ValueError:
+        raise ValueError(
+            f"repeat: repeats must be one int or one per element along axis {axis} ({n}). "
+            f"Received: repeats={repeats} for shape {x.shape}"
+        ) from None
     if (reps < 0).any():
         raise ValueError(f"repeat: repeats must be non-negative. Received: repeats={repeats}")
     shape = [1] * x.ndim

@@ -6,7 +6,7 @@ import numpy as np
 
 from lamina.backend import get_xp
 from lamina.function import Function
-from lamina.ops.core import convert_to_tensor, float_input, normalize_axis
+from lamina.ops.core import convert_to_tensor, float_input, normalize_axis, numeric_input
 from lamina.tensor import Tensor
 
 
@@ -37,7 +37,7 @@ class Mean(Function):
     def forward(self, x):
         self.in_shape = x.shape
         out = x.mean(axis=self.axis, keepdims=self.keepdims)
-        self.count = x.size // max(out.size, 1) if x.size else 1
+        self.count = x.size // (out.size or 1) if x.size else 1
         return out
 
     def backward(self, grad):
@@ -58,7 +58,7 @@ class Extremum(Function):
 
     def backward(self, grad):
         # d max(x) = dx at the arg max (split evenly among ties)
-        mask = self.x == self.out
+        mask = (self.x == self.out).astype(self.x.dtype)  # a bool mask would divide to float64
         share = mask / mask.sum(axis=self.axis, keepdims=True)
         g = _expand_like(grad, self.x.shape, self.axis, self.keepdims)
         return (share * g,)
@@ -124,7 +124,7 @@ class Cumsum(Function):
 
 
 def _reduce(fn_cls: type[Function], op: str, x: Any, axis: Any, keepdims: bool, **attrs) -> Tensor:
-    x = convert_to_tensor(x)
+    x = numeric_input(op, x)
     axis = normalize_axis(op, axis, x.ndim)
     return fn_cls.apply(x, axis=axis, keepdims=bool(keepdims), **attrs)
 
@@ -171,6 +171,7 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Population variance over `axis` (divides by n)."""
     x = float_input("var", x)
+    normalize_axis("var", axis, x.ndim)  # so that errors name var, not mean
     centered = x - mean(x, axis=axis, keepdims=True)
     return mean(centered * centered, axis=axis, keepdims=keepdims)
 
@@ -179,6 +180,8 @@ def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Population standard deviation over `axis`."""
     from lamina.ops.elementwise import sqrt
 
+    x = float_input("std", x)
+    normalize_axis("std", axis, x.ndim)  # so that errors name std, not mean
     return sqrt(var(x, axis=axis, keepdims=keepdims))
 
 

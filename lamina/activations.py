@@ -1,0 +1,244 @@
+"""Activation functions by name, as in `keras.activations`; each is built from `lamina.ops`.
+
+Example:
+>>> act = lamina.activations.get("relu")
+>>> act(lamina.ops.convert_to_tensor([-1.0, 2.0])).numpy()
+array([0., 2.], dtype=float32)
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from lamina import ops
+from lamina.serialization import Registry
+from lamina.tensor import Tensor
+
+_REGISTRY = Registry("activation", "lamina.activations")
+
+
+def relu(
+    x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
+) -> Tensor:
+    """Rectified linear unit, with Keras's optional slope, ceiling and threshold.
+
+    Returns `x` for `x > threshold` (capped at `max_value`), else
+    `negative_slope * (x - threshold)`.
+
+    Example:
+    >>> relu([-10.0, -5.0, 0.0, 5.0, 10.0], max_value=5.0).numpy()
+    array([0., 0., 0., 5., 5.], dtype=float32)
+    """
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ops.relu(x)
+    if max_value is not None and max_value < 0:
+        raise ValueError(f"relu: max_value must be non-negative. Received: max_value={max_value}")
+    x = ops.convert_to_tensor(x)
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return ops.leaky_relu(x, negative_slope=negative_slope)
+    above = ops.greater(x, threshold)
+    out = ops.where(above, x, 0.0)
+    if max_value is not None:
+        out = ops.minimum(out, max_value)
+    if negative_slope != 0.0:
+        out = out + ops.where(above, 0.0, (x - threshold) * negative_slope)
+    return out
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
+    """`x` for positive x, `negative_slope * x` otherwise."""
+    return ops.leaky_relu(x, negative_slope=negative_slope)
+
+
+def relu6(x: Any) -> Tensor:
+    """`min(max(x, 0), 6)`."""
+    return ops.relu6(x)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """Exponential linear unit: `x` if x > 0 else `alpha * (exp(x) - 1)`."""
+    return ops.elu(x, alpha=alpha)
+
+
+def selu(x: Any) -> Tensor:
+    """Scaled exponential linear unit (self-normalizing constants of Klambauer et al.)."""
+    return ops.selu(x)
+
+
+def gelu(x: Any, approximate: bool = False) -> Tensor:
+    """Gaussian error linear unit; exact (erf) by default as in `keras.activations.gelu`."""
+    return ops.gelu(x, approximate=approximate)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """Logistic sigmoid `1 / (1 + exp(-x))`."""
+    return ops.sigmoid(x)
+
+
+def hard_sigmoid(x: Any) -> Tensor:
+    """Piecewise-linear sigmoid `relu6(x + 3) / 6` (Keras 3's definition)."""
+    return ops.hard_sigmoid(x)
+
+
+def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent."""
+    return ops.tanh(x)
+
+
+def softplus(x: Any) -> Tensor:
+    """`log(1 + exp(x))`."""
+    return ops.softplus(x)
+
+
+def softsign(x: Any) -> Tensor:
+    """`x / (1 + |x|)`."""
+    return ops.softsign(x)
+
+
+def silu(x: Any) -> Tensor:
+    """Sigmoid linear unit, also called swish: `x * sigmoid(x)`."""
+    return ops.silu(x)
+
+
+swish = silu
+
+
+def hard_silu(x: Any) -> Tensor:
+    """Hard SiLU (hard swish): `x * hard_sigmoid(x)`."""
+    x = ops.convert_to_tensor(x)
+    return x * ops.hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def mish(x: Any) -> Tensor:
+    """Mish: `x * tanh(softplus(x))`."""
+    x = ops.convert_to_tensor(x)
+    return x * ops.tanh(ops.softplus(x))
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """Softmax over `axis` (the last one by default).
+
+    Example:
+    >>> softmax([[1.0, 1.0]]).numpy()
+    array([[0.5, 0.5]], dtype=float32)
+    """
+    return ops.softmax(x, axis=axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """Logarithm of the softmax over `axis`."""
+    return ops.log_softmax(x, axis=axis)
+
+
+def exponential(x: Any) -> Tensor:
+    """`exp(x)`."""
+    return ops.exp(x)
+
+
+def linear(x: Any) -> Any:
+    """The identity; what `get(None)` returns."""
+    return x
+
+
+for _fn in (
+    relu,
+    leaky_relu,
+    relu6,
+    elu,
+    selu,
+    gelu,
+    sigmoid,
+    hard_sigmoid,
+    tanh,
+    softplus,
+    softsign,
+    softmax,
+    log_softmax,
+    exponential,
+    linear,
+    mish,
+):
+    _REGISTRY.add(_fn)
+_REGISTRY.add(silu, "swish")
+_REGISTRY.add(hard_silu, "hard_swish")
+
+
+def get(identifier: Any) -> Callable[[Any], Any]:
+    """Return the activation function for a name, a callable, a config, or None (linear).
+
+    Raises:
+        ValueError: for an unknown name; the message lists the known ones.
+
+    Example:
+    >>> lamina.activations.get("swish") is lamina.activations.silu
+    True
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        return _REGISTRY.lookup(identifier)
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(
+        "Could not interpret activation identifier: expected a name, a callable or None. "
+        f"Received: {identifier!r}"
+    )
+
+
+def serialize(activation: Callable[[Any], Any]) -> str:
+    """Return the name of an activation function (`"silu"` for swish)."""
+    name = _REGISTRY.name_of(activation)
+    if name is not None:
+        return name
+    if hasattr(activation, "get_config"):
+        return {
+            "module": _REGISTRY.module,
+            "class_name": type(activation).__name__,
+            "config": activation.get_config(),
+        }
+    return getattr(activation, "__name__", repr(activation))
+
+
+def deserialize(config: Any, custom_objects: dict | None = None) -> Callable[[Any], Any]:
+    """Return the activation named by `config` (a name, or a dict with a `class_name`)."""
+    if isinstance(config, dict):
+        name = config.get("class_name") or config.get("config", {}).get("name")
+        if name is None:
+            raise ValueError(f"Expected a dict with a 'class_name'. Received: config={config!r}")
+        obj = _REGISTRY.lookup(name, custom_objects)
+        inner = config.get("config") or {}
+        return obj.from_config(inner) if hasattr(obj, "from_config") else obj
+    if not isinstance(config, str):
+        raise ValueError(f"Expected an activation name. Received: config={config!r}")
+    return _REGISTRY.lookup(config, custom_objects)
+
+
+__all__ = [
+    "deserialize",
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+]

@@ -1,0 +1,48 @@
+"""CallbackList: calls each hook on every callback that defines it, and nothing else."""
+
+from typing import Any
+
+from lamina.callbacks.callback import _HOOKS, Callback, overrides
+
+
+class CallbackList:
+    """Dispatch hooks to callbacks; hooks no callback overrides cost one attribute lookup.
+
+    Args:
+        callbacks: the callbacks, in the order they run.
+        model: the model to give them.
+        params: `epochs`, `steps`, `verbose`.
+    """
+
+    def __init__(self, callbacks: list[Callback], model: Any = None, params: dict | None = None):
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(
+                    "callbacks must be lamina.callbacks.Callback instances. "
+                    f"Received: {type(cb).__name__}"
+                )
+            cb.set_model(model)
+            cb.set_params(dict(params or {}))
+        self.callbacks = list(callbacks)
+        for hook in _HOOKS:
+            active = [getattr(cb, hook) for cb in callbacks if overrides(cb, hook)]
+            if hook in ("on_train_batch_begin", "on_train_batch_end"):
+                legacy = hook.replace("train_", "")
+                active += [getattr(cb, legacy) for cb in callbacks if overrides(cb, legacy)]
+            setattr(self, hook, _fan_out(active))
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+
+def _fan_out(methods: list):
+    if not methods:
+        return lambda *args, **kwargs: None
+    if len(methods) == 1:
+        return methods[0]
+
+    def call_all(*args: Any, **kwargs: Any) -> None:
+        for m in methods:
+            m(*args, **kwargs)
+
+    return call_all

@@ -1,0 +1,65 @@
+"""Layers: the bricks models are made of."""
+
+from lamina.layers.activations.activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from lamina.layers.core.activation import Activation
+from lamina.layers.core.dense import Dense
+from lamina.layers.core.input_layer import Input, InputLayer
+from lamina.layers.core.lambda_layer import Lambda
+from lamina.layers.core.op_layer import OpLayer
+from lamina.layers.layer import Layer
+from lamina.layers.merging.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from lamina.layers.regularization.dropout import Dropout
+from lamina.layers.reshaping.flatten import Flatten
+from lamina.layers.reshaping.reshape import Permute, RepeatVector, Reshape
+
+__all__ = [
+    "ELU",
+    "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dense",
+    "Dot",
+    "Dropout",
+    "Flatten",
+    "Input",
+    "InputLayer",
+    "Lambda",
+    "Layer",
+    "LeakyReLU",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "OpLayer",
+    "Permute",
+    "ReLU",
+    "RepeatVector",
+    "Reshape",
+    "Softmax",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+]

@@ -1,0 +1,39 @@
+"""OpLayer: an op of `lamina.ops` applied to symbolic tensors (slicing, arithmetic)."""
+
+from typing import Any
+
+from lamina import ops
+from lamina.layers.layer import Layer
+
+
+class OpLayer(Layer):
+    """Runs `lamina.ops.<op>` with the layer's tensor inputs placed where `args` holds None.
+
+    Made by arithmetic and slicing on symbolic tensors (`x[:, 0]`, `a + b`); rarely by hand.
+
+    Args:
+        op: the name of a function in `lamina.ops`.
+        args: the op's positional arguments, None where a tensor input goes.
+        kwargs: the op's keyword arguments.
+    """
+
+    def __init__(self, op: str, args: list, kwargs: dict | None = None, **layer_kwargs: Any):
+        if not hasattr(ops, op):
+            raise ValueError(f"OpLayer: unknown op. Received: op={op!r}")
+        layer_kwargs.setdefault("name", None)
+        super().__init__(**layer_kwargs)
+        self.op = op
+        self.op_args = list(args)
+        self.op_kwargs = dict(kwargs or {})
+
+    def call(self, inputs: Any) -> Any:
+        tensors = iter(inputs)
+        args = [next(tensors) if a is None else a for a in self.op_args]
+        return getattr(ops, self.op)(*args, **self.op_kwargs)
+
+    def _convert_input(self, x: Any) -> Any:
+        return x
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "op": self.op, "args": self.op_args,
+                "kwargs": self.op_kwargs}

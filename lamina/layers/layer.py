@@ -1,0 +1,356 @@
+"""Layer: the unit that holds weights and computes outputs from inputs."""
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from lamina import ops
+from lamina.backend import floatx, is_array
+from lamina.naming import to_snake_case, unique_name
+from lamina.tensor import Tensor
+from lamina.variable import Variable
+
+
+class _CallContext:
+    """The `training` flag an outer call hands down to the layers it calls."""
+
+    training: bool | None = None
+
+
+_ACCEPTS_TRAINING: dict[type, bool] = {}
+
+
+def _call_accepts_training(cls: type) -> bool:
+    if cls not in _ACCEPTS_TRAINING:
+        params = inspect.signature(cls.call).parameters
+        _ACCEPTS_TRAINING[cls] = "training" in params or any(
+            p.kind is p.VAR_KEYWORD for p in params.values()
+        )
+    return _ACCEPTS_TRAINING[cls]
+
+
+class Layer:
+    """Base class of all layers: holds weights (`build`) and computes (`call`).
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: a unique name; defaults to the snake-cased class name (`dense`, `dense_1`, ...).
+        dtype: the dtype of the weights and computations (floatx by default).
+        input_shape: the shape of one sample, for the first layer of a `Sequential` model.
+
+    Example:
+    >>> class Scale(lamina.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, x):
+    ...         return x * self.w
+    """
+
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        shape = kwargs.pop("input_shape", None)
+        batch_shape = kwargs.pop("batch_input_shape", None) or kwargs.pop("batch_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        kwargs.pop("autocast", None)
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: unknown keyword argument(s) {sorted(kwargs)}. "
+                f"Received: {kwargs}"
+            )
+        if input_dim is not None and shape is None:
+            shape = (input_dim,)
+        if shape is not None:
+            batch_shape = (None, *_as_shape(shape, "input_shape"))
+        self._input_batch_shape = tuple(batch_shape) if batch_shape is not None else None
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.dtype = np.dtype(dtype).name if dtype is not None else floatx()
+        self.built = False
+        self._trainable = bool(trainable)
+        self._own_weights: list[Variable] = []
+        self._sublayers: list[Layer] = []
+        self._activity_losses: list[Tensor] = []
+        self._inbound_nodes: list = []
+        self._build_shapes: Any = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Layer | Variable) or (
+            isinstance(value, list | tuple) and value and all(isinstance(v, Layer) for v in value)
+        ):
+            self._track(value)
+        object.__setattr__(self, name, value)
+
+    def _track(self, value: Any) -> None:
+        if "_sublayers" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before setting layers or "
+                "weights as attributes."
+            )
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(v, Layer) and v is not self and all(v is not s for s in self._sublayers):
+                self._sublayers.append(v)
+            elif isinstance(v, Variable) and all(v is not w for w in self._own_weights):
+                self._own_weights.append(v)
+
+    # ----- weights -------------------------------------------------------------------------
+
+    def add_weight(
+        self,
+        shape: Any = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Variable:
+        """Create a weight of this layer.
+
+        Args:
+            shape: the weight's shape.
+            initializer: a name (`"glorot_uniform"`, `"zeros"`, ...), an initializer or a callable
+                `(shape, dtype)`; defaults to glorot_uniform for floats, zeros otherwise.
+            dtype: defaults to the layer's dtype.
+            trainable: whether training updates it.
+            regularizer: a name or regularizer whose penalty joins `layer.losses`.
+            constraint: a name or constraint applied after each optimizer update.
+            name: the weight's name (Keras 2's first positional argument is accepted too).
+        """
+        from lamina import constraints, initializers, regularizers
+
+        if isinstance(shape, str):  # Keras 2 order: add_weight(name, shape, ...)
+            name, shape = shape, initializer if not callable(initializer) else kwargs.get("shape")
+            initializer = kwargs.pop("initializer", None) if callable(shape) else initializer
+        shape = kwargs.pop("shape", shape)
+        initializer = kwargs.pop("initializer", initializer)
+        kwargs.pop("autocast", None)
+        kwargs.pop("aggregation", None)
+        if kwargs:
+            raise TypeError(f"add_weight: unknown argument(s) {sorted(kwargs)}. Received: {kwargs}")
+        shape = _as_shape(() if shape is None else shape, "shape")
+        dtype = np.dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        init = initializers.get(initializer)
+        var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable,
+                       name=f"{self.name}/{name or 'weight'}")
+        var.regularizer = regularizers.get(regularizer) if regularizer is not None else None
+        var.constraint = constraints.get(constraint) if constraint is not None else None
+        self._own_weights.append(var)
+        return var
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._sublayers:
+            layer.trainable = value
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Every weight of this layer and its sublayers, in creation order."""
+        seen: set[int] = set()
+        out = []
+        for w in self._all_weights():
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
+
+    def _all_weights(self):
+        yield from self._own_weights
+        for layer in self._sublayers:
+            yield from layer._all_weights()
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        sub = [w for layer in self._sublayers for w in layer.trainable_weights]
+        return _unique(own + sub)
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Return the weights as a list of NumPy arrays (copies)."""
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights: list) -> None:
+        """Set the weights from a list of arrays in the order of `get_weights()`."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer {self.name!r} expects {len(own)} weight arrays. "
+                f"Received: a list of {len(weights)}"
+            )
+        for w, value in zip(own, weights, strict=True):
+            if tuple(np.shape(value)) != w.shape:
+                raise ValueError(
+                    f"Layer {self.name!r}: weight {w.name!r} has shape {w.shape}. "
+                    f"Received: an array of shape {np.shape(value)}"
+                )
+            w.assign(np.asarray(value))
+
+    def count_params(self) -> int:
+        """The number of scalars in all weights."""
+        if not self.built:
+            raise ValueError(
+                f"Layer {self.name!r} is not built yet, so its weights do not exist. "
+                "Call it on data or call build(input_shape) first."
+            )
+        return int(sum(w.size for w in self.weights))
+
+    # ----- losses --------------------------------------------------------------------------
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss term (an activity penalty, say) to the training loss."""
+        self._activity_losses.append(ops.convert_to_tensor(loss))
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """Losses added by `add_loss` in the last call plus the weight regularization penalties."""
+        out = list(self._activity_losses)
+        out += [w.regularizer(w) for w in self._own_weights if w.regularizer is not None]
+        for layer in self._sublayers:
+            out += layer.losses
+        return out
+
+    # ----- calling -------------------------------------------------------------------------
+
+    def build(self, input_shape: Any) -> None:
+        """Create the weights, given the input shape (batch axis first, may be None)."""
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The computation; override it."""
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for `input_shape` (worked out by a probe call unless overridden)."""
+        from lamina.models.symbolic import KerasTensor, probe_output
+
+        spec = _map(lambda s: KerasTensor(s, self.dtype), input_shape, is_shape=True)
+        out = probe_output(self, spec, (), {})
+        return _map(lambda t: t.shape, out)
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        from lamina.models.symbolic import has_symbolic, symbolic_call
+
+        if not isinstance(inputs, Tensor) and has_symbolic(inputs, args, kwargs):
+            return symbolic_call(self, inputs, args, kwargs)
+        inputs = _map(self._convert_input, inputs)
+        if not self.built:
+            self._build_for(_map(lambda t: t.shape, inputs))
+        if self._activity_losses:
+            self._activity_losses.clear()
+        accepts = _call_accepts_training(type(self))
+        training = kwargs.pop("training", None) if not accepts else kwargs.get("training")
+        if training is None:
+            outer = _CallContext.training
+            if outer is not None and accepts:
+                kwargs["training"] = outer
+            return self.call(inputs, *args, **kwargs)
+        outer = _CallContext.training
+        _CallContext.training = bool(training)
+        try:
+            return self.call(inputs, *args, **kwargs)
+        finally:
+            _CallContext.training = outer
+
+    def _convert_input(self, x: Any) -> Any:
+        if isinstance(x, Tensor):
+            if x.dtype.kind == "f" and x.dtype != self.dtype:
+                return ops.cast(x, self.dtype)
+            return x
+        if is_array(x) or isinstance(x, list | int | float | np.generic):
+            t = ops.convert_to_tensor(x)
+            return ops.cast(t, self.dtype) if t.dtype.kind == "f" else t
+        return x
+
+    def _build_for(self, shapes: Any) -> None:
+        self._build_shapes = shapes
+        self.build(shapes)
+        self.built = True
+
+    # ----- configuration -------------------------------------------------------------------
+
+    def get_config(self) -> dict:
+        """The constructor arguments as a JSON-safe dict; `from_config(config)` rebuilds the layer."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._input_batch_shape is not None:
+            config["batch_input_shape"] = list(self._input_batch_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        """Create a layer from the dict `get_config()` returned."""
+        return cls(**config)
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input of this layer in the graph it was first called in."""
+        return self._node_attr("input", 0)
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of this layer in the graph it was first called in."""
+        return self._node_attr("output", 0)
+
+    def _node_attr(self, kind: str, index: int) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer {self.name!r} has never been called on a symbolic input, so it has no "
+                f"{kind}. Call it on `lamina.Input(...)` (or build the model) first."
+            )
+        node = self._inbound_nodes[index]
+        return node.input_value if kind == "input" else node.output_value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _unique(items: list) -> list:
+    seen: set[int] = set()
+    out = []
+    for w in items:
+        if id(w) not in seen:
+            seen.add(id(w))
+            out.append(w)
+    return out
+
+
+def _as_shape(shape: Any, arg: str) -> tuple:
+    if isinstance(shape, int | np.integer):
+        return (int(shape),)
+    try:
+        return tuple(None if n is None else int(n) for n in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"Expected {arg} to be a tuple of ints. Received: {arg}={shape!r}") from None
+
+
+def _map(fn: Any, structure: Any, is_shape: bool = False) -> Any:
+    """Apply `fn` to every leaf of a (nested) list/tuple/dict; shapes are leaves themselves."""
+    if isinstance(structure, dict):
+        return {k: _map(fn, v, is_shape) for k, v in structure.items()}
+    if isinstance(structure, list | tuple):
+        if is_shape and all(n is None or isinstance(n, int | np.integer) for n in structure):
+            return fn(tuple(structure))
+        return type(structure)(_map(fn, v, is_shape) for v in structure)
+    return fn(structure)

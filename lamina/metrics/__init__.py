@@ -1,0 +1,329 @@
+"""Metrics with the names, arguments and semantics of `keras.metrics`.
+
+Metrics work on raw arrays and are never differentiated. `result()` returns a 0-d lamina
+Tensor (a 1-d one for per-class results); `float(metric.result())` gives a Python float.
+
+Example:
+>>> m = lamina.metrics.get("mae")
+>>> m.update_state([[0.0, 1.0]], [[1.0, 1.0]])
+>>> m.name, float(m.result())
+('mae', 0.5)
+"""
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from lamina import losses as _losses
+from lamina import serialization
+from lamina.metrics.accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
+from lamina.metrics.metric import Metric
+from lamina.metrics.probabilistic import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    Hinge,
+    KLDivergence,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+)
+from lamina.metrics.reduction import Mean, MeanMetricWrapper, Sum
+from lamina.metrics.regression import (
+    CosineSimilarity,
+    LogCoshError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    RootMeanSquaredError,
+    cosine_similarity,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+)
+
+_CLASSES = (
+    Metric,
+    Mean,
+    Sum,
+    MeanMetricWrapper,
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    MeanSquaredError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    RootMeanSquaredError,
+    CosineSimilarity,
+    LogCoshError,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    KLDivergence,
+    Poisson,
+    Hinge,
+    SquaredHinge,
+    CategoricalHinge,
+)
+
+# A string naming a function gives the metric class that averages it, named as written.
+_FUNCTION_NAMES: dict[str, type[Metric]] = {
+    "accuracy": Accuracy,
+    "acc": Accuracy,
+    "binary_accuracy": BinaryAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "MSE": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
+    "MAE": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
+    "MAPE": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": MeanSquaredLogarithmicError,
+    "MSLE": MeanSquaredLogarithmicError,
+    "root_mean_squared_error": RootMeanSquaredError,
+    "rmse": RootMeanSquaredError,
+    "cosine_similarity": CosineSimilarity,
+    "logcosh": LogCoshError,
+    "log_cosh": LogCoshError,
+    "log_cosh_error": LogCoshError,
+    "binary_crossentropy": BinaryCrossentropy,
+    "bce": BinaryCrossentropy,
+    "BCE": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
+    "KLD": KLDivergence,
+    "kullback_leibler_divergence": KLDivergence,
+    "poisson": Poisson,
+    "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+}
+
+# Per-sample functions by name, for MeanMetricWrapper configs.
+_FUNCTIONS: dict[str, Callable] = {
+    f.__name__: f
+    for f in (
+        accuracy,
+        binary_accuracy,
+        categorical_accuracy,
+        sparse_categorical_accuracy,
+        top_k_categorical_accuracy,
+        sparse_top_k_categorical_accuracy,
+        mean_squared_error,
+        mean_absolute_error,
+        mean_absolute_percentage_error,
+        mean_squared_logarithmic_error,
+        cosine_similarity,
+        log_cosh,
+    )
+}
+
+_REGISTRY = serialization.Registry("metric", "lamina.metrics")
+
+
+def _register_all() -> None:
+    from lamina.naming import to_snake_case
+
+    for cls in _CLASSES:
+        _REGISTRY.add(cls)
+        _REGISTRY.objects.setdefault(to_snake_case(cls.__name__), cls)
+    _REGISTRY.objects.update(_FUNCTION_NAMES)
+
+
+_register_all()
+
+
+def register(*classes: type[Metric]) -> None:
+    """Make metric classes known to `get` and `deserialize` by class and snake-case name."""
+    from lamina.naming import to_snake_case
+
+    for cls in classes:
+        _REGISTRY.add(cls)
+        _REGISTRY.objects.setdefault(to_snake_case(cls.__name__), cls)
+
+
+def metric_function(name: str) -> Callable:
+    """Return the per-sample function called `name` (a metric function or a loss function)."""
+    if name in _FUNCTIONS:
+        return _FUNCTIONS[name]
+    return _losses.get(name)
+
+
+def get(identifier: Any) -> Any:
+    """Return a `Metric` for a name, a config dict, a class, an instance or a function.
+
+    Strings always give a Metric instance: a class name (`"MeanAbsoluteError"`) gives one with
+    the default name; any other name (`"mae"`, `"binary_accuracy"`) gives one named as written.
+    `"accuracy"` gives the generic `Accuracy`; the trainer picks the right kind through
+    `resolve_accuracy`. Functions are wrapped in `MeanMetricWrapper`.
+
+    Raises:
+        ValueError: for an unknown name; the message lists the known ones.
+
+    Example:
+    >>> lamina.metrics.get("mae").name
+    'mae'
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        cls = _REGISTRY.lookup(identifier)
+        if identifier == cls.__name__:
+            return cls()
+        return cls(name=identifier)
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if inspect.isclass(identifier) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, _losses.Loss):
+        loss = identifier
+        return MeanMetricWrapper(
+            lambda yt, yp: loss.call(*_losses.loss.squeeze_or_expand_to_same_rank(
+                _losses.loss.as_tensor(yt), _losses.loss.as_tensor(yp)
+            )),
+            name=loss.name,
+        )
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+    raise ValueError(
+        "Could not interpret metric identifier: expected a name, a config dict, a Metric or a "
+        f"function. Received: {identifier!r}"
+    )
+
+
+def resolve_accuracy(
+    loss: Any, y_true_shape: tuple, y_pred_shape: tuple, name: str = "accuracy"
+) -> Metric:
+    """Pick the accuracy metric that `metrics=["accuracy"]` means for this loss and these shapes.
+
+    Binary when the loss is binary cross-entropy (or hinge-like binary losses) or the output's
+    last dimension is 1; sparse categorical when the loss is sparse categorical cross-entropy or
+    the labels have one dimension less than the predictions (or a last dimension of 1 against
+    many); categorical otherwise. The metric is named `name`.
+
+    Example:
+    >>> type(resolve_accuracy("sparse_categorical_crossentropy", (32,), (32, 10))).__name__
+    'SparseCategoricalAccuracy'
+    """
+    loss_name = _loss_name(loss)
+    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    binary_losses = {"binary_crossentropy", "bce", "binary_focal_crossentropy"}
+    if loss_name in binary_losses or (y_pred_shape and y_pred_shape[-1] == 1):
+        return BinaryAccuracy(name=name)
+    sparse = loss_name == "sparse_categorical_crossentropy" or (
+        len(y_true_shape) == len(y_pred_shape) - 1
+        or (
+            len(y_true_shape) == len(y_pred_shape)
+            and y_true_shape
+            and y_true_shape[-1] == 1
+            and y_pred_shape[-1] != 1
+        )
+    )
+    if sparse:
+        return SparseCategoricalAccuracy(name=name)
+    return CategoricalAccuracy(name=name)
+
+
+def _loss_name(loss: Any) -> str | None:
+    if loss is None:
+        return None
+    if isinstance(loss, str):
+        obj = _losses.get(loss)
+    else:
+        obj = loss
+    if isinstance(obj, _losses.LossFunctionWrapper):
+        obj = obj.fn
+    if isinstance(obj, _losses.Loss):
+        return obj.name
+    canonical = _losses._REGISTRY.name_of(obj)
+    return canonical or getattr(obj, "__name__", None)
+
+
+def serialize(metric: Any) -> Any:
+    """Return a JSON-safe config dict for a metric."""
+    return serialization.serialize(metric, _REGISTRY)
+
+
+def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
+    """Rebuild a metric from `serialize`'s output or a name."""
+    if isinstance(config, str):
+        return get(config) if not custom_objects else custom_objects[config]()
+    return serialization.deserialize(config, _REGISTRY, custom_objects)
+
+
+__all__ = [
+    "Accuracy",
+    "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
+    "KLDivergence",
+    "LogCoshError",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
+    "Poisson",
+    "RootMeanSquaredError",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "SquaredHinge",
+    "Sum",
+    "TopKCategoricalAccuracy",
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "cosine_similarity",
+    "deserialize",
+    "get",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "metric_function",
+    "register",
+    "resolve_accuracy",
+    "serialize",
+    "sparse_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
+]

@@ -1,0 +1,148 @@
+"""Functional: a model defined by a graph of layer calls from `Input`s to outputs."""
+
+from typing import Any
+
+from lamina.layers.core.input_layer import InputLayer
+from lamina.models.model import Model
+from lamina.models.symbolic import KerasTensor, flatten, map_structure
+
+
+def _topological_nodes(outputs: list[KerasTensor]) -> list:
+    """The nodes behind `outputs`, each after the nodes that feed it (iterative DFS)."""
+    order, seen = [], set()
+    stack = [(t.node, False) for t in reversed(outputs)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in reversed(node.parents) if id(p) not in seen)
+    return order
+
+
+class Functional(Model):
+    """A model made from symbolic inputs and outputs: `Model(inputs, outputs)`.
+
+    Args:
+        inputs: an `Input` tensor, or a list or dict of them.
+        outputs: a symbolic tensor, or a list or dict of them.
+        name: the model name.
+
+    Example:
+    >>> inputs = lamina.Input(shape=(784,))
+    >>> x = lamina.layers.Dense(512, activation="relu")(inputs)
+    >>> model = lamina.Model(inputs, lamina.layers.Dense(10, activation="softmax")(x))
+    """
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        for t in flatten(inputs) + flatten(outputs):
+            if not isinstance(t, KerasTensor):
+                raise TypeError(
+                    "Model(inputs, outputs) expects symbolic tensors made from lamina.Input and "
+                    f"layer calls. Received: {type(t).__name__}"
+                )
+        for t in flatten(inputs):
+            if not isinstance(t.node.layer, InputLayer):
+                raise ValueError(
+                    "Model inputs must come straight from lamina.Input(...). "
+                    f"Received: a tensor made by layer {t.node.layer.name!r}"
+                )
+        self._input_struct = inputs
+        self._output_struct = outputs
+        self._nodes = _topological_nodes(flatten(outputs))
+        missing = [n.layer.name for n in self._nodes
+                   if isinstance(n.layer, InputLayer)
+                   and all(n is not t.node for t in flatten(inputs))]
+        if missing:
+            raise ValueError(
+                f"The outputs depend on inputs not passed to Model(): {missing}. "
+                "Add them to `inputs`."
+            )
+        layers = []
+        for t in flatten(inputs):
+            if all(t.node.layer is not lay for lay in layers):
+                layers.append(t.node.layer)
+        for n in self._nodes:
+            if all(n.layer is not lay for lay in layers):
+                layers.append(n.layer)
+        self._graph_layers = layers
+        for layer in layers:
+            self._track(layer)
+        self.built = True
+
+    @property
+    def layers(self) -> list:
+        return list(self._graph_layers)
+
+    @property
+    def inputs(self) -> list:
+        return flatten(self._input_struct)
+
+    @property
+    def outputs(self) -> list:
+        return flatten(self._output_struct)
+
+    @property
+    def input(self) -> Any:
+        return self._input_struct
+
+    @property
+    def output(self) -> Any:
+        return self._output_struct
+
+    @property
+    def output_names(self) -> list[str]:
+        if isinstance(self._output_struct, dict):
+            return list(self._output_struct)
+        return [t.node.layer.name for t in self.outputs]
+
+    @property
+    def input_names(self) -> list[str]:
+        if isinstance(self._input_struct, dict):
+            return list(self._input_struct)
+        return [t.node.layer.name for t in self.inputs]
+
+    def _bind_inputs(self, inputs: Any) -> dict:
+        """Map each `Input` to the value given for it: by position, or by name in a dict."""
+        symbols = self.inputs
+        if isinstance(inputs, dict):
+            names = self.input_names
+            if isinstance(self._input_struct, dict):
+                values = [inputs.get(k) for k in self._input_struct]
+            else:
+                values = [inputs.get(n) for n in names]
+            if any(v is None for v in values):
+                raise ValueError(
+                    f"Model {self.name!r} expects inputs named {names}. "
+                    f"Received: a dict with keys {sorted(inputs)}"
+                )
+        else:
+            values = flatten(inputs) if isinstance(inputs, list | tuple) else [inputs]
+        if len(values) != len(symbols):
+            raise ValueError(
+                f"Model {self.name!r} expects {len(symbols)} input(s). "
+                f"Received: {len(values)} input(s)"
+            )
+        return {id(s): v for s, v in zip(symbols, values, strict=True)}
+
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        values = self._bind_inputs(inputs)
+        for node in self._nodes:
+            layer = node.layer
+            if isinstance(layer, InputLayer):
+                continue
+            sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
+            args = map_structure(sub, node.args)
+            kwargs = map_structure(sub, node.kwargs)
+            out = layer(map_structure(sub, node.input_value), *args, **kwargs)
+            for t, v in zip(flatten(node.output_value), flatten(out), strict=True):
+                values[id(t)] = v
+        return map_structure(lambda t: values[id(t)], self._output_struct)
+
+    def _convert_input(self, x: Any) -> Any:
+        return x

@@ -1,0 +1,166 @@
+"""Symbolic tensors: calling layers on them records the graph a functional model runs."""
+
+from typing import Any
+
+import numpy as np
+
+from lamina.backend import default_xp
+from lamina.function import no_grad
+from lamina.tensor import Tensor
+
+
+class KerasTensor:
+    """A placeholder with a shape (batch axis None) and dtype, made by `Input` and by calling
+    layers on other placeholders. Python operators and slicing on it add ops to the graph.
+
+    Example:
+    >>> x = lamina.Input(shape=(784,))
+    >>> y = lamina.layers.Dense(10)(x)
+    >>> y.shape
+    (None, 10)
+    """
+
+    __array_priority__ = 1001
+
+    def __init__(self, shape: tuple, dtype: Any = "float32", node: Any = None, index: int = 0,
+                 name: str | None = None) -> None:
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.node = node
+        self.index = index
+        self.name = name
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}, name={self.name}>"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def _op(self, op: str, *args: Any, **kwargs: Any) -> "KerasTensor":
+        return op_layer_call(op, (self, *args), kwargs)
+
+    def _rop(self, op: str, other: Any) -> "KerasTensor":
+        return op_layer_call(op, (other, self), {})
+
+    def __add__(self, o): return self._op("add", o)  # noqa: E704
+    def __radd__(self, o): return self._rop("add", o)  # noqa: E704
+    def __sub__(self, o): return self._op("subtract", o)  # noqa: E704
+    def __rsub__(self, o): return self._rop("subtract", o)  # noqa: E704
+    def __mul__(self, o): return self._op("multiply", o)  # noqa: E704
+    def __rmul__(self, o): return self._rop("multiply", o)  # noqa: E704
+    def __truediv__(self, o): return self._op("divide", o)  # noqa: E704
+    def __rtruediv__(self, o): return self._rop("divide", o)  # noqa: E704
+    def __pow__(self, o): return self._op("power", o)  # noqa: E704
+    def __matmul__(self, o): return self._op("matmul", o)  # noqa: E704
+    def __neg__(self): return self._op("negative")  # noqa: E704
+    def __abs__(self): return self._op("abs")  # noqa: E704
+    def __getitem__(self, key): return self._op("getitem", key)  # noqa: E704
+
+
+class Node:
+    """One call of a layer in a graph: the layer, its arguments and its symbolic outputs."""
+
+    def __init__(self, layer: Any, inputs: Any, args: tuple, kwargs: dict, outputs: Any) -> None:
+        self.layer = layer
+        self.input_value = inputs
+        self.args = args
+        self.kwargs = kwargs
+        self.output_value = outputs
+        self.parents = [t.node for t in flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)]
+
+
+def flatten(structure: Any) -> list:
+    """The leaves of a nested list/tuple/dict, in order."""
+    out, stack = [], [structure]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def map_structure(fn: Any, structure: Any) -> Any:
+    """Apply `fn` to each leaf of a nested list/tuple/dict."""
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    if isinstance(structure, list | tuple):
+        return type(structure)(map_structure(fn, v) for v in structure)
+    return fn(structure)
+
+
+def has_symbolic(*structures: Any) -> bool:
+    """Whether any leaf is a `KerasTensor`."""
+    for s in structures:
+        if isinstance(s, KerasTensor):
+            return True
+        if isinstance(s, list | tuple | dict) and any(
+            isinstance(t, KerasTensor) for t in flatten(s)
+        ):
+            return True
+    return False
+
+
+def _concrete(t: KerasTensor, fill: int) -> Tensor:
+    shape = tuple(fill if n is None else n for n in t.shape)
+    return Tensor(default_xp().zeros(shape, dtype=t.dtype))
+
+
+def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
+    """Work out a layer's symbolic outputs by calling it on zeros of two batch sizes.
+
+    Axes whose length follows the unknown input sizes come out as None.
+    """
+    runs = []
+    with no_grad():
+        for fill in (2, 3):
+            sub = lambda v, f=fill: _concrete(v, f) if isinstance(v, KerasTensor) else v  # noqa: E731
+            call_kwargs = {**map_structure(sub, kwargs), "training": False}
+            from lamina.layers.layer import _call_accepts_training
+
+            if not _call_accepts_training(type(layer)):
+                call_kwargs.pop("training")
+            runs.append(
+                layer(map_structure(sub, inputs), *map_structure(sub, args), **call_kwargs)
+            )
+    outs = []
+    for a, b in zip(flatten(runs[0]), flatten(runs[1]), strict=True):
+        if not isinstance(a, Tensor):
+            raise TypeError(
+                f"Layer {layer.name!r} returned {type(a).__name__}, not a tensor, when called on "
+                "symbolic inputs."
+            )
+        shape = tuple(None if m != n else m for m, n in zip(a.shape, b.shape, strict=True))
+        outs.append(KerasTensor(shape, a.dtype))
+    leaves = iter(outs)
+    return map_structure(lambda _: next(leaves), runs[0])
+
+
+def symbolic_call(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
+    """Record a call of `layer` on symbolic inputs and return its symbolic outputs."""
+    if not layer.built:
+        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs)
+        layer._build_for(shapes)
+    outputs = probe_output(layer, inputs, args, kwargs)
+    node = Node(layer, inputs, args, kwargs, outputs)
+    for i, t in enumerate(flatten(outputs)):
+        t.node, t.index, t.name = node, i, layer.name
+    layer._inbound_nodes.append(node)
+    return outputs
+
+
+def op_layer_call(op: str, args: tuple, kwargs: dict) -> KerasTensor:
+    """Apply `lamina.ops.<op>` to symbolic arguments through an `OpLayer`."""
+    from lamina.layers.core.op_layer import OpLayer
+
+    tensors = [a for a in args if isinstance(a, KerasTensor)]
+    layer = OpLayer(op=op, args=[None if isinstance(a, KerasTensor) else a for a in args],
+                    kwargs=kwargs)
+    return layer(tensors)

@@ -1,0 +1,207 @@
+"""What `compile` sets up: the losses per output and the metrics per output."""
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lamina import losses as losses_module
+from lamina import metrics as metrics_module
+from lamina import ops
+from lamina.tensor import Tensor
+
+
+def _per_output(spec: Any, names: list[str], what: str) -> list:
+    """Spread a loss/metric spec over the outputs: one for all, a list, or a dict by name."""
+    if isinstance(spec, dict):
+        unknown = sorted(set(spec) - set(names))
+        if unknown:
+            raise ValueError(
+                f"compile: {what} names outputs {unknown} that the model does not have; its "
+                f"outputs are {names}. Received: {what}={spec!r}"
+            )
+        return [spec.get(n) for n in names]
+    if isinstance(spec, list | tuple) and what == "loss":
+        if len(spec) != len(names):
+            raise ValueError(
+                f"compile: the model has {len(names)} outputs {names}, so a list of losses needs "
+                f"{len(names)} entries. Received: {len(spec)} losses"
+            )
+        return list(spec)
+    return [spec] * len(names)
+
+
+def loss_name(fn: Any) -> str:
+    """The registered or readable name of a loss function or object."""
+    if fn is None:
+        return ""
+    inner = getattr(fn, "fn", None)
+    if inner is not None:
+        return str(getattr(inner, "__name__", type(fn).__name__))
+    if isinstance(fn, losses_module.Loss):
+        return fn.name
+    return str(getattr(fn, "__name__", type(fn).__name__))
+
+
+def uses_logits(fn: Any) -> bool:
+    """Whether a loss was configured with `from_logits=True`."""
+    return bool(getattr(fn, "from_logits", False) or getattr(fn, "_fn_kwargs", {}).get("from_logits"))
+
+
+class CompileLoss:
+    """The total loss: each output's loss, weighted, plus the model's own losses."""
+
+    def __init__(self, loss: Any, loss_weights: Any, output_names: list[str]) -> None:
+        self.output_names = output_names
+        specs = _per_output(loss, output_names, "loss")
+        self.fns = [None if s is None else losses_module.get(s) for s in specs]
+        if all(f is None for f in self.fns):
+            raise ValueError("compile: no loss was given. Received: loss=None")
+        weights = _per_output(loss_weights, output_names, "loss_weights") if loss_weights else None
+        if isinstance(loss_weights, list | tuple):
+            weights = list(loss_weights)
+        self.weights = [1.0 if w is None else float(w) for w in (weights or [1.0] * len(specs))]
+        self.names = [f"{n}_loss" for n in output_names] if len(output_names) > 1 else []
+        self.checked = False
+
+    def __call__(self, y_true: list, y_pred: list, sample_weight: Any) -> tuple[Tensor, list]:
+        total = None
+        parts = []
+        for i, (fn, w) in enumerate(zip(self.fns, self.weights, strict=True)):
+            if fn is None:
+                continue
+            yt = _align_target(y_true[i], y_pred[i], fn)
+            value = fn(yt, y_pred[i], sample_weight=sample_weight) if isinstance(
+                fn, losses_module.Loss
+            ) else _reduce(fn(yt, y_pred[i]), sample_weight)
+            parts.append(value)
+            term = value if w == 1.0 else value * w
+            total = term if total is None else total + term
+        return total, parts
+
+
+def _reduce(per_sample: Tensor, sample_weight: Any) -> Tensor:
+    if sample_weight is not None:
+        sw = ops.convert_to_tensor(np.asarray(sample_weight), dtype=per_sample.dtype)
+        while sw.ndim < per_sample.ndim:
+            sw = ops.expand_dims(sw, -1)
+        per_sample = per_sample * sw
+    return ops.mean(per_sample)
+
+
+def _align_target(y: Any, y_pred: Tensor, fn: Any) -> Any:
+    """Give `y` a trailing axis of 1 when the output has one and `y` lacks it (as Keras does)."""
+    if "sparse" in loss_name(fn):
+        return y
+    shape = np.shape(y)
+    if len(shape) == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        return y.reshape(*shape, 1) if hasattr(y, "reshape") else np.reshape(y, (*shape, 1))
+    return y
+
+
+def check_targets(fns: list, y_true: list, y_pred: list, output_names: list[str]) -> None:
+    """Refuse targets shaped for another loss, or class ids out of range, before any update."""
+    for fn, y, p, name in zip(fns, y_true, y_pred, output_names, strict=True):
+        if fn is None or y is None:
+            continue
+        lname = loss_name(fn)
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        where = f" for output {name!r}" if len(output_names) > 1 else ""
+        if "sparse_categorical" in lname:
+            if y.ndim == p.ndim and y.shape[-1] == p.shape[-1] and p.shape[-1] > 1:
+                raise ValueError(
+                    f"loss='sparse_categorical_crossentropy'{where} expects integer class ids "
+                    f"of shape (batch,), but y has shape {y.shape}: it looks one-hot encoded. "
+                    "Use loss='categorical_crossentropy', or pass y.argmax(axis=-1)."
+                )
+            check_class_ids(y, p.shape[-1], where)
+        elif "categorical_crossentropy" in lname or lname in ("categorical_hinge",):
+            if y.shape != p.shape:
+                hint = (
+                    "it looks like integer class ids: use loss='sparse_categorical_crossentropy', "
+                    "or one-hot encode y with lamina.utils.to_categorical"
+                    if y.ndim == p.ndim - 1 or (y.ndim == p.ndim and y.shape[-1] == 1)
+                    else "give y the shape of the model output"
+                )
+                raise ValueError(
+                    f"loss={lname!r}{where} expects one-hot targets shaped like the output "
+                    f"{p.shape}, but y has shape {y.shape}; {hint}."
+                )
+        elif y.ndim and p.ndim and y.shape[0] != p.shape[0]:
+            raise ValueError(
+                f"The targets{where} have {y.shape[0]} samples but the output has {p.shape[0]}."
+            )
+
+
+def check_class_ids(y: np.ndarray, num_classes: int, where: str = "") -> None:
+    """Class ids must be whole numbers in [0, num_classes); name the first bad sample."""
+    flat = y.reshape(-1)
+    bad = (flat < 0) | (flat >= num_classes) | (flat != np.floor(flat))
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ValueError(
+            f"Labels{where} must be class ids in [0, {num_classes}) for a model with "
+            f"{num_classes} output classes. Sample {first} has label {flat[first]!r}. "
+            "Check the labels, or give the last layer as many units as there are classes."
+        )
+
+
+class CompileMetrics:
+    """The metrics of each output, named as Keras names them (`accuracy`, `out_accuracy`)."""
+
+    def __init__(self, metrics: Any, output_names: list[str], loss_fns: list) -> None:
+        self.output_names = output_names
+        if metrics is None:
+            specs = [[] for _ in output_names]
+        elif isinstance(metrics, dict):
+            specs = _per_output(metrics, output_names, "metrics")
+            specs = [[] if s is None else (s if isinstance(s, list | tuple) else [s]) for s in specs]
+        elif (
+            isinstance(metrics, list | tuple)
+            and len(output_names) > 1
+            and len(metrics) == len(output_names)
+            and all(isinstance(m, list | tuple) for m in metrics)
+        ):
+            specs = [list(m) for m in metrics]
+        else:
+            flat = list(metrics) if isinstance(metrics, list | tuple) else [metrics]
+            specs = [flat for _ in output_names]
+        self.specs = specs
+        self.loss_fns = loss_fns
+        self.metrics: list[list] | None = None
+
+    def build(self, y_true: list, y_pred: list) -> None:
+        """Resolve the metric names once the shapes are known (`accuracy` depends on them)."""
+        multi = len(self.output_names) > 1
+        self.metrics = []
+        for i, specs in enumerate(self.specs):
+            built = []
+            for spec in specs:
+                if isinstance(spec, str) and spec in ("accuracy", "acc"):
+                    m = metrics_module.resolve_accuracy(
+                        self.loss_fns[i], np.shape(y_true[i]), tuple(y_pred[i].shape)
+                    )
+                    m.name = spec
+                else:
+                    m = metrics_module.get(spec)
+                    if not isinstance(m, metrics_module.Metric):
+                        m = metrics_module.MeanMetricWrapper(m, name=loss_name(m))
+                if multi:
+                    m.name = f"{self.output_names[i]}_{m.name}"
+                built.append(m)
+            self.metrics.append(built)
+
+    @property
+    def flat(self) -> list:
+        return [m for group in self.metrics or [] for m in group]
+
+    def update(self, y_true: list, y_pred: list, sample_weight: Any) -> None:
+        if self.metrics is None:
+            self.build(y_true, y_pred)
+        for group, yt, yp in zip(self.metrics, y_true, y_pred, strict=True):
+            for m in group:
+                m.update_state(yt, yp.data, sample_weight=sample_weight)
+
+
+def finite(value: float) -> bool:
+    return math.isfinite(value)

@@ -1,0 +1,178 @@
+"""Data adapters: turn arrays, generators and iterables into batches of (x, y, sample_weight)."""
+
+import inspect
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from lamina.backend import global_rng, is_array
+from lamina.tensor import Tensor
+
+
+def flatten_arrays(data: Any) -> list:
+    """The arrays in `data` (an array, or a list/tuple/dict of arrays), in order."""
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        return [a for v in data.values() for a in flatten_arrays(v)]
+    if isinstance(data, list | tuple):
+        return [a for v in data for a in flatten_arrays(v)]
+    return [data]
+
+
+def map_arrays(fn: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return {k: map_arrays(fn, v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return type(data)(map_arrays(fn, v) for v in data)
+    return fn(data)
+
+
+def _as_array(a: Any, arg: str) -> Any:
+    if isinstance(a, Tensor):
+        return a.data
+    if is_array(a):
+        return a
+    arr = np.asarray(a)
+    if arr.dtype == object:
+        raise TypeError(f"fit: {arg} must hold numbers in a regular shape. Received: {arr!r:.80}")
+    return arr
+
+
+def unpack(data: Any) -> tuple[Any, Any, Any]:
+    """Split a batch into `(x, y, sample_weight)`; missing parts are None."""
+    if isinstance(data, tuple):
+        if len(data) == 1:
+            return data[0], None, None
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data[0], data[1], data[2]
+        raise ValueError(
+            "Expected a batch to be x, (x,), (x, y) or (x, y, sample_weight). "
+            f"Received: a {type(data).__name__} of length {len(data)}"
+        )
+    return data, None, None
+
+
+def num_samples(x: Any, y: Any, sample_weight: Any) -> int:
+    """The common first dimension of every array, or a clear error naming the mismatch."""
+    sizes = {}
+    for name, part in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        for a in flatten_arrays(part):
+            if np.ndim(a) == 0:
+                raise ValueError(f"fit: {name} must have a batch axis. Received: a scalar {name}")
+            sizes.setdefault(name, set()).add(len(a))
+    all_sizes = set().union(*sizes.values()) if sizes else set()
+    if len(all_sizes) > 1:
+        described = ", ".join(f"{k} has {sorted(v)}" for k, v in sizes.items())
+        raise ValueError(
+            f"fit: x and y must have the same number of samples; {described} samples. "
+            "Check that the arrays belong together (e.g. x_train with y_train)."
+        )
+    if not all_sizes or 0 in all_sizes:
+        raise ValueError("fit: the data is empty (0 samples). Received: x with 0 samples")
+    return all_sizes.pop()
+
+
+class ArrayAdapter:
+    """Batches from in-memory arrays, shuffled each epoch when asked."""
+
+    def __init__(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: bool,
+                 steps: int | None = None) -> None:
+        self.x = map_arrays(lambda a: _as_array(a, "x"), x)
+        self.y = map_arrays(lambda a: _as_array(a, "y"), y)
+        self.sample_weight = map_arrays(lambda a: _as_array(a, "sample_weight"), sample_weight)
+        self.n = num_samples(self.x, self.y, self.sample_weight)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        batches = -(-self.n // batch_size)
+        self.steps = min(steps, batches) if steps else batches
+
+    def epoch(self) -> Iterator[tuple]:
+        if self.shuffle:
+            order = global_rng().permutation(self.n)
+            take = lambda a, s: a[order[s]]  # noqa: E731
+        else:
+            take = lambda a, s: a[s]  # noqa: E731
+        bs = self.batch_size
+        for i in range(self.steps):
+            s = slice(i * bs, min((i + 1) * bs, self.n))
+            pick = lambda a, s=s: take(a, s)  # noqa: E731
+            yield (
+                map_arrays(pick, self.x),
+                map_arrays(pick, self.y),
+                map_arrays(pick, self.sample_weight),
+            )
+
+
+class GeneratorAdapter:
+    """Batches drawn from a Python generator, iterator or re-iterable (a list, a PyDataset)."""
+
+    def __init__(self, data: Any, steps: int | None) -> None:
+        self.data = data
+        self.steps = steps
+        self.reiterable = not isinstance(data, Iterator) and not inspect.isgenerator(data)
+        self.iterator = iter(data) if not self.reiterable else None
+        self.first_shapes: list | None = None
+        if self.steps is None and hasattr(data, "__len__"):
+            self.steps = len(data)
+
+    def epoch(self) -> Iterator[tuple]:
+        it = iter(self.data) if self.reiterable else self.iterator
+        step = 0
+        while self.steps is None or step < self.steps:
+            try:
+                batch = next(it)
+            except StopIteration:
+                if step == 0 and not self.reiterable:
+                    raise ValueError(
+                        "fit: the generator is exhausted and yields no more batches. Pass "
+                        "steps_per_epoch so each epoch draws a fixed number of batches from an "
+                        "endless generator, or a re-iterable object (a list or a PyDataset)."
+                    ) from None
+                return
+            x, y, sw = unpack(batch)
+            self._check(step, x, y, sw)
+            yield x, y, sw
+            step += 1
+        if self.steps is None:
+            self.steps = step
+
+    def _check(self, step: int, x: Any, y: Any, sw: Any) -> None:
+        try:
+            num_samples(x, y, sw)
+        except ValueError as err:
+            raise ValueError(f"fit: batch {step} from the generator is inconsistent: {err}") from None
+        shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
+        if self.first_shapes is None:
+            self.first_shapes = shapes
+        elif shapes != self.first_shapes:
+            raise ValueError(
+                f"fit: batch {step} from the generator has sample shapes {shapes}, but the first "
+                f"batch had {self.first_shapes}. Every batch must hold samples of one shape."
+            )
+
+
+def make_adapter(x: Any, y: Any, sample_weight: Any, batch_size: int | None, shuffle: Any,
+                 steps: int | None) -> Any:
+    """Choose the adapter for `x`: arrays (and lists/dicts of arrays) or a generator."""
+    if _is_generator_like(x):
+        if y is not None:
+            raise ValueError(
+                "fit: when x is a generator or dataset it must yield (x, y) batches itself; "
+                "do not pass y. Received: y is not None"
+            )
+        return GeneratorAdapter(x, steps)
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
+        raise ValueError(f"Expected batch_size to be a positive integer. Received: batch_size={batch_size!r}")
+    return ArrayAdapter(x, y, sample_weight, batch_size or 32, shuffle, steps)
+
+
+def _is_generator_like(x: Any) -> bool:
+    if x is None or is_array(x) or isinstance(x, Tensor | dict | list | tuple | np.generic):
+        return False
+    return isinstance(x, Iterable | Iterator) or hasattr(x, "__getitem__") and hasattr(x, "__len__")

@@ -1,0 +1,554 @@
+"""The training loop: compile, fit, evaluate, predict and the one-step methods."""
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from lamina import metrics as metrics_module
+from lamina import optimizers as optimizers_module
+from lamina.callbacks import CallbackList, History, ProgbarLogger
+from lamina.function import no_grad
+from lamina.gradient_tape import GradientTape
+from lamina.tensor import Tensor
+from lamina.training import compile_utils
+from lamina.training.data_adapters import (
+    flatten_arrays,
+    make_adapter,
+    map_arrays,
+    num_samples,
+    unpack,
+)
+
+
+def _as_list(x: Any) -> list:
+    if isinstance(x, dict):
+        return list(x.values())
+    return list(x) if isinstance(x, list | tuple) else [x]
+
+
+class Trainer:
+    """The methods that train and run a model; mixed into `Model`."""
+
+    def __init__(self) -> None:
+        self.optimizer: Any = None
+        self.compiled = False
+        self.stop_training = False
+        self.history: History | None = None
+        self._compile_loss: compile_utils.CompileLoss | None = None
+        self._compile_metrics: compile_utils.CompileMetrics | None = None
+        self._loss_tracker = None
+        self._train_vars: list | None = None
+
+    # ----- compile -------------------------------------------------------------------------
+
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        **kwargs: Any,
+    ) -> None:
+        """Configure the model for training.
+
+        Args:
+            optimizer: a name (`"rmsprop"`, `"adam"`, `"sgd"`, ...) or an optimizer.
+            loss: a name, a function `(y_true, y_pred)`, a Loss, or one per output (list/dict).
+            loss_weights: a weight per output's loss (list or dict).
+            metrics: names or Metric objects (`["accuracy"]`), or per output (list/dict).
+
+        Example:
+        >>> model.compile(optimizer="rmsprop", loss="categorical_crossentropy",
+        ...               metrics=["accuracy"])
+        """
+        if kwargs:
+            raise TypeError(f"compile: unknown argument(s) {sorted(kwargs)}. Received: {kwargs}")
+        self.optimizer = optimizers_module.get(optimizer)
+        self._compile_spec = (loss, loss_weights, metrics)
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._train_vars = None
+        self.compiled = True
+        if loss is not None:
+            self._setup_compile(self._output_names_or_default())
+
+    def _output_names_or_default(self) -> list[str]:
+        names = getattr(self, "output_names", None)
+        try:
+            names = list(names) if names else None
+        except (AttributeError, TypeError):
+            names = None
+        return names or ["output"]
+
+    def _setup_compile(self, output_names: list[str]) -> None:
+        loss, loss_weights, metrics = self._compile_spec
+        self._compile_loss = compile_utils.CompileLoss(loss, loss_weights, output_names)
+        self._compile_metrics = compile_utils.CompileMetrics(
+            metrics, output_names, self._compile_loss.fns
+        )
+
+    def _require_compiled(self, method: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"{method}: the model must be compiled first: call "
+                "model.compile(optimizer=..., loss=...)."
+            )
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker and the compiled metrics."""
+        out = [self._loss_tracker] if self._loss_tracker is not None else []
+        return out + (self._compile_metrics.flat if self._compile_metrics else [])
+
+    @property
+    def metrics_names(self) -> list[str]:
+        names = ["loss"]
+        if self._compile_loss is not None:
+            names += self._compile_loss.names
+        return names + [m.name for m in (self._compile_metrics.flat if self._compile_metrics else [])]
+
+    def reset_metrics(self) -> None:
+        """Reset the state of every metric (done at the start of each epoch)."""
+        for m in self.metrics:
+            m.reset_state()
+        self._loss_parts = None
+
+    # ----- one step ------------------------------------------------------------------------
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
+                     sample_weight: Any = None, training: bool = True) -> Tensor:
+        """The compiled loss of `y_pred` against `y`, plus the model's own losses."""
+        y_list, p_list = _as_list(y), _as_list(y_pred)
+        total, parts = self._compile_loss(y_list, p_list, sample_weight)
+        self._last_loss_parts = parts
+        extra = self.losses
+        if extra:
+            total = total + sum(extra[1:], extra[0])
+        return total
+
+    def train_step(self, data: Any) -> dict:
+        """One step of training on a batch `data` = (x, y) or (x, y, sample_weight).
+
+        Runs the forward pass under a tape, the loss, the gradients, the optimizer update and
+        the metrics; returns the metrics' current values. Override it to train differently.
+        """
+        x, y, sample_weight = unpack(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        variables = self._trainable_for_step()
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply(grads, variables)
+        for v in self._constrained:
+            v.assign(_raw(v.constraint(v)))
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
+
+    def _trainable_for_step(self) -> list:
+        if self._train_vars is None:
+            self._train_vars = self.trainable_weights
+            self._constrained = [v for v in self._train_vars if v.constraint is not None]
+        return self._train_vars
+
+    def test_step(self, data: Any) -> dict:
+        """One evaluation step: forward pass, loss and metrics, no update."""
+        x, y, sample_weight = unpack(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
+
+    def predict_step(self, data: Any) -> Any:
+        """One prediction step: the model's output for the batch's x."""
+        x, _, _ = unpack(data)
+        return self(x, training=False)
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any,
+                        loss: Any = None) -> dict:
+        """Update the loss tracker and metrics with a batch; return every metric's value."""
+        batch = len(flatten_arrays(y)[0]) if y is not None else 1
+        if loss is not None:
+            self._loss_tracker.update_state(_raw(loss), sample_weight=batch)
+        parts = getattr(self, "_last_loss_parts", None)
+        if self._compile_loss.names and parts:
+            if not getattr(self, "_part_trackers", None):
+                self._part_trackers = [metrics_module.Mean(name=n) for n in self._compile_loss.names]
+            for tracker, part in zip(self._part_trackers, parts, strict=False):
+                tracker.update_state(_raw(part), sample_weight=batch)
+        if y is not None:
+            self._compile_metrics.update(_as_list(y), _as_list(y_pred), sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """The current value of the loss and every metric, as Python floats."""
+        logs = {"loss": float(self._loss_tracker.result())}
+        for tracker in getattr(self, "_part_trackers", None) or []:
+            logs[tracker.name] = float(tracker.result())
+        for m in self._compile_metrics.flat:
+            result = m.result()
+            if isinstance(result, dict):
+                logs.update({k: _to_float(v) for k, v in result.items()})
+            else:
+                logs[m.name] = _to_float(result)
+        return logs
+
+    # ----- fit -----------------------------------------------------------------------------
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: list | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: Any = 1,
+    ) -> History:
+        """Train the model for `epochs` epochs over `x` and `y`.
+
+        Args:
+            x: arrays (a list or dict for several inputs), or a generator / iterable / PyDataset
+                yielding `(x, y)` or `(x, y, sample_weight)` batches.
+            y: the targets (not with a generator).
+            batch_size: samples per step (default 32).
+            epochs: the epoch to stop at (counting from 0; see `initial_epoch`).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch, "auto" = 1.
+            callbacks: Callback objects.
+            validation_split: the fraction of the arrays (taken from the end) held out.
+            validation_data: `(x_val, y_val)` or a generator, evaluated after each epoch.
+            shuffle: shuffle the samples at each epoch.
+            class_weight: `{class_id: weight}` scaling each sample's loss.
+            sample_weight: a weight per sample.
+            initial_epoch: the epoch to start from (to resume).
+            steps_per_epoch: batches per epoch (needed for endless generators).
+            validation_steps: batches of validation data per evaluation.
+            validation_freq: validate every N epochs, or at the epochs listed.
+
+        Returns:
+            A `History` whose `history` dict holds the per-epoch logs.
+        """
+        self._require_compiled("fit")
+        _check_int("epochs", epochs, minimum=0)
+        _check_int("initial_epoch", initial_epoch, minimum=0)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        if validation_split:
+            if not 0 < validation_split < 1:
+                raise ValueError(
+                    "Expected validation_split to be in (0, 1). "
+                    f"Received: validation_split={validation_split}"
+                )
+            if validation_data is None:
+                (x, y, sample_weight), validation_data = _split_validation(
+                    x, y, sample_weight, validation_split
+                )
+        data = make_adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        if class_weight is not None and y is None:
+            raise ValueError("fit: class_weight needs array targets y.")
+        self._pre_fit_checks(data)
+        val = None
+        if validation_data is not None:
+            val = self._validation_adapter(validation_data, validation_batch_size or batch_size,
+                                           validation_steps)
+        history = History()
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(ProgbarLogger(verbose))
+        cbs.append(history)
+        self.history = history
+        cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": data.steps,
+                                                   "verbose": verbose, "mode": "fit"})
+        self.stop_training = False
+        self._nan_reported = False
+        cb.on_train_begin()
+        epoch_logs: dict = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cb.on_epoch_begin(epoch)
+            logs: dict = {}
+            step = -1
+            for step, (bx, by, bsw) in enumerate(data.epoch()):
+                if class_weight is not None:
+                    bsw = _apply_class_weight(class_weight, by, bsw)
+                cb.on_train_batch_begin(step)
+                logs = self.train_step((bx, by, bsw) if bsw is not None else (bx, by))
+                self._report_nan(logs, epoch, step)
+                cb.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            if step < 0:
+                raise ValueError("fit: the data yielded no batches this epoch.")
+            epoch_logs = dict(logs)
+            if val is not None and _due(validation_freq, epoch):
+                val_logs = self._run_evaluation(val, cb_progress=None)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cb.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cb.on_train_end(epoch_logs)
+        return history
+
+    fit_generator = fit
+
+    def _pre_fit_checks(self, data: Any) -> None:
+        """Run the model once on the first batch to catch shape and target errors early."""
+        batch = next(iter(data.epoch())) if not hasattr(data, "iterator") or data.reiterable \
+            else None
+        if batch is None:
+            return
+        bx, by, _ = batch
+        self._check_inputs(bx)
+        with no_grad():
+            pred = self(bx, training=False)
+        if self._compile_loss is None:
+            self._setup_compile(self._output_names_or_default())
+        if by is not None:
+            compile_utils.check_targets(self._compile_loss.fns, _as_list(by), _as_list(pred),
+                                        self._compile_loss.output_names)
+        if hasattr(data, "y") and data.y is not None:
+            for fn, yt, p in zip(self._compile_loss.fns, _as_list(data.y), _as_list(pred),
+                                 strict=False):
+                if fn is not None and "sparse_categorical" in compile_utils.loss_name(fn):
+                    compile_utils.check_class_ids(np.asarray(yt), p.shape[-1])
+        self._warn_from_logits()
+
+    def _check_inputs(self, x: Any) -> None:
+        symbols = getattr(self, "inputs", None) or []
+        arrays = flatten_arrays(x)
+        if not symbols or len(symbols) != len(arrays):
+            return
+        for sym, arr in zip(symbols, arrays, strict=True):
+            got = tuple(np.shape(arr))
+            want = sym.shape
+            if len(got) != len(want) or any(w is not None and w != g
+                                             for w, g in zip(want[1:], got[1:], strict=False)):
+                raise ValueError(
+                    f"Input {sym.name!r} of model {self.name!r} expects samples of shape "
+                    f"{want[1:]} (batches {want}), but x has shape {got} (samples {got[1:]}). "
+                    "Reshape the data (e.g. x.reshape(len(x), -1)) or change the input shape."
+                )
+
+    def _warn_from_logits(self) -> None:
+        outputs = getattr(self, "outputs", None) or []
+        for fn, out in zip(self._compile_loss.fns, outputs, strict=False):
+            if fn is None or not compile_utils.uses_logits(fn):
+                continue
+            layer = out.node.layer
+            act = getattr(getattr(layer, "activation", None), "__name__", "")
+            if act in ("softmax", "sigmoid"):
+                warnings.warn(
+                    f"The loss has from_logits=True but output {layer.name!r} already goes "
+                    f"through {act}; the loss will treat probabilities as logits. Remove the "
+                    "activation or use from_logits=False.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+
+    def _report_nan(self, logs: dict, epoch: int, step: int) -> None:
+        value = logs.get("loss")
+        if value is not None and not math.isfinite(value) and not self._nan_reported:
+            self._nan_reported = True
+            warnings.warn(
+                f"The loss became {value} at epoch {epoch + 1}, batch {step}. Lower the learning "
+                "rate, check the data for NaN or infinite values, or add the TerminateOnNaN "
+                "callback to stop training when this happens.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def _validation_adapter(self, validation_data: Any, batch_size: int | None,
+                            steps: int | None) -> Any:
+        if isinstance(validation_data, tuple | list) and len(validation_data) in (2, 3):
+            vx, vy = validation_data[0], validation_data[1]
+            vsw = validation_data[2] if len(validation_data) == 3 else None
+            return make_adapter(vx, vy, vsw, batch_size, False, steps)
+        return make_adapter(validation_data, None, None, batch_size, False, steps)
+
+    # ----- evaluate / predict --------------------------------------------------------------
+
+    def _run_evaluation(self, data: Any, cb_progress: Any) -> dict:
+        self.reset_metrics()
+        logs: dict = {}
+        cb = cb_progress
+        if cb is not None:
+            cb.on_test_begin()
+        with no_grad():
+            for step, (bx, by, bsw) in enumerate(data.epoch()):
+                if cb is not None:
+                    cb.on_test_batch_begin(step)
+                batch = (bx, by, bsw) if bsw is not None else (bx, by)
+                logs = self.test_step(batch)
+                if cb is not None:
+                    cb.on_test_batch_end(step, logs)
+        if cb is not None:
+            cb.on_test_end(logs)
+        return logs
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: list | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """Return the loss (and metrics) on `x`, `y`: a scalar, or `[loss, *metrics]`.
+
+        Example:
+        >>> test_loss, test_acc = model.evaluate(x_test, y_test)
+        """
+        self._require_compiled("evaluate")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        data = make_adapter(x, y, sample_weight, batch_size, False, steps)
+        if self._compile_loss is None:
+            self._pre_fit_checks(data)
+        cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
+        cb = CallbackList(cbs, model=self, params={"steps": data.steps, "verbose": verbose,
+                                                   "mode": "evaluate"})
+        logs = self._run_evaluation(data, cb)
+        if return_dict:
+            return logs
+        values = [logs[k] for k in logs]
+        return values[0] if len(values) == 1 else values
+
+    evaluate_generator = evaluate
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+                steps: int | None = None, callbacks: list | None = None) -> Any:
+        """Return the model's outputs for `x` as NumPy arrays, computed in batches.
+
+        Example:
+        >>> probabilities = model.predict(x_test[:10])
+        """
+        verbose = 1 if verbose == "auto" else int(verbose)
+        data = make_adapter(x, None, None, batch_size, False, steps)
+        cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
+        cb = CallbackList(cbs, model=self, params={"steps": data.steps, "verbose": verbose,
+                                                   "mode": "predict"})
+        cb.on_predict_begin()
+        outputs = []
+        with no_grad():
+            for step, (bx, _, _) in enumerate(data.epoch()):
+                cb.on_predict_batch_begin(step)
+                out = self.predict_step((bx,))
+                outputs.append(map_arrays(lambda t: t.numpy() if isinstance(t, Tensor) else t,
+                                          out))
+                cb.on_predict_batch_end(step, {"outputs": out})
+        cb.on_predict_end()
+        if not outputs:
+            raise ValueError("predict: the data yielded no batches.")
+        return _concat(outputs)
+
+    predict_generator = predict
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: dict | None = None, return_dict: bool = False) -> Any:
+        """Run one training step on one batch; return the loss (and metrics)."""
+        self._require_compiled("train_on_batch")
+        self.reset_metrics()
+        if self._compile_loss is None:
+            self._pre_fit_checks(make_adapter(x, y, sample_weight, None, False, 1))
+        num_samples(x, y, sample_weight)
+        if class_weight is not None:
+            sample_weight = _apply_class_weight(class_weight, y, sample_weight)
+        logs = self.train_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+        return logs if return_dict else _values(logs)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> Any:
+        """Evaluate one batch; return the loss (and metrics)."""
+        self._require_compiled("test_on_batch")
+        self.reset_metrics()
+        if self._compile_loss is None:
+            self._pre_fit_checks(make_adapter(x, y, sample_weight, None, False, 1))
+        with no_grad():
+            logs = self.test_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+        return logs if return_dict else _values(logs)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's output for one batch, as NumPy arrays."""
+        with no_grad():
+            out = self.predict_step((x,))
+        return map_arrays(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
+
+
+def _values(logs: dict) -> Any:
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _to_float(v: Any) -> float:
+    return float(v.data) if isinstance(v, Tensor) else float(v)
+
+
+def _concat(batches: list) -> Any:
+    first = batches[0]
+    if isinstance(first, dict):
+        return {k: np.concatenate([b[k] for b in batches]) for k in first}
+    if isinstance(first, list | tuple):
+        return [np.concatenate([b[i] for b in batches]) for i in range(len(first))]
+    return np.concatenate(batches)
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"Expected {name} to be an integer >= {minimum}. Received: {name}={value!r}")
+
+
+def _due(freq: Any, epoch: int) -> bool:
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return (epoch + 1) in set(freq)
+
+
+def _split_validation(x: Any, y: Any, sample_weight: Any, split: float):
+    arrays = flatten_arrays(x)
+    if not arrays or any(not hasattr(a, "__len__") for a in arrays):
+        raise ValueError(
+            "validation_split needs array inputs; with a generator pass validation_data instead."
+        )
+    n = num_samples(x, y, sample_weight)
+    cut = int(n * (1 - split))
+    if cut <= 0 or cut >= n:
+        raise ValueError(
+            f"validation_split={split} of {n} samples leaves {cut} for training and "
+            f"{n - cut} for validation; both need at least one. Use a split that keeps both."
+        )
+    head = lambda a: a[:cut]  # noqa: E731
+    tail = lambda a: a[cut:]  # noqa: E731
+    train = (map_arrays(head, x), map_arrays(head, y), map_arrays(head, sample_weight))
+    val = (map_arrays(tail, x), map_arrays(tail, y))
+    if sample_weight is not None:
+        val = (*val, map_arrays(tail, sample_weight))
+    return train, val
+
+
+def _apply_class_weight(class_weight: dict, y: Any, sample_weight: Any) -> np.ndarray:
+    y = np.asarray(_raw(y))
+    ids = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    ids = ids.astype(np.int64)
+    table = np.ones(max(int(ids.max()) + 1, max(class_weight) + 1), dtype=np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = w
+    weights = table[ids]
+    return weights if sample_weight is None else weights * np.asarray(sample_weight)
