@@ -17,6 +17,14 @@ warm-up, then alternates the sides A B A B for `--rounds` rounds. Each child
 function, times `step` and prints one JSON line. The parent prints a table of medians across
 rounds, the time ratios, and a speed-up line as its last line.
 
+A step may be a whole epoch: pass `throughput=(items_per_step, unit)` (e.g. `(60000,
+"samples")`) to report items per second instead of milliseconds per step, and `repeats=1,
+warmup=0` when the setup function warms up itself. The check dict is read after timing, so a
+step may fill it in (e.g. with the epoch's loss) when the values only exist afterwards.
+
+`python script.py --side NAME --profile` runs one child under cProfile and prints the hottest
+functions to stderr after its JSON line.
+
 The step function must finish its work before it returns (materialise lazy results), and
 setup functions must import their framework themselves so that each process loads only one.
 """
@@ -75,6 +83,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float | None:
+    """Returns this process's resident set size now in MiB, or None without /proc (not Linux)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except OSError:
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def pin_threads(threads: int) -> None:
     """Limits BLAS/OpenMP pools, and torch when it is loaded, to `threads` threads."""
     from threadpoolctl import threadpool_limits
@@ -90,9 +108,24 @@ def run_child(setup: Setup, args: argparse.Namespace) -> None:
     pin_threads(args.threads)
     step, check = setup()
     pin_threads(args.threads)  # Again: setup may have loaded new thread pools.
+    start_rss_mb = current_rss_mb()
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     result = time_step(step, args.warmup, args.repeats)
+    if profiler is not None:
+        profiler.disable()
     result.update(side=args.side, threads=args.threads, peak_rss_mb=peak_rss_mb(), check=check)
-    print(json.dumps(result))
+    result.update(start_rss_mb=start_rss_mb)
+    print(json.dumps(result), flush=True)
+    if profiler is not None:
+        import pstats
+
+        stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime")
+        stats.print_stats(args.profile)
 
 
 def launch(script: str, side: str, args: argparse.Namespace, repeats: int) -> dict:
@@ -110,13 +143,13 @@ def launch(script: str, side: str, args: argparse.Namespace, repeats: int) -> di
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def check_agreement(first: dict[str, dict]) -> None:
-    """Exits when the sides disagree on any shared check value (e.g. the loss)."""
+def check_agreement(first: dict[str, dict], rtol: float = CHECK_RTOL) -> None:
+    """Exits when the sides disagree on any shared check value (e.g. the loss) beyond `rtol`."""
     names = list(first)
     for key in first[names[0]]["check"]:
         values = {name: first[name]["check"][key] for name in names}
         reference = values[names[0]]
-        tolerance = CHECK_RTOL * max(abs(reference), 1e-12)
+        tolerance = rtol * max(abs(reference), 1e-12)
         if any(abs(value - reference) > tolerance for value in values.values()):
             sys.exit(f"sides disagree on {key}: {values}")
 
@@ -125,24 +158,51 @@ def report(
     rounds: dict[str, list[dict]],
     ratios: Sequence[tuple[str, str]],
     speedups: Sequence[tuple[str, str]],
+    throughput: tuple[int, str] | None = None,
 ) -> None:
-    """Prints the per-side table, then time ratios, then speed-ups (the last one last)."""
-    ms = {name: [r["median_s"] * 1e3 for r in runs] for name, runs in rounds.items()}
-    median = {name: statistics.median(values) for name, values in ms.items()}
+    """Prints the per-side table, then time ratios, then speed-ups (the last one last).
+
+    Without `throughput` the table shows milliseconds per step; with `(items, unit)` it shows
+    items per second, and each speed-up line also compares the peak RSS.
+    """
+    if throughput is None:
+        column, fmt = "ms/step", ".3f"
+        values = {name: [r["median_s"] * 1e3 for r in runs] for name, runs in rounds.items()}
+    else:
+        column, fmt = f"{throughput[1]}/s", ".0f"
+        values = {
+            name: [throughput[0] / r["median_s"] for r in runs] for name, runs in rounds.items()
+        }
+    median = {name: statistics.median(v) for name, v in values.items()}
+    peak = {name: max(r["peak_rss_mb"] for r in runs) for name, runs in rounds.items()}
     checks = sorted(next(iter(rounds.values()))[0]["check"])
-    header = f"{'side':<8}{'ms/step':>10}{'min round':>11}{'max round':>11}{'peak RSS MiB':>14}"
+    header = f"{'side':<8}{column:>12}{'min round':>12}{'max round':>12}"
+    header += f"{'start RSS MiB':>15}{'peak RSS MiB':>14}"
     print(header + "".join(f"{key:>14}" for key in checks))
-    for name, values in ms.items():
+    for name, v in values.items():
         runs = rounds[name]
-        row = f"{name:<8}{median[name]:>10.3f}{min(values):>11.3f}{max(values):>11.3f}"
-        row += f"{max(r['peak_rss_mb'] for r in runs):>14.1f}"
+        row = f"{name:<8}{median[name]:>12{fmt}}{min(v):>12{fmt}}{max(v):>12{fmt}}"
+        start = [r["start_rss_mb"] for r in runs if r.get("start_rss_mb") is not None]
+        row += f"{statistics.median(start):>15.1f}" if start else f"{'-':>15}"
+        row += f"{peak[name]:>14.1f}"
         print(row + "".join(f"{runs[0]['check'][key]:>14.6g}" for key in checks))
+    seconds = {name: statistics.median(r["median_s"] for r in rs) for name, rs in rounds.items()}
     for a, b in ratios:
         if a in median and b in median:
-            print(f"{a}/{b} time: {median[a] / median[b]:.2f}x")
+            print(f"{a}/{b} time: {seconds[a] / seconds[b]:.2f}x")
     for a, b in speedups:
-        if a in median and b in median:
+        if a not in median or b not in median:
+            continue
+        if throughput is None:
             print(f"{a} vs {b}: {median[b] / median[a]:.2f}x faster ({b} ms / {a} ms)")
+            continue
+        unit = throughput[1]
+        mb = {name: peak[name] * 2**20 / 1e6 for name in (a, b)}  # MiB -> MB
+        print(
+            f"{a} vs {b}: {median[a] / median[b]:.2f}x {unit}/s "
+            f"({a} {median[a]:.0f}/s, {b} {median[b]:.0f}/s); "
+            f"peak RSS {a} {mb[a]:.0f} MB vs {b} {mb[b]:.0f} MB"
+        )
 
 
 def main(
@@ -153,6 +213,8 @@ def main(
     speedups: Sequence[tuple[str, str]] = (),
     repeats: int = 50,
     warmup: int = 5,
+    throughput: tuple[int, str] | None = None,
+    check_rtol: float = CHECK_RTOL,
 ) -> None:
     """Runs the benchmark as parent or, with `--side`, as one child.
 
@@ -164,6 +226,9 @@ def main(
             whose sides both ran ends the output.
         repeats: default number of timed steps per child.
         warmup: default number of untimed steps per child.
+        throughput: `(items per step, unit)` to report items per second (e.g. samples per
+            epoch) instead of milliseconds per step.
+        check_rtol: relative tolerance within which the sides' check values must agree.
     """
     parser = argparse.ArgumentParser(description=title)
     parser.add_argument("--threads", type=int, default=1)
@@ -172,10 +237,20 @@ def main(
     parser.add_argument("--warmup", type=int, default=warmup)
     parser.add_argument("--sides", default=",".join(sides), help="comma-separated subset")
     parser.add_argument("--side", choices=sorted(sides), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        nargs="?",
+        const=40,
+        default=0,
+        help="with --side: run it under cProfile and print the N hottest functions to stderr",
+    )
     args = parser.parse_args()
     if args.side:
         run_child(sides[args.side], args)
         return
+    if args.profile:
+        parser.error("--profile needs --side NAME")
 
     names = [name for name in args.sides.split(",") if name]
     unknown = sorted(set(names) - set(sides))
@@ -185,9 +260,9 @@ def main(
     settings = f"threads={args.threads} rounds={args.rounds} repeats={args.repeats}"
     print(f"{title} | {settings}", flush=True)
     first = {name: launch(script, name, args, max(1, args.repeats // 5)) for name in names}
-    check_agreement(first)
+    check_agreement(first, check_rtol)
     rounds: dict[str, list[dict]] = {name: [] for name in names}
     for _ in range(args.rounds):
         for name in names:
             rounds[name].append(launch(script, name, args, args.repeats))
-    report(rounds, ratios, speedups)
+    report(rounds, ratios, speedups, throughput)

@@ -18,6 +18,7 @@ from lamina import (  # noqa: E402 - the engine above comes first
     metrics,
     models,
     optimizers,
+    random,
     utils,
 )
 from lamina.layers import Input  # noqa: E402
@@ -44,6 +45,7 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "random",
     "stop_gradient",
     "utils",
 ]

@@ -99,7 +99,7 @@ class MinMaxNorm(_ArrayConstraint):
     The new norm is `rate * clip(norm, min_value, max_value) + (1 - rate) * norm`.
 
     Example:
-    >>> MinMaxNorm(1.0, 2.0)(np.array([[0.3], [0.4]], dtype="float32"))
+    >>> MinMaxNorm(1.0, 2.0)(np.array([[0.3], [0.4]], dtype="float32")).round(4)
     array([[0.6],
            [0.8]], dtype=float32)
     """
@@ -144,7 +144,7 @@ class NonNeg(_ArrayConstraint):
     """
 
     def apply(self, w: Any) -> Any:
-        return w * (w >= 0)
+        return get_xp(w).maximum(w, 0)
 
 
 class UnitNorm(_ArrayConstraint):

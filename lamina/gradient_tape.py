@@ -31,6 +31,7 @@ class GradientTape:
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
         self._watched: list[tuple[Tensor, bool]] = []
+        self._watched_ids: set[int] = set()  # kept after exit, for watch_accessed_variables
         self._recording = False
         self._used = False
         self._nested = False
@@ -71,6 +72,7 @@ class GradientTape:
                     f"lamina.ops.convert_to_tensor. Received: {type(t).__name__}"
                 )
             self._watched.append((t, t._tracked))
+            self._watched_ids.add(id(t))
             t._tracked = True
 
     def gradient(
@@ -114,6 +116,12 @@ class GradientTape:
         self._used = True
         free = not self.persistent and not self._nested and GradientTape._open <= 1
         grads = backward(targets, seeds, flat, free=free)
+        if not self.watch_accessed_variables:
+            # Variables record themselves; without auto-watching only watched leaves count.
+            grads = [
+                g if s._node is not None or id(s) in self._watched_ids else None
+                for s, g in zip(flat, grads, strict=True)
+            ]
         out = []
         handed_out: set = set()
         for s, g in zip(flat, grads, strict=True):

@@ -74,7 +74,9 @@ def _check_seed(seed: Any) -> Any:
         return seed
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
         return int(seed)
-    raise ValueError(f"Expected seed to be None, an int or a SeedGenerator. Received: seed={seed!r}")
+    raise ValueError(
+        f"Expected seed to be None, an int or a SeedGenerator. Received: seed={seed!r}"
+    )
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:

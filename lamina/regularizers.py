@@ -150,7 +150,8 @@ class OrthogonalRegularizer(Regularizer):
         x = float_input("OrthogonalRegularizer", x)
         if x.ndim != 2:
             raise ValueError(
-                f"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape={x.shape}"
+                "Inputs to OrthogonalRegularizer must have rank 2. "
+                f"Received: inputs.shape={x.shape}"
             )
         axis = 1 if self.mode == "rows" else 0
         norms = ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), 1e-12))

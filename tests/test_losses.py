@@ -63,8 +63,9 @@ def test_categorical_crossentropy_hand_value():
 @pytest.mark.parametrize("ls", [0.0, 0.1])
 def test_categorical_crossentropy_matches_formula(from_logits, ls):
     y_pred = LOGITS if from_logits else PROBS
-    out = losses.categorical_crossentropy(ONE_HOT, y_pred, from_logits=from_logits,
-                                          label_smoothing=ls)
+    out = losses.categorical_crossentropy(
+        ONE_HOT, y_pred, from_logits=from_logits, label_smoothing=ls
+    )
     np.testing.assert_allclose(out.numpy(), ref_cce(ONE_HOT, y_pred, from_logits, ls), rtol=1e-6)
 
 
@@ -99,8 +100,9 @@ def test_sparse_matches_dense(from_logits):
     np.testing.assert_allclose(sparse.numpy(), dense.numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("labels", [SPARSE[:, None], SPARSE.astype("float32"),
-                                    SPARSE.astype("uint8")])
+@pytest.mark.parametrize(
+    "labels", [SPARSE[:, None], SPARSE.astype("float32"), SPARSE.astype("uint8")]
+)
 def test_sparse_accepts_trailing_axis_and_any_numeric_dtype(labels):
     out = losses.sparse_categorical_crossentropy(labels, PROBS)
     np.testing.assert_allclose(out.numpy(), ref_cce(ONE_HOT, PROBS), rtol=1e-6)
@@ -117,8 +119,7 @@ def test_sparse_ignore_class():
     labels = np.array([0, -1, 1])
     probs = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8]])
     per_sample = losses.sparse_categorical_crossentropy(labels, probs, ignore_class=-1)
-    np.testing.assert_allclose(per_sample.numpy(), [-math.log(0.5), 0.0, -math.log(0.8)],
-                               rtol=1e-6)
+    np.testing.assert_allclose(per_sample.numpy(), [-math.log(0.5), 0.0, -math.log(0.8)], rtol=1e-6)
     # The class form averages over the two valid samples only.
     loss = losses.SparseCategoricalCrossentropy(ignore_class=-1)(labels, probs)
     np.testing.assert_allclose(float(loss), (-math.log(0.5) - math.log(0.8)) / 2, rtol=1e-5)
@@ -128,8 +129,7 @@ def test_sparse_ignore_class():
 @pytest.mark.parametrize("ls", [0.0, 0.2])
 def test_binary_crossentropy_matches_formula(from_logits, ls):
     y_pred = np.log(BIN_PROB / (1 - BIN_PROB)) if from_logits else BIN_PROB
-    out = losses.binary_crossentropy(BIN_TRUE, y_pred, from_logits=from_logits,
-                                     label_smoothing=ls)
+    out = losses.binary_crossentropy(BIN_TRUE, y_pred, from_logits=from_logits, label_smoothing=ls)
     np.testing.assert_allclose(out.numpy(), ref_bce(BIN_TRUE, BIN_PROB, False, ls), rtol=1e-6)
 
 
@@ -152,8 +152,9 @@ def test_mse_mae_hand_values():
 
 
 def test_integer_labels_are_cast_to_prediction_dtype():
-    out = losses.mean_squared_error(np.array([[1, 2]], dtype="int64"),
-                                    np.array([[1.0, 1.0]], dtype="float32"))
+    out = losses.mean_squared_error(
+        np.array([[1, 2]], dtype="int64"), np.array([[1.0, 1.0]], dtype="float32")
+    )
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.numpy(), [0.5])
 
@@ -211,10 +212,20 @@ def test_invalid_reduction_and_arguments_raise():
 @pytest.mark.parametrize(
     "cls, fn, kwargs, y_true, y_pred",
     [
-        (losses.CategoricalCrossentropy, losses.categorical_crossentropy,
-         {"from_logits": True}, ONE_HOT, LOGITS),
-        (losses.SparseCategoricalCrossentropy, losses.sparse_categorical_crossentropy,
-         {"from_logits": True}, SPARSE, LOGITS),
+        (
+            losses.CategoricalCrossentropy,
+            losses.categorical_crossentropy,
+            {"from_logits": True},
+            ONE_HOT,
+            LOGITS,
+        ),
+        (
+            losses.SparseCategoricalCrossentropy,
+            losses.sparse_categorical_crossentropy,
+            {"from_logits": True},
+            SPARSE,
+            LOGITS,
+        ),
         (losses.BinaryCrossentropy, losses.binary_crossentropy, {}, BIN_TRUE, BIN_PROB),
         (losses.MeanSquaredError, losses.mean_squared_error, {}, BIN_TRUE, BIN_PROB),
         (losses.MeanAbsoluteError, losses.mean_absolute_error, {}, BIN_TRUE, BIN_PROB),
@@ -222,8 +233,7 @@ def test_invalid_reduction_and_arguments_raise():
 )
 def test_class_is_mean_of_function(cls, fn, kwargs, y_true, y_pred):
     value = cls(**kwargs)(y_true, y_pred)
-    np.testing.assert_allclose(float(value), fn(y_true, y_pred, **kwargs).numpy().mean(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(float(value), fn(y_true, y_pred, **kwargs).numpy().mean(), rtol=1e-6)
 
 
 def test_loss_keeps_float64_predictions_and_float32_by_default():
@@ -286,10 +296,14 @@ def test_regression_losses_hand_values():
     # Huber with delta 1: 0.5 * 0.5^2 = 0.125 and 1 * 3 - 0.5 = 2.5; mean 1.3125.
     np.testing.assert_allclose(losses.huber([[0.0, 0.0]], [[0.5, 3.0]]).numpy(), [1.3125])
     np.testing.assert_allclose(losses.huber([[0.0]], [[3.0]], delta=2.0).numpy(), [4.0])
-    np.testing.assert_allclose(losses.log_cosh([[0.0, 0.0]], [[1.0, -30.0]]).numpy(),
-                               [(math.log(math.cosh(1.0)) + 30 - math.log(2)) / 2], rtol=1e-6)
-    np.testing.assert_allclose(losses.cosine_similarity([[1.0, 1.0]], [[-2.0, -2.0]]).numpy(),
-                               [1.0], rtol=1e-6)
+    np.testing.assert_allclose(
+        losses.log_cosh([[0.0, 0.0]], [[1.0, -30.0]]).numpy(),
+        [(math.log(math.cosh(1.0)) + 30 - math.log(2)) / 2],
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        losses.cosine_similarity([[1.0, 1.0]], [[-2.0, -2.0]]).numpy(), [1.0], rtol=1e-6
+    )
 
 
 def test_probabilistic_losses_hand_values():
@@ -299,22 +313,27 @@ def test_probabilistic_losses_hand_values():
         losses.kld(t, p).numpy(), [0.2 * math.log(0.4) + 0.8 * math.log(1.6)], rtol=1e-6
     )
     assert losses.KLD is losses.kl_divergence
-    np.testing.assert_allclose(losses.poisson([[2.0]], [[3.0]]).numpy(),
-                               [3.0 - 2.0 * math.log(3.0 + EPS)], rtol=1e-6)
+    np.testing.assert_allclose(
+        losses.poisson([[2.0]], [[3.0]]).numpy(), [3.0 - 2.0 * math.log(3.0 + EPS)], rtol=1e-6
+    )
 
 
 def test_focal_losses_hand_values():
     # p_t = 0.8 -> (0.2)^2 * -log(0.8)
     out = losses.binary_focal_crossentropy([[1.0, 0.0]], [[0.8, 0.2]], gamma=2.0)
     np.testing.assert_allclose(out.numpy(), [0.04 * -math.log(0.8)], rtol=1e-5)
-    balanced = losses.binary_focal_crossentropy([[1.0, 0.0]], [[0.8, 0.2]],
-                                                apply_class_balancing=True, alpha=0.25)
-    np.testing.assert_allclose(balanced.numpy(), [0.04 * -math.log(0.8) * (0.25 + 0.75) / 2],
-                               rtol=1e-5)
+    balanced = losses.binary_focal_crossentropy(
+        [[1.0, 0.0]], [[0.8, 0.2]], apply_class_balancing=True, alpha=0.25
+    )
+    np.testing.assert_allclose(
+        balanced.numpy(), [0.04 * -math.log(0.8) * (0.25 + 0.75) / 2], rtol=1e-5
+    )
     # gamma 0 reduces to the plain cross-entropy.
     np.testing.assert_allclose(
         losses.binary_focal_crossentropy(BIN_TRUE, BIN_PROB, gamma=0.0).numpy(),
-        ref_bce(BIN_TRUE, BIN_PROB), rtol=1e-6)
+        ref_bce(BIN_TRUE, BIN_PROB),
+        rtol=1e-6,
+    )
     cfce = losses.categorical_focal_crossentropy([[0.0, 1.0]], [[0.4, 0.6]], alpha=0.25)
     np.testing.assert_allclose(cfce.numpy(), [0.25 * 0.4**2 * -math.log(0.6)], rtol=1e-5)
 
@@ -323,8 +342,9 @@ def test_hinge_losses_hand_values():
     # Labels {0, 1} become {-1, 1}.
     np.testing.assert_allclose(losses.hinge([[1.0, 0.0]], [[0.3, -0.2]]).numpy(), [0.75])
     np.testing.assert_allclose(losses.hinge([[1.0, -1.0]], [[0.3, -0.2]]).numpy(), [0.75])
-    np.testing.assert_allclose(losses.squared_hinge([[1.0, 0.0]], [[0.3, -0.2]]).numpy(),
-                               [(0.49 + 0.64) / 2], rtol=1e-6)
+    np.testing.assert_allclose(
+        losses.squared_hinge([[1.0, 0.0]], [[0.3, -0.2]]).numpy(), [(0.49 + 0.64) / 2], rtol=1e-6
+    )
     np.testing.assert_allclose(
         losses.categorical_hinge([[0.0, 1.0, 0.0]], [[0.5, 0.3, 0.1]]).numpy(), [1.2], rtol=1e-6
     )

@@ -1,5 +1,6 @@
 """Layer: the unit that holds weights and computes outputs from inputs."""
 
+import functools
 import inspect
 from typing import Any
 
@@ -77,6 +78,21 @@ class Layer:
         self._activity_losses: list[Tensor] = []
         self._inbound_nodes: list = []
         self._build_shapes: Any = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            # `layer.build(shape)` called by hand must mark the layer built too, or its first
+            # call would build it again and make a second set of weights.
+            @functools.wraps(build)
+            def build_and_mark(self: "Layer", *args: Any, **kwargs: Any) -> Any:
+                result = build(self, *args, **kwargs)
+                self.built = True
+                return result
+
+            build_and_mark._marks_built = True  # type: ignore[attr-defined]
+            cls.build = build_and_mark
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Layer | Variable) or (

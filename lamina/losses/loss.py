@@ -174,7 +174,9 @@ class LossFunctionWrapper(Loss):
         dtype: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
+        super().__init__(
+            name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype
+        )
         self.fn = fn
         self._fn_kwargs = kwargs
 

@@ -256,7 +256,7 @@ def categorical_focal_crossentropy(
 
     Example:
     >>> categorical_focal_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).numpy()
-    array([0.04332169], dtype=float32)
+    array([0.0433217], dtype=float32)
     """
     _check_axis("categorical_focal_crossentropy", axis)
     y_pred = as_tensor(y_pred)
@@ -449,7 +449,7 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
 
     Example:
     >>> CategoricalFocalCrossentropy()([[0.0, 1.0]], [[0.5, 0.5]])
-    tensor(0.04332169, dtype=float32)
+    tensor(0.0433217, dtype=float32)
     """
 
     def __init__(
@@ -504,4 +504,3 @@ class Poisson(LossFunctionWrapper):
         self, reduction: Any = "sum_over_batch_size", name: str = "poisson", dtype: Any = None
     ) -> None:
         super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)
-

@@ -49,8 +49,8 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(square(log(1 + y_pred) - log(1 + y_true)))`, both clipped below at epsilon.
 
     Example:
-    >>> mean_squared_logarithmic_error([[0.0]], [[math.e - 1]]).numpy()
-    array([1.], dtype=float32)
+    >>> mean_squared_logarithmic_error([[0.0]], [[0.0]]).numpy()
+    array([0.], dtype=float32)
     """
     y_pred = as_tensor(y_pred)
     y_true = labels_like(y_true, y_pred)

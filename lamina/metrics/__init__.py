@@ -30,6 +30,17 @@ from lamina.metrics.accuracy import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from lamina.metrics.confusion import (
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from lamina.metrics.f_score import F1Score, FBetaScore
+from lamina.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from lamina.metrics.metric import Metric
 from lamina.metrics.probabilistic import (
     BinaryCrossentropy,
@@ -84,6 +95,20 @@ _CLASSES = (
     Hinge,
     SquaredHinge,
     CategoricalHinge,
+    Precision,
+    Recall,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
+    AUC,
+    F1Score,
+    FBetaScore,
+    IoU,
+    MeanIoU,
+    BinaryIoU,
+    OneHotIoU,
+    OneHotMeanIoU,
 )
 
 # A string naming a function gives the metric class that averages it, named as written.
@@ -209,9 +234,11 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, _losses.Loss):
         loss = identifier
         return MeanMetricWrapper(
-            lambda yt, yp: loss.call(*_losses.loss.squeeze_or_expand_to_same_rank(
-                _losses.loss.as_tensor(yt), _losses.loss.as_tensor(yp)
-            )),
+            lambda yt, yp: loss.call(
+                *_losses.loss.squeeze_or_expand_to_same_rank(
+                    _losses.loss.as_tensor(yt), _losses.loss.as_tensor(yp)
+                )
+            ),
             name=loss.name,
         )
     if callable(identifier):
@@ -283,7 +310,21 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
 
 
 __all__ = [
+    "AUC",
     "Accuracy",
+    "BinaryIoU",
+    "F1Score",
+    "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
+    "IoU",
+    "MeanIoU",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "Precision",
+    "Recall",
+    "TrueNegatives",
+    "TruePositives",
     "BinaryAccuracy",
     "BinaryCrossentropy",
     "CategoricalAccuracy",

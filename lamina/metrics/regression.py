@@ -24,7 +24,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
 
     Example:
     >>> mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]])
-    array([0.5], dtype=float32)
+    array([0.5])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     d = y_true - y_pred
@@ -36,7 +36,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
 
     Example:
     >>> mean_absolute_error([[0.0, 1.0]], [[1.0, 3.0]])
-    array([1.5], dtype=float32)
+    array([1.5])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     return get_xp(y_pred).abs(y_true - y_pred).mean(axis=-1)
@@ -47,7 +47,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
 
     Example:
     >>> mean_absolute_percentage_error([[2.0]], [[1.0]])
-    array([50.], dtype=float32)
+    array([50.])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     xp = get_xp(y_pred)
@@ -59,7 +59,7 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
 
     Example:
     >>> mean_squared_logarithmic_error([[0.0]], [[0.0]])
-    array([0.], dtype=float32)
+    array([0.])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     xp = get_xp(y_pred)
@@ -73,7 +73,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
 
     Example:
     >>> cosine_similarity([[1.0, 0.0]], [[2.0, 0.0]])
-    array([1.], dtype=float32)
+    array([1.])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     xp = get_xp(y_pred)
@@ -89,7 +89,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> Any:
 
     Example:
     >>> log_cosh([[0.0]], [[0.0]])
-    array([0.], dtype=float32)
+    array([0.])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     xp = get_xp(y_pred)

@@ -69,3 +69,32 @@ class Model(Trainer, Layer):
     def summary(self, line_length: int | None = None, print_fn: Any = None) -> None:
         """Print a table of the layers, their output shapes and parameter counts."""
         print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save the weights, in the order of `model.weights`, to a `.weights.npz` file.
+
+        The file is written atomically: a crash mid-save leaves the previous file intact.
+
+        Args:
+            filepath: the file; its name must end in `.weights.npz`.
+            overwrite: if False, refuse to replace an existing file.
+
+        Example:
+        >>> model.save_weights("mlp.weights.npz")
+        """
+        from lamina.saving import weights_file
+
+        weights_file.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any) -> None:
+        """Load weights saved by `save_weights` into this (built) model, by position.
+
+        Raises:
+            ValueError: when the count or a shape differs (nothing is changed then).
+
+        Example:
+        >>> model.load_weights("mlp.weights.npz")
+        """
+        from lamina.saving import weights_file
+
+        weights_file.load_weights(self, filepath)

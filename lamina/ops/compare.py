@@ -3,7 +3,7 @@
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.ops.core import convert_to_tensor, normalize_axis, operands
+from lamina.ops.core import convert_to_tensor, normalize_axis, numeric_input, operands
 from lamina.tensor import Tensor
 
 
@@ -66,13 +66,13 @@ def logical_not(x: Any) -> Tensor:
 
 def isnan(x: Any) -> Tensor:
     """Elementwise test for NaN."""
-    x = convert_to_tensor(x)
+    x = numeric_input("isnan", x)
     return Tensor(get_xp(x.data).isnan(x.data))
 
 
 def isfinite(x: Any) -> Tensor:
     """Elementwise test for finite values."""
-    x = convert_to_tensor(x)
+    x = numeric_input("isfinite", x)
     return Tensor(get_xp(x.data).isfinite(x.data))
 
 

@@ -59,9 +59,17 @@ def _scalar_dtype(scalar: Any, other: np.dtype) -> np.dtype:
         return other
     if isinstance(scalar, float) and other.kind in "biu":
         return np.dtype(floatx())
+    if isinstance(scalar, int) and other.kind == "b":
+        return np.dtype(np.int64)  # as NumPy: a mask times 2 counts, it does not stay boolean
     if isinstance(scalar, complex):
         return np.result_type(other, np.complex64)
     return other
+
+
+def _widen_for(scalar: Any, t: Tensor) -> Tensor:
+    """Cast `t` to the dtype a Python scalar needs (an int tensor times 0.5 gives floatx)."""
+    dtype = _scalar_dtype(scalar, t.dtype)
+    return t if dtype == t.dtype else cast(t, dtype)
 
 
 def operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
@@ -72,13 +80,13 @@ def operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     """
     if not isinstance(x, Tensor):
         if isinstance(y, Tensor) and isinstance(x, int | float | bool):
-            y = numeric_input(op, y)
-            return Tensor(get_xp(y.data).asarray(x, dtype=_scalar_dtype(x, y.dtype))), y
+            y = _widen_for(x, numeric_input(op, y))
+            return Tensor(get_xp(y.data).asarray(x, dtype=y.dtype)), y
         x = convert_to_tensor(x)
     if not isinstance(y, Tensor):
         if isinstance(y, int | float | bool):
-            x = numeric_input(op, x)
-            return x, Tensor(get_xp(x.data).asarray(y, dtype=_scalar_dtype(y, x.dtype)))
+            x = _widen_for(y, numeric_input(op, x))
+            return x, Tensor(get_xp(x.data).asarray(y, dtype=x.dtype))
         y = convert_to_tensor(y)
     x, y = numeric_input(op, x), numeric_input(op, y)
     if x.dtype != y.dtype:

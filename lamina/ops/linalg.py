@@ -136,10 +136,17 @@ class Einsum(Function):
             kept = "".join(c for c in spec if c in present)
             eq = ",".join([out, *others]) + "->" + kept
             g = xp.einsum(eq, grad, *[x for j, x in enumerate(self.xs) if j != i])
-            if kept != spec:
-                shape = [self.xs[i].shape[spec.index(c)] if c in kept else 1 for c in spec]
-                order = [kept.index(c) for c in spec if c in kept]
-                g = xp.broadcast_to(g.transpose(order).reshape(shape), self.xs[i].shape)
+            # `kept` lists spec's letters in spec's order. Axes where this input has length 1
+            # but the others are longer were broadcast: sum them. Letters only this input has,
+            # and axes that broadcast on the others' side, are constant: broadcast them back.
+            x_shape = self.xs[i].shape
+            sizes = [x_shape[spec.index(c)] for c in kept]
+            spread = tuple(k for k, n in enumerate(sizes) if n == 1 and g.shape[k] != 1)
+            if spread:
+                g = g.sum(axis=spread, keepdims=True)
+            if g.shape != x_shape:
+                shape = [g.shape[kept.index(c)] if c in kept else 1 for c in spec]
+                g = xp.broadcast_to(g.reshape(shape), x_shape)
             grads.append(g)
         return tuple(grads)
 

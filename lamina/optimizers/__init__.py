@@ -10,13 +10,16 @@ from typing import Any
 
 from lamina import serialization
 from lamina.optimizers import schedules
+from lamina.optimizers.adagrad import Adadelta, Adagrad
 from lamina.optimizers.adam import Adam, AdamW
+from lamina.optimizers.adamax import Adamax, Nadam
+from lamina.optimizers.lion import Lion
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
 
 _REGISTRY = serialization.Registry("optimizer", "lamina.optimizers")
-_CLASSES = [SGD, RMSprop, Adam, AdamW]
+_CLASSES = [SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion]
 
 
 def _register() -> None:
@@ -68,8 +71,13 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Optimizer:
 
 __all__ = [
     "SGD",
+    "Adadelta",
+    "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "Lion",
+    "Nadam",
     "Optimizer",
     "RMSprop",
     "deserialize",

@@ -37,8 +37,10 @@ def check_number(
             return v
     lo = "" if low is None else ("(" if low_open else "[") + f"{low}, "
     hi = "" if high is None else f"{high}" + (")" if high_open else "]")
-    where = f"in {lo}{hi}" if low is not None and high is not None else (
-        f"{'>' if low_open else '>='} {low}" if low is not None else f"<= {high}"
+    where = (
+        f"in {lo}{hi}"
+        if low is not None and high is not None
+        else (f"{'>' if low_open else '>='} {low}" if low is not None else f"<= {high}")
     )
     raise ValueError(f"Argument `{name}` must be a number {where}. Received: {name}={value!r}")
 
@@ -100,8 +102,15 @@ class Optimizer:
         self.weight_decay = (
             None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0.0)
         )
-        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                ("global_clipnorm", global_clipnorm)) if v is not None]
+        given = [
+            n
+            for n, v in (
+                ("clipnorm", clipnorm),
+                ("clipvalue", clipvalue),
+                ("global_clipnorm", global_clipnorm),
+            )
+            if v is not None
+        ]
         if len(given) > 1:
             raise ValueError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
@@ -128,8 +137,9 @@ class Optimizer:
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self._learning_rate: Any = None
         self.learning_rate = learning_rate
-        self._iterations = Variable(np.zeros((), dtype="int64"), trainable=False,
-                                    name=f"{self.name}/iteration")
+        self._iterations = Variable(
+            np.zeros((), dtype="int64"), trainable=False, name=f"{self.name}/iteration"
+        )
         self.built = False
         self._trainable_variables: list[Variable] = []
         self._index: dict[int, int] = {}
@@ -381,4 +391,3 @@ def _scratch_views(variables: list[Variable]) -> list[Any]:
         buffers[(get_xp(v.data), v.data.dtype)][: v.data.size].reshape(v.data.shape)
         for v in variables
     ]
-

@@ -134,9 +134,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     (1.0, 0.5, 0.1)
     """
 
-    def __init__(
-        self, boundaries: list, values: list, name: str = "PiecewiseConstant"
-    ) -> None:
+    def __init__(self, boundaries: list, values: list, name: str = "PiecewiseConstant") -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError(
                 "The length of `values` must be the length of `boundaries` plus 1. "
@@ -297,9 +295,7 @@ class CosineDecayRestarts(LearningRateSchedule):
             restarts = math.floor(fraction)
             fraction -= restarts
         else:
-            restarts = math.floor(
-                math.log(1 - fraction * (1 - self.t_mul)) / math.log(self.t_mul)
-            )
+            restarts = math.floor(math.log(1 - fraction * (1 - self.t_mul)) / math.log(self.t_mul))
             done = (1 - self.t_mul**restarts) / (1 - self.t_mul)
             fraction = (fraction - done) / self.t_mul**restarts
         peak = self.m_mul**restarts

@@ -98,8 +98,9 @@ def run_layer_test(
     Raises:
         LayerTestError: naming the layer class, the check and what was expected and found.
     """
-    runner = _LayerTest(layer_cls, dict(init_kwargs or {}), dict(call_kwargs or {}), seed,
-                        atol, rtol)
+    runner = _LayerTest(
+        layer_cls, dict(init_kwargs or {}), dict(call_kwargs or {}), seed, atol, rtol
+    )
     if input_data is None:
         if input_shape is None:
             raise ValueError(
@@ -152,8 +153,16 @@ class _LayerTest:
 
     # ----- 1. eager call ---------------------------------------------------------------------
 
-    def check_call(self, inputs, expected_output, expected_shape, expected_dtype, n_trainable,
-                   n_non_trainable, n_losses) -> Any:
+    def check_call(
+        self,
+        inputs,
+        expected_output,
+        expected_shape,
+        expected_dtype,
+        n_trainable,
+        n_non_trainable,
+        n_losses,
+    ) -> Any:
         from lamina.layers import Layer
 
         layer = self.make()
@@ -184,9 +193,7 @@ class _LayerTest:
             if out.dtype != want:
                 self.fail(check, f"expected output dtype {want}, got {out.dtype}")
         if expected_shape is not None and _shapes_of(output) != _normalize_shape(expected_shape):
-            self.fail(
-                check, f"expected output shape {expected_shape}, got {_shapes_of(output)}"
-            )
+            self.fail(check, f"expected output shape {expected_shape}, got {_shapes_of(output)}")
         if expected_output is not None:
             for i, (a, b) in enumerate(
                 zip(_flatten(output), _flatten(expected_output), strict=True)
@@ -207,8 +214,7 @@ class _LayerTest:
         if computed is not None and computed != output_shape:
             self.fail(
                 "compute_output_shape",
-                f"returned {computed} for input shape {shapes}; the eager call gave "
-                f"{output_shape}",
+                f"returned {computed} for input shape {shapes}; the eager call gave {output_shape}",
             )
         for batch in ("fixed", None):
             fresh = self.make()
@@ -267,10 +273,13 @@ class _LayerTest:
         check = "get_weights/set_weights"
         original = layer.get_weights()
         if len(original) != len(layer.weights):
-            self.fail(check, f"get_weights() gave {len(original)} arrays for "
-                             f"{len(layer.weights)} weights")
-        changed = [np.asarray(w) + 0.5 if np.asarray(w).dtype.kind == "f" else np.asarray(w)
-                   for w in original]
+            self.fail(
+                check, f"get_weights() gave {len(original)} arrays for {len(layer.weights)} weights"
+            )
+        changed = [
+            np.asarray(w) + 0.5 if np.asarray(w).dtype.kind == "f" else np.asarray(w)
+            for w in original
+        ]
         layer.set_weights(changed)
         for i, (a, b) in enumerate(zip(layer.get_weights(), changed, strict=True)):
             if a.shape != b.shape or not np.allclose(a, b):
@@ -325,8 +334,10 @@ class _LayerTest:
         cotangents = [self.rng.standard_normal(s) for s in shapes]
 
         def project(outs):
-            return sum(float(np.sum(np.asarray(o, dtype=np.float64) * c))
-                       for o, c in zip(outs, cotangents, strict=True))
+            return sum(
+                float(np.sum(np.asarray(o, dtype=np.float64) * c))
+                for o, c in zip(outs, cotangents, strict=True)
+            )
 
         with GradientTape() as tape:
             outputs = _flatten(layer(inputs, **kwargs))
@@ -344,8 +355,10 @@ class _LayerTest:
             if w.size <= 32:
                 directions = [np.eye(w.size)[j].reshape(w.shape) for j in range(w.size)]
             else:
-                directions = [d / np.linalg.norm(d) for d in
-                              (self.rng.standard_normal(w.shape) for _ in range(3))]
+                directions = [
+                    d / np.linalg.norm(d)
+                    for d in (self.rng.standard_normal(w.shape) for _ in range(3))
+                ]
             try:
                 for d in directions:
                     w.assign(base + eps * d)
@@ -373,8 +386,9 @@ class _LayerTest:
         before = [w.numpy().copy() for w in weights]
         tensors = _to_tensors(inputs)
         with GradientTape() as tape:
-            outputs = [o for o in _flatten(layer(tensors, **self.call_kwargs))
-                       if o.dtype.kind == "f"]
+            outputs = [
+                o for o in _flatten(layer(tensors, **self.call_kwargs)) if o.dtype.kind == "f"
+            ]
             if not outputs:
                 return
             loss = None
@@ -407,8 +421,10 @@ class _LayerTest:
             self.fail(check, f"{what}: shape {got.shape} instead of {want.shape}")
         if not np.allclose(got, want, atol=self.atol, rtol=self.rtol, equal_nan=True):
             err = float(np.nanmax(np.abs(got - want))) if got.size else 0.0
-            self.fail(check, f"{what} (largest difference {err:.3g}, atol={self.atol:g}, "
-                             f"rtol={self.rtol:g})")
+            self.fail(
+                check,
+                f"{what} (largest difference {err:.3g}, atol={self.atol:g}, rtol={self.rtol:g})",
+            )
 
 
 def _sum_all(x: Tensor) -> Tensor:

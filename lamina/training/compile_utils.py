@@ -100,75 +100,80 @@ def _align_target(y: Any, y_pred: Tensor, fn: Any) -> Any:
 
 
 def check_targets(fns: list, y_true: list, y_pred: list, output_names: list[str]) -> None:
-    """Refuse targets shaped for another loss, or class ids out of range, before any update."""
+    """Refuse targets shaped for another loss, or class ids out of range, before any update.
+
+    `y_true` may hold every target (the whole array passed to fit) or one batch; only the
+    shape of a sample is compared with the output's.
+    """
     for fn, y, p, name in zip(fns, y_true, y_pred, output_names, strict=True):
         if fn is None or y is None:
             continue
         lname = loss_name(fn)
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
         where = f" for output {name!r}" if len(output_names) > 1 else ""
+        output = f"(batch, {', '.join(str(n) for n in p.shape[1:])})"
         if "sparse_categorical" in lname:
             if y.ndim == p.ndim and y.shape[-1] == p.shape[-1] and p.shape[-1] > 1:
                 raise ValueError(
-                    f"loss='sparse_categorical_crossentropy'{where} expects integer class ids "
-                    f"of shape (batch,), but y has shape {y.shape}: it looks one-hot encoded. "
-                    "Use loss='categorical_crossentropy', or pass y.argmax(axis=-1)."
+                    f"loss='sparse_categorical_crossentropy'{where} expects y to hold integer "
+                    f"class ids of shape (batch,) for an output of shape {output}, but y looks "
+                    "one-hot encoded. Use loss='categorical_crossentropy', or pass "
+                    f"y.argmax(axis=-1). Received: y with shape {y.shape}"
                 )
             check_class_ids(y, p.shape[-1], where)
         elif "categorical_crossentropy" in lname or lname in ("categorical_hinge",):
-            if y.shape != p.shape:
+            if y.shape[1:] != tuple(p.shape[1:]):
                 hint = (
-                    "it looks like integer class ids: use loss='sparse_categorical_crossentropy', "
+                    "y looks like integer class ids: use loss='sparse_categorical_crossentropy', "
                     "or one-hot encode y with lamina.utils.to_categorical"
                     if y.ndim == p.ndim - 1 or (y.ndim == p.ndim and y.shape[-1] == 1)
                     else "give y the shape of the model output"
                 )
                 raise ValueError(
                     f"loss={lname!r}{where} expects one-hot targets shaped like the output "
-                    f"{p.shape}, but y has shape {y.shape}; {hint}."
+                    f"{output}; {hint}. Received: y with shape {y.shape}"
                 )
-        elif y.ndim and p.ndim and y.shape[0] != p.shape[0]:
-            raise ValueError(
-                f"The targets{where} have {y.shape[0]} samples but the output has {p.shape[0]}."
-            )
 
 
 def check_class_ids(y: np.ndarray, num_classes: int, where: str = "") -> None:
     """Class ids must be whole numbers in [0, num_classes); name the first bad sample."""
+    y = np.asarray(y)
     flat = y.reshape(-1)
     bad = (flat < 0) | (flat >= num_classes) | (flat != np.floor(flat))
     if bad.any():
         first = int(np.argmax(bad))
+        index = tuple(int(i) for i in np.unravel_index(first, y.shape)) if y.ndim else ()
+        where_in_y = ", ".join(str(i) for i in index)
         raise ValueError(
-            f"Labels{where} must be class ids in [0, {num_classes}) for a model with "
-            f"{num_classes} output classes. Sample {first} has label {flat[first]!r}. "
-            "Check the labels, or give the last layer as many units as there are classes."
+            f"y{where} must hold class ids in [0, {num_classes}): the model's last layer has "
+            f"{num_classes} units, one per class. Check the labels, or give the last layer as "
+            f"many units as there are classes. Received: y[{where_in_y}]="
+            f"{flat[first].item()!r} (sample {index[0] if index else 0})"
         )
 
 
 class CompileMetrics:
-    """The metrics of each output, named as Keras names them (`accuracy`, `out_accuracy`)."""
+    """The metrics of each output, named as Keras names them (`accuracy`, `out_accuracy`).
 
-    def __init__(self, metrics: Any, output_names: list[str], loss_fns: list) -> None:
+    As in Keras 3, `metrics` ignore sample and class weights; `weighted_metrics` use them.
+    """
+
+    def __init__(self, metrics: Any, output_names: list[str], loss_fns: list,
+                 weighted_metrics: Any = None) -> None:
         self.output_names = output_names
-        if metrics is None:
-            specs = [[] for _ in output_names]
-        elif isinstance(metrics, dict):
-            specs = _per_output(metrics, output_names, "metrics")
-            specs = [[] if s is None else (s if isinstance(s, list | tuple) else [s]) for s in specs]
-        elif (
-            isinstance(metrics, list | tuple)
-            and len(output_names) > 1
-            and len(metrics) == len(output_names)
-            and all(isinstance(m, list | tuple) for m in metrics)
-        ):
-            specs = [list(m) for m in metrics]
-        else:
-            flat = list(metrics) if isinstance(metrics, list | tuple) else [metrics]
-            specs = [flat for _ in output_names]
-        self.specs = specs
+        self.specs = [
+            [(spec, False) for spec in plain] + [(spec, True) for spec in weighted]
+            for plain, weighted in zip(_spread_metrics(metrics, output_names),
+                                       _spread_metrics(weighted_metrics, output_names),
+                                       strict=True)
+        ]
+        for group in self.specs:  # unknown names fail in compile, before any training
+            for spec, _ in group:
+                if isinstance(spec, str) and spec not in ("accuracy", "acc"):
+                    metrics_module.get(spec)
         self.loss_fns = loss_fns
         self.metrics: list[list] | None = None
+        self.weighted: list[list[bool]] = [[w for _, w in group] for group in self.specs]
 
     def build(self, y_true: list, y_pred: list) -> None:
         """Resolve the metric names once the shapes are known (`accuracy` depends on them)."""
@@ -176,7 +181,7 @@ class CompileMetrics:
         self.metrics = []
         for i, specs in enumerate(self.specs):
             built = []
-            for spec in specs:
+            for spec, _ in specs:
                 if isinstance(spec, str) and spec in ("accuracy", "acc"):
                     m = metrics_module.resolve_accuracy(
                         self.loss_fns[i], np.shape(y_true[i]), tuple(y_pred[i].shape)
@@ -190,6 +195,11 @@ class CompileMetrics:
                     m.name = f"{self.output_names[i]}_{m.name}"
                 built.append(m)
             self.metrics.append(built)
+        names = [m.name for group in self.metrics for m in group]
+        for group, weighted in zip(self.metrics, self.weighted, strict=True):
+            for m, w in zip(group, weighted, strict=True):
+                if w and names.count(m.name) > 1:
+                    m.name = f"weighted_{m.name}"
 
     @property
     def flat(self) -> list:
@@ -198,9 +208,29 @@ class CompileMetrics:
     def update(self, y_true: list, y_pred: list, sample_weight: Any) -> None:
         if self.metrics is None:
             self.build(y_true, y_pred)
-        for group, yt, yp in zip(self.metrics, y_true, y_pred, strict=True):
-            for m in group:
-                m.update_state(yt, yp.data, sample_weight=sample_weight)
+        for group, weighted, yt, yp in zip(self.metrics, self.weighted, y_true, y_pred,
+                                           strict=True):
+            for m, w in zip(group, weighted, strict=True):
+                m.update_state(yt, yp.data, sample_weight=sample_weight if w else None)
+
+
+def _spread_metrics(metrics: Any, output_names: list[str]) -> list[list]:
+    """One list of metric specs per output, from a list, a list of lists or a dict."""
+    if metrics is None:
+        return [[] for _ in output_names]
+    if isinstance(metrics, dict):
+        specs = _per_output(metrics, output_names, "metrics")
+        return [[] if s is None else (list(s) if isinstance(s, list | tuple) else [s])
+                for s in specs]
+    if (
+        isinstance(metrics, list | tuple)
+        and len(output_names) > 1
+        and len(metrics) == len(output_names)
+        and all(isinstance(m, list | tuple) for m in metrics)
+    ):
+        return [list(m) for m in metrics]
+    flat = list(metrics) if isinstance(metrics, list | tuple) else [metrics]
+    return [flat for _ in output_names]
 
 
 def finite(value: float) -> bool:

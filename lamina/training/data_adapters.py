@@ -92,6 +92,12 @@ class ArrayAdapter:
         batches = -(-self.n // batch_size)
         self.steps = min(steps, batches) if steps else batches
 
+    def peek(self) -> tuple:
+        """The first batch, in order (for the checks made before training)."""
+        pick = lambda a: a[: self.batch_size]  # noqa: E731
+        return (map_arrays(pick, self.x), map_arrays(pick, self.y),
+                map_arrays(pick, self.sample_weight))
+
     def epoch(self) -> Iterator[tuple]:
         if self.shuffle:
             order = global_rng().permutation(self.n)
@@ -118,13 +124,41 @@ class GeneratorAdapter:
         self.reiterable = not isinstance(data, Iterator) and not inspect.isgenerator(data)
         self.iterator = iter(data) if not self.reiterable else None
         self.first_shapes: list | None = None
+        self.pending: tuple | None = None  # a batch drawn by peek() and not yet trained on
         if self.steps is None and hasattr(data, "__len__"):
             self.steps = len(data)
+
+    def peek(self) -> tuple:
+        """The first batch (for the checks made before training); a one-shot generator keeps
+        it for the first epoch, so no batch is lost."""
+        if self.reiterable:
+            it = iter(self.data)
+        elif self.pending is not None:
+            return self.pending
+        else:
+            it = self.iterator
+        try:
+            batch = next(it)
+        except StopIteration:
+            raise ValueError(
+                "fit: the data is empty: the generator yielded no batch. "
+                "Received: an exhausted or empty generator"
+            ) from None
+        x, y, sw = unpack(batch)
+        self._check(0, x, y, sw)
+        if not self.reiterable:
+            self.pending = (x, y, sw)
+        return x, y, sw
 
     def epoch(self) -> Iterator[tuple]:
         it = iter(self.data) if self.reiterable else self.iterator
         step = 0
         while self.steps is None or step < self.steps:
+            if self.pending is not None:
+                yield self.pending
+                self.pending = None
+                step += 1
+                continue
             try:
                 batch = next(it)
             except StopIteration:
@@ -152,8 +186,9 @@ class GeneratorAdapter:
             self.first_shapes = shapes
         elif shapes != self.first_shapes:
             raise ValueError(
-                f"fit: batch {step} from the generator has sample shapes {shapes}, but the first "
-                f"batch had {self.first_shapes}. Every batch must hold samples of one shape."
+                f"fit: every batch from the generator must hold samples of the shapes of its "
+                f"first batch, {self.first_shapes} (x then y). Received: batch {step} with "
+                f"sample shapes {shapes}"
             )
 
 

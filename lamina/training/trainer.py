@@ -28,6 +28,19 @@ def _as_list(x: Any) -> list:
     return list(x) if isinstance(x, list | tuple) else [x]
 
 
+def _as_targets(y: Any, output_names: list[str]) -> list:
+    """The targets as a list in output order; a dict is matched to the outputs by name."""
+    if not isinstance(y, dict):
+        return _as_list(y)
+    unknown = sorted(set(y) - set(output_names))
+    if unknown:
+        raise ValueError(
+            f"y is a dict whose keys {unknown} name no output of the model; its outputs are "
+            f"{output_names}. Received: y with keys {sorted(y)}"
+        )
+    return [y.get(name) for name in output_names]
+
+
 class Trainer:
     """The methods that train and run a model; mixed into `Model`."""
 
@@ -47,8 +60,8 @@ class Trainer:
         self,
         optimizer: Any = "rmsprop",
         loss: Any = None,
-        loss_weights: Any = None,
         metrics: Any = None,
+        loss_weights: Any = None,
         weighted_metrics: Any = None,
         run_eagerly: bool = False,
         steps_per_execution: int = 1,
@@ -60,8 +73,10 @@ class Trainer:
         Args:
             optimizer: a name (`"rmsprop"`, `"adam"`, `"sgd"`, ...) or an optimizer.
             loss: a name, a function `(y_true, y_pred)`, a Loss, or one per output (list/dict).
+            metrics: names or Metric objects (`["accuracy"]`), or per output (list/dict); they
+                ignore sample and class weights.
+            weighted_metrics: like `metrics`, but weighted by sample and class weights.
             loss_weights: a weight per output's loss (list or dict).
-            metrics: names or Metric objects (`["accuracy"]`), or per output (list/dict).
 
         Example:
         >>> model.compile(optimizer="rmsprop", loss="categorical_crossentropy",
@@ -70,7 +85,7 @@ class Trainer:
         if kwargs:
             raise TypeError(f"compile: unknown argument(s) {sorted(kwargs)}. Received: {kwargs}")
         self.optimizer = optimizers_module.get(optimizer)
-        self._compile_spec = (loss, loss_weights, metrics)
+        self._compile_spec = (loss, loss_weights, metrics, weighted_metrics)
         self._compile_loss = None
         self._compile_metrics = None
         self._loss_tracker = metrics_module.Mean(name="loss")
@@ -88,10 +103,10 @@ class Trainer:
         return names or ["output"]
 
     def _setup_compile(self, output_names: list[str]) -> None:
-        loss, loss_weights, metrics = self._compile_spec
+        loss, loss_weights, metrics, weighted_metrics = self._compile_spec
         self._compile_loss = compile_utils.CompileLoss(loss, loss_weights, output_names)
         self._compile_metrics = compile_utils.CompileMetrics(
-            metrics, output_names, self._compile_loss.fns
+            metrics, output_names, self._compile_loss.fns, weighted_metrics
         )
 
     def _require_compiled(self, method: str) -> None:
@@ -125,7 +140,8 @@ class Trainer:
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
                      sample_weight: Any = None, training: bool = True) -> Tensor:
         """The compiled loss of `y_pred` against `y`, plus the model's own losses."""
-        y_list, p_list = _as_list(y), _as_list(y_pred)
+        y_list = _as_targets(y, self._compile_loss.output_names)
+        p_list = _as_list(y_pred)
         total, parts = self._compile_loss(y_list, p_list, sample_weight)
         self._last_loss_parts = parts
         extra = self.losses
@@ -181,7 +197,8 @@ class Trainer:
             for tracker, part in zip(self._part_trackers, parts, strict=False):
                 tracker.update_state(_raw(part), sample_weight=batch)
         if y is not None:
-            self._compile_metrics.update(_as_list(y), _as_list(y_pred), sample_weight)
+            self._compile_metrics.update(_as_targets(y, self._compile_loss.output_names),
+                                         _as_list(y_pred), sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
@@ -305,40 +322,51 @@ class Trainer:
 
     def _pre_fit_checks(self, data: Any) -> None:
         """Run the model once on the first batch to catch shape and target errors early."""
-        batch = next(iter(data.epoch())) if not hasattr(data, "iterator") or data.reiterable \
-            else None
-        if batch is None:
-            return
-        bx, by, _ = batch
-        self._check_inputs(bx)
+        bx, by, _ = data.peek()
+        # Whole arrays when there are some, so the messages give the shapes the user passed.
+        self._check_inputs(data.x if hasattr(data, "x") else bx)
         with no_grad():
             pred = self(bx, training=False)
         if self._compile_loss is None:
             self._setup_compile(self._output_names_or_default())
-        if by is not None:
-            compile_utils.check_targets(self._compile_loss.fns, _as_list(by), _as_list(pred),
-                                        self._compile_loss.output_names)
-        if hasattr(data, "y") and data.y is not None:
-            for fn, yt, p in zip(self._compile_loss.fns, _as_list(data.y), _as_list(pred),
-                                 strict=False):
+        loss = self._compile_loss
+        if getattr(data, "y", None) is not None:  # every label, so the index is the sample's
+            for fn, yt, p, name in zip(loss.fns, _as_targets(data.y, loss.output_names),
+                                       _as_list(pred),
+                                       loss.output_names, strict=False):
                 if fn is not None and "sparse_categorical" in compile_utils.loss_name(fn):
-                    compile_utils.check_class_ids(np.asarray(yt), p.shape[-1])
+                    where = f" for output {name!r}" if len(loss.output_names) > 1 else ""
+                    compile_utils.check_class_ids(np.asarray(yt), p.shape[-1], where)
+        targets = data.y if getattr(data, "y", None) is not None else by
+        if targets is not None:
+            compile_utils.check_targets(loss.fns, _as_targets(targets, loss.output_names),
+                                        _as_list(pred), loss.output_names)
         self._warn_from_logits()
 
     def _check_inputs(self, x: Any) -> None:
         symbols = getattr(self, "inputs", None) or []
-        arrays = flatten_arrays(x)
+        if isinstance(x, dict):  # dict inputs are matched to the model's inputs by name
+            names = list(getattr(self, "input_names", None) or [])
+            if len(names) != len(symbols) or any(n not in x for n in names):
+                return
+            arrays = [x[n] for n in names]
+            args = [f"x[{n!r}]" for n in names]
+        else:
+            arrays = flatten_arrays(x)
+            args = ["x"] if len(arrays) == 1 else [f"x[{i}]" for i in range(len(arrays))]
         if not symbols or len(symbols) != len(arrays):
             return
-        for sym, arr in zip(symbols, arrays, strict=True):
+        for sym, arr, arg in zip(symbols, arrays, args, strict=True):
             got = tuple(np.shape(arr))
             want = sym.shape
             if len(got) != len(want) or any(w is not None and w != g
                                              for w, g in zip(want[1:], got[1:], strict=False)):
+                batch = ", ".join(["batch", *(str(n) for n in want[1:])])
                 raise ValueError(
-                    f"Input {sym.name!r} of model {self.name!r} expects samples of shape "
-                    f"{want[1:]} (batches {want}), but x has shape {got} (samples {got[1:]}). "
-                    "Reshape the data (e.g. x.reshape(len(x), -1)) or change the input shape."
+                    f"Input {sym.name!r} of model {self.name!r} expects {arg} of shape "
+                    f"({batch}): samples of shape {want[1:]}. Reshape the data (e.g. "
+                    f"{arg}.reshape(len({arg}), -1)) or change the model's input shape. "
+                    f"Received: {arg} with shape {got}"
                 )
 
     def _warn_from_logits(self) -> None:

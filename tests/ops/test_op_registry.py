@@ -173,3 +173,11 @@ def test_random_ops_advance_a_seed_generator(info):
     assert not np.array_equal(first, second)
     replay = lamina.backend.SeedGenerator(7)
     np.testing.assert_array_equal(_draw(info, sample, replay), first)
+
+
+def test_samples_are_deterministic():
+    for info in REGISTRY.values():
+        first, again = info.sample_inputs(), info.sample_inputs()
+        for a, b in zip(first, again, strict=True):
+            for x, y in zip(a.inputs, b.inputs, strict=True):
+                np.testing.assert_array_equal(x, y)

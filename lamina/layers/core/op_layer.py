@@ -4,6 +4,7 @@ from typing import Any
 
 from lamina import ops
 from lamina.layers.layer import Layer
+from lamina.naming import unique_name
 
 
 class OpLayer(Layer):
@@ -20,7 +21,8 @@ class OpLayer(Layer):
     def __init__(self, op: str, args: list, kwargs: dict | None = None, **layer_kwargs: Any):
         if not hasattr(ops, op):
             raise ValueError(f"OpLayer: unknown op. Received: op={op!r}")
-        layer_kwargs.setdefault("name", None)
+        if layer_kwargs.get("name") is None:
+            layer_kwargs["name"] = unique_name(op)
         super().__init__(**layer_kwargs)
         self.op = op
         self.op_args = list(args)

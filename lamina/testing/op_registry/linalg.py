@@ -131,6 +131,8 @@ OPS = [
             ((3, 4), {"subscripts": "ij->"}, "sum"),
             ((2, 3, 4), {"subscripts": "ijk->ik"}, "partial sum"),
             ((2, 3, 4), (4, 5), {"subscripts": "...ij,jk->...ik"}, "ellipsis"),
+            ((1, 2, 3), (4, 3, 2), {"subscripts": "...ij,...jk->...ik"}, "broadcast ellipsis"),
+            ((1, 2, 3), (4, 3, 2), {"subscripts": "bij,bjk->bik"}, "broadcast size-1 label"),
             ((3, 4), (4, 5), {"subscripts": "ij,jk"}, "implicit output"),
             ((2, 3), (3, 4), (4, 2), {"subscripts": "ij,jk,kl->il"}, "three operands"),
             ((3, 4), (3,), {"subscripts": "ij,i->j"}, "vector-matrix"),

@@ -7,6 +7,7 @@ Comparisons, logical ops and creation ops have no gradient: their entries are ma
 import numpy as np
 
 from lamina import ops
+from lamina.backend import floatx
 from lamina.testing.op_registry.base import (
     ErrorCase,
     OpInfo,
@@ -110,7 +111,7 @@ def _convert(x, dtype=None, as_list=False):
 
 def _convert_reference(x, dtype=None, as_list=False):
     if as_list and dtype is None and x.dtype.kind == "f":
-        dtype = "float32"  # Python floats become floatx
+        dtype = floatx()  # Python floats become floatx
     return np.asarray(x, dtype=dtype)
 
 
@@ -161,12 +162,12 @@ def _fixed(*samples: Sample):
 
 
 def _floatx(dtype):
-    return dtype or "float32"
+    return dtype or floatx()
 
 
 def _arange(start, stop=None, step=1, dtype=None):
     if dtype is None:
-        dtype = "float32" if float in {type(start), type(stop), type(step)} else "int32"
+        dtype = floatx() if float in {type(start), type(stop), type(step)} else "int32"
     return np.arange(start, stop, step, dtype=dtype)
 
 
@@ -200,8 +201,22 @@ OPS = [
         lambda rng: [Sample(s.inputs[:1], {}, s.desc) for s in _logical_samples(rng)],
         differentiable=False,
     ),
-    OpInfo("isnan", ops.isnan, np.isnan, _unary_predicate_samples, differentiable=False),
-    OpInfo("isfinite", ops.isfinite, np.isfinite, _unary_predicate_samples, differentiable=False),
+    OpInfo(
+        "isnan",
+        ops.isnan,
+        np.isnan,
+        _unary_predicate_samples,
+        differentiable=False,
+        raises=(ErrorCase((np.array(["a"]),), {}, TypeError, r"^isnan: expected a numeric"),),
+    ),
+    OpInfo(
+        "isfinite",
+        ops.isfinite,
+        np.isfinite,
+        _unary_predicate_samples,
+        differentiable=False,
+        raises=(ErrorCase((np.array(["a"]),), {}, TypeError, r"^isfinite: expected a numeric"),),
+    ),
     OpInfo(
         "all",
         ops.all,
@@ -280,7 +295,7 @@ OPS = [
         "full",
         ops.full,
         lambda shape, fill_value, dtype=None: np.full(
-            shape, fill_value, dtype or ("float32" if isinstance(fill_value, float) else None)
+            shape, fill_value, dtype or (floatx() if isinstance(fill_value, float) else None)
         ),
         _shape_samples(fill_value=2.5),
         differentiable=False,

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from lamina import ops
+from lamina.backend import floatx
 from lamina.testing.op_registry.base import ErrorCase, OpInfo, Sample, transposed, uniform
 
 _N = 20_000  # large enough that 5 standard errors are a tight bound
@@ -20,7 +21,7 @@ def _close(name: str, value: float, expected: float, tol: float) -> None:
 
 
 def _template(shape, dtype=None, **_):
-    return np.empty(shape, dtype or "float32")
+    return np.empty(shape, dtype or floatx())
 
 
 def _draw_samples(**kwargs):

@@ -1,0 +1,149 @@
+"""MonitorCallback: the base of callbacks that watch one logged quantity and ask "improved?".
+
+Also the argument checks and the message printer the built-in callbacks share.
+"""
+
+import math
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+from lamina.callbacks.callback import Callback
+
+# Quantities that grow as the model gets better; "auto" mode maximizes names containing one of
+# these (after any "val_" prefix) and minimizes everything else, losses and errors included.
+_HIGHER_IS_BETTER = (
+    "acc",
+    "auc",
+    "precision",
+    "recall",
+    "f1",
+    "fbeta",
+    "iou",
+    "r2",
+    "cosine_similarity",
+)
+
+
+def infer_mode(monitor: str) -> str:
+    """`"max"` for accuracy-like names (`"val_accuracy"`, `"auc"`, ...), else `"min"`."""
+    name = monitor.removeprefix("val_")
+    return "max" if any(hint in name for hint in _HIGHER_IS_BETTER) else "min"
+
+
+class MonitorCallback(Callback):
+    """Base class of callbacks that monitor `logs[monitor]` for improvements.
+
+    Args:
+        monitor: the logged quantity, e.g. `"val_loss"` or `"val_accuracy"`.
+        mode: `"min"`, `"max"`, or `"auto"` (max for accuracy-like names, see `infer_mode`).
+        initial_best: the value to beat at first (None: any first value counts).
+        min_delta: how much the value must improve by to count, as an absolute change.
+
+    Attributes:
+        monitor_op: `np.less` or `np.greater`, how a better value compares.
+        best: the best value seen so far.
+
+    Example:
+    >>> class PrintBest(MonitorCallback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         value = self.get_monitor_value(logs)
+    ...         if value is not None and self._is_improvement(value, self.best):
+    ...             self.best = value
+    ...             print("new best", value)
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        mode: str = "auto",
+        initial_best: float | None = None,
+        min_delta: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if not isinstance(monitor, str) or not monitor:
+            raise ValueError(f"Expected monitor to be a metric name. Received: monitor={monitor!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"Expected mode to be 'auto', 'min' or 'max'. Received: mode={mode!r}")
+        self.monitor = monitor
+        self.mode = mode
+        owner = type(self).__name__
+        self.initial_best = check_number(owner, "initial_best", initial_best, optional=True)
+        self.min_delta = abs(check_number(owner, "min_delta", min_delta))
+        direction = infer_mode(monitor) if mode == "auto" else mode
+        self.monitor_op = np.greater if direction == "max" else np.less
+        self.reset_best()
+
+    def reset_best(self) -> None:
+        """Forget the values seen: `best` goes back to `initial_best` (or +-inf)."""
+        if self.initial_best is not None:
+            self.best = self.initial_best
+        else:
+            self.best = -math.inf if self.monitor_op is np.greater else math.inf
+
+    def _is_improvement(self, value: float, reference: float) -> bool:
+        """Whether `value` beats `reference` by more than `min_delta`."""
+        if self.monitor_op is np.greater:
+            return bool(value - self.min_delta > reference)
+        return bool(value + self.min_delta < reference)
+
+    def get_monitor_value(self, logs: dict | None) -> float | None:
+        """`logs[monitor]` as a float, or None with a warning listing the logged keys."""
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(
+                f"{type(self).__name__} is conditioned on metric `{self.monitor}` which is not "
+                f"available. Available metrics are: {', '.join(logs) or '(none)'}",
+                UserWarning,
+                stacklevel=3,
+            )
+            return None
+        return float(value)
+
+
+def check_int(owner: str, name: str, value: Any, minimum: int = 0) -> int:
+    """Return `value` if it is an int >= `minimum`, else raise a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(
+            f"{owner}: expected {name} to be an integer >= {minimum}. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def check_verbose(owner: str, value: Any) -> int:
+    """Return `verbose` as an int (booleans allowed), else raise a ValueError."""
+    return check_int(owner, "verbose", int(value) if isinstance(value, bool) else value)
+
+
+def check_number(
+    owner: str,
+    name: str,
+    value: Any,
+    minimum: float | None = None,
+    below: float | None = None,
+    optional: bool = False,
+) -> Any:
+    """Return `value` as a float if it is a finite number in `[minimum, below)`, else raise."""
+    if value is None and optional:
+        return None
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value)
+    ok = ok and (minimum is None or value >= minimum) and (below is None or value < below)
+    if not ok:
+        if minimum is not None and below is not None:
+            want = f"a number in [{minimum}, {below})"
+        elif minimum is not None:
+            want = f"a number >= {minimum}"
+        else:
+            want = "a finite number" + (" or None" if optional else "")
+        raise ValueError(f"{owner}: expected {name} to be {want}. Received: {name}={value!r}")
+    return float(value)
+
+
+def print_msg(message: str) -> None:
+    """Print a callback's message on its own line, even after a half-drawn progress bar."""
+    interactive = bool(getattr(sys.stdout, "isatty", lambda: False)())
+    print(("\n" if interactive else "") + message, flush=True)

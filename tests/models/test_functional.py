@@ -1,0 +1,132 @@
+"""Functional models: several inputs and outputs, shared layers, nesting, symbolic ops."""
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import layers
+
+rng = np.random.default_rng(0)
+
+
+def test_several_inputs_and_outputs():
+    a = lamina.Input((3,), name="a")
+    b = lamina.Input((2,), name="b")
+    merged = layers.concatenate([a, b])
+    hidden = layers.Dense(4, activation="relu", name="hidden")(merged)
+    out1 = layers.Dense(1, name="score")(hidden)
+    out2 = layers.Dense(3, activation="softmax", name="cls")(hidden)
+    model = lamina.Model(inputs=[a, b], outputs=[out1, out2], name="two_by_two")
+    assert model.name == "two_by_two"
+    assert model.inputs == [a, b] and model.outputs == [out1, out2]
+    assert model.input == [a, b] and model.output == [out1, out2]
+    assert model.input_names == ["a", "b"] and model.output_names == ["score", "cls"]
+    xa, xb = np.ones((5, 3)), np.ones((5, 2))
+    p1, p2 = model.predict([xa, xb], verbose=0)
+    assert p1.shape == (5, 1) and p2.shape == (5, 3)
+    q1, _ = model.predict({"a": xa, "b": xb}, verbose=0)  # inputs by name
+    np.testing.assert_array_equal(p1, q1)
+    names = [layer.name for layer in model.layers]
+    assert names[:2] == ["a", "b"] and names[-3:] == ["hidden", "score", "cls"]
+    assert model.get_layer("hidden").kernel.shape == (5, 4)
+
+
+def test_dict_outputs_are_returned_as_dicts():
+    x = lamina.Input((2,))
+    model = lamina.Model(x, {"double": x * 2, "neg": -x})
+    out = model.predict(np.ones((3, 2)), verbose=0)
+    assert set(out) == {"double", "neg"}
+    np.testing.assert_array_equal(out["neg"], -np.ones((3, 2)))
+
+
+def test_shared_layer_uses_one_set_of_weights():
+    shared = layers.Dense(2, name="shared")
+    a, b = lamina.Input((3,)), lamina.Input((3,))
+    model = lamina.Model([a, b], layers.subtract([shared(a), shared(b)]))
+    assert len(model.weights) == 2
+    xa = rng.standard_normal((4, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict([xa, xa], verbose=0), np.zeros((4, 2)))
+    assert len(shared._inbound_nodes) == 2
+    assert shared.input is a  # the first call's
+
+
+def test_nested_sequential_inside_a_functional_model():
+    encoder = lamina.Sequential([layers.Dense(4, activation="relu", input_shape=(6,)),
+                                 layers.Dense(2)], name="encoder")
+    x = lamina.Input((6,))
+    z = encoder(x)
+    out = layers.Dense(1)(z)
+    model = lamina.Model(x, out)
+    assert z.shape == (None, 2)
+    assert model.get_layer("encoder") is encoder
+    assert len(model.weights) == 6
+    data = rng.standard_normal((3, 6)).astype("float32")
+    expected = model.layers[-1](encoder(data)).numpy()
+    np.testing.assert_allclose(model.predict(data, verbose=0), expected, rtol=1e-6)
+    model.compile(optimizer="sgd", loss="mse")
+    before = encoder.get_weights()
+    model.fit(data, np.ones((3, 1)), epochs=1, verbose=0)
+    assert not np.array_equal(before[0], encoder.get_weights()[0])  # trained through the nesting
+
+
+def test_functional_model_as_a_layer_twice():
+    x = lamina.Input((3,))
+    inner = lamina.Model(x, layers.Dense(2)(x))
+    a, b = lamina.Input((3,)), lamina.Input((3,))
+    outer = lamina.Model([a, b], layers.add([inner(a), inner(b)]))
+    assert len(outer.weights) == 2
+    data = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(outer.predict([data, data], verbose=0),
+                               2 * inner.predict(data, verbose=0), rtol=1e-6)
+
+
+def test_slicing_and_arithmetic_on_symbolic_tensors():
+    x = lamina.Input((4,))
+    first = x[:, 0]
+    pair = x[:, 1:3]
+    y = 2 * pair + 1
+    z = y - x[:, 3:4] / 2
+    w = -z ** 2
+    model = lamina.Model(x, [first, y, w])
+    assert first.shape == (None,) and y.shape == (None, 2)
+    data = rng.standard_normal((5, 4)).astype("float32")
+    got_first, got_y, got_w = model.predict(data, verbose=0)
+    np.testing.assert_allclose(got_first, data[:, 0])
+    np.testing.assert_allclose(got_y, 2 * data[:, 1:3] + 1, rtol=1e-6)
+    np.testing.assert_allclose(got_w, -((2 * data[:, 1:3] + 1 - data[:, 3:4] / 2) ** 2),
+                               rtol=1e-5)
+
+
+def test_arithmetic_between_two_branches():
+    a, b = lamina.Input((3,)), lamina.Input((3,))
+    model = lamina.Model([a, b], a * b + a @ np.eye(3, dtype="float32"))
+    xa, xb = np.full((2, 3), 2.0), np.full((2, 3), 3.0)
+    np.testing.assert_allclose(model.predict([xa, xb], verbose=0), np.full((2, 3), 8.0))
+
+
+def test_model_construction_errors():
+    x = lamina.Input((3,))
+    hidden = layers.Dense(2)(x)
+    with pytest.raises(ValueError, match="must come straight from lamina.Input"):
+        lamina.Model(hidden, layers.Dense(1)(hidden))
+    other = lamina.Input((3,), name="other")
+    with pytest.raises(ValueError, match=r"depend on inputs not passed.*\['other'\]"):
+        lamina.Model(x, layers.add([hidden, layers.Dense(2)(other)]))
+    with pytest.raises(TypeError, match="expects symbolic tensors"):
+        lamina.Model(x, np.ones(3))
+
+
+def test_calling_with_the_wrong_number_of_inputs():
+    a, b = lamina.Input((3,)), lamina.Input((3,))
+    model = lamina.Model([a, b], layers.add([a, b]))
+    with pytest.raises(ValueError, match=r"expects 2 input\(s\). Received: 1"):
+        model(np.ones((1, 3), "float32"))
+
+
+def test_layers_used_in_a_graph_know_their_input_and_output():
+    x = lamina.Input((3,))
+    dense = layers.Dense(2)
+    y = dense(x)
+    model = lamina.Model(x, y)
+    assert model.get_layer(dense.name).output is y
+    assert model.get_layer(index=0).output is x

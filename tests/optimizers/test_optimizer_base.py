@@ -1,0 +1,237 @@
+"""The Optimizer base: learning rate handling, clipping, weight decay, state, configs, errors."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lamina import Variable, optimizers
+from lamina.optimizers import schedules
+
+
+def step(opt, w, g):
+    opt.apply([np.asarray(g, dtype="float64")], [w])
+    return w.numpy()
+
+
+def test_keras_defaults():
+    assert optimizers.SGD().learning_rate == 0.01
+    rms = optimizers.RMSprop()
+    assert (rms.learning_rate, rms.rho, rms.momentum, rms.epsilon, rms.centered) == (
+        0.001,
+        0.9,
+        0.0,
+        1e-7,
+        False,
+    )
+    adam = optimizers.Adam()
+    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon, adam.amsgrad) == (
+        0.001,
+        0.9,
+        0.999,
+        1e-7,
+        False,
+    )
+    assert optimizers.AdamW().weight_decay == 0.004
+    assert optimizers.Adagrad().initial_accumulator_value == 0.1
+    assert optimizers.Adadelta().rho == 0.95
+    assert (optimizers.Lion().beta_1, optimizers.Lion().beta_2) == (0.9, 0.99)
+    names = {
+        cls: cls().name
+        for cls in (
+            optimizers.SGD,
+            optimizers.RMSprop,
+            optimizers.Adam,
+            optimizers.AdamW,
+            optimizers.Nadam,
+        )
+    }
+    assert list(names.values()) == ["SGD", "rmsprop", "adam", "adamw", "nadam"]
+
+
+def test_learning_rate_reads_as_float_and_assigns():
+    opt = optimizers.RMSprop()
+    assert isinstance(opt.learning_rate, float)
+    opt.learning_rate = 0.5
+    w = Variable(np.array([1.0]))
+    step(opt, w, [1.0])
+    np.testing.assert_allclose(w.numpy(), [1 - 0.5 / math.sqrt(0.1 + 1e-7)])
+    opt.lr = 0.25
+    assert opt.learning_rate == 0.25 and opt.lr == 0.25
+
+
+def test_lr_and_decay_legacy_spellings():
+    opt = optimizers.SGD(lr=0.1, decay=1.0)
+    assert opt.learning_rate == 0.1
+    w = Variable(np.array([0.0]))
+    step(opt, w, [1.0])  # lr 0.1 / (1 + 0)
+    step(opt, w, [1.0])  # lr 0.1 / (1 + 1)
+    step(opt, w, [1.0])  # lr 0.1 / (1 + 2)
+    np.testing.assert_allclose(w.numpy(), [-(0.1 + 0.05 + 0.1 / 3)])
+    assert opt.get_config()["decay"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: optimizers.SGD(learning_rate=-1), "learning_rate=-1"),
+        (lambda: optimizers.SGD(momentum=1.5), "momentum=1.5"),
+        (lambda: optimizers.RMSprop(rho=1.0), "rho=1.0"),
+        (lambda: optimizers.RMSprop(epsilon=-1e-7), "epsilon=-1e-07"),
+        (lambda: optimizers.Adam(beta_1=-0.1), "beta_1=-0.1"),
+        (lambda: optimizers.Adam(beta_2=1.0), "beta_2=1.0"),
+        (lambda: optimizers.Lion(beta_1=0.0), "beta_1=0.0"),
+        (lambda: optimizers.Adagrad(initial_accumulator_value=-1), "initial_accumulator_value"),
+        (lambda: optimizers.SGD(clipnorm=1.0, clipvalue=1.0), "Only one of"),
+        (lambda: optimizers.SGD(decay=-0.1), "decay=-0.1"),
+        (lambda: optimizers.SGD(foo=1), "not recognized"),
+        (lambda: optimizers.AdamW(weight_decay=None), "weight_decay=None"),
+    ],
+)
+def test_bad_arguments_are_refused(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_assigning_a_negative_learning_rate_is_refused():
+    opt = optimizers.Adam()
+    with pytest.raises(ValueError, match="learning_rate=-0.1"):
+        opt.learning_rate = -0.1
+
+
+def test_schedule_drives_the_learning_rate():
+    sched = schedules.PiecewiseConstantDecay([1], [1.0, 0.1])
+    opt = optimizers.SGD(learning_rate=sched)
+    w = Variable(np.array([0.0]))
+    for _ in range(3):
+        step(opt, w, [1.0])  # steps 0 and 1 use 1.0, step 2 uses 0.1
+    np.testing.assert_allclose(w.numpy(), [-2.1])
+    assert opt.learning_rate == 0.1
+    with pytest.raises(TypeError, match="LearningRateSchedule"):
+        opt.learning_rate = 0.5
+
+
+def test_callable_learning_rate():
+    opt = optimizers.SGD(learning_rate=lambda: 0.5)
+    assert opt.learning_rate == 0.5
+
+
+def test_clipnorm_clipvalue_global_clipnorm():
+    w = Variable(np.array([0.0, 0.0]))
+    np.testing.assert_allclose(step(optimizers.SGD(1.0, clipnorm=1.0), w, [3.0, 4.0]), [-0.6, -0.8])
+    w = Variable(np.array([0.0, 0.0]))
+    np.testing.assert_allclose(
+        step(optimizers.SGD(1.0, clipvalue=1.0), w, [3.0, -0.5]), [-1.0, 0.5]
+    )
+    a, b = Variable(np.array([0.0])), Variable(np.array([0.0]))
+    optimizers.SGD(1.0, global_clipnorm=1.0).apply([np.array([3.0]), np.array([4.0])], [a, b])
+    np.testing.assert_allclose([a.numpy()[0], b.numpy()[0]], [-0.6, -0.8])
+    # Gradients under the limit are left alone.
+    w = Variable(np.array([0.0]))
+    np.testing.assert_allclose(step(optimizers.SGD(1.0, clipnorm=10.0), w, [3.0]), [-3.0])
+
+
+def test_weight_decay_and_exclusions():
+    opt = optimizers.SGD(0.1, weight_decay=0.5)
+    w, b = Variable(np.array([1.0]), name="kernel"), Variable(np.array([1.0]), name="bias")
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    opt.apply([np.array([0.0]), np.array([0.0])], [w, b])
+    np.testing.assert_allclose([w.numpy()[0], b.numpy()[0]], [0.95, 1.0])
+
+
+def test_iterations_and_variables():
+    opt = optimizers.Adam()
+    w = Variable(np.ones((2, 3)))
+    assert int(opt.iterations) == 0 and not opt.built
+    opt.apply([np.ones((2, 3))], [w])
+    opt.apply_gradients([(np.ones((2, 3)), w)])
+    assert int(opt.iterations) == 2 and opt.iterations.numpy() == 2
+    names = [v.name for v in opt.variables]
+    assert len(names) == 3 and names[0].endswith("iteration")
+    assert opt.variables[1].shape == (2, 3)
+
+
+def test_apply_without_variables_uses_the_built_ones():
+    opt = optimizers.SGD(1.0)
+    w = Variable(np.array([1.0]))
+    opt.build([w])
+    opt.apply([np.array([0.5])])
+    np.testing.assert_allclose(w.numpy(), [0.5])
+
+
+def test_unknown_variable_and_bad_shapes_raise():
+    opt = optimizers.SGD()
+    opt.apply([np.ones(2)], [Variable(np.ones(2))])
+    with pytest.raises(KeyError, match="not passed to this optimizer"):
+        opt.apply([np.ones(2)], [Variable(np.ones(2))])
+    with pytest.raises(ValueError, match="Gradient of shape"):
+        optimizers.SGD().apply([np.ones(3)], [Variable(np.ones(2))])
+    with pytest.raises(ValueError, match="one gradient per variable"):
+        optimizers.SGD().apply([np.ones(2)], [Variable(np.ones(2)), Variable(np.ones(2))])
+
+
+def test_none_gradients_are_skipped_with_a_warning():
+    opt = optimizers.SGD(1.0)
+    a, b = Variable(np.array([1.0])), Variable(np.array([1.0]))
+    with pytest.warns(UserWarning, match="Gradients do not exist"):
+        opt.apply([np.array([1.0]), None], [a, b])
+    assert (a.numpy()[0], b.numpy()[0]) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="No gradients"):
+        optimizers.SGD().apply([None], [a])
+
+
+def test_ema():
+    opt = optimizers.SGD(1.0, use_ema=True, ema_momentum=0.5)
+    w = Variable(np.array([0.0]))
+    step(opt, w, [1.0])  # w = -1, ema = 0.5 * 0 + 0.5 * -1
+    step(opt, w, [1.0])  # w = -2, ema = 0.5 * -0.5 + 0.5 * -2
+    np.testing.assert_allclose(w.numpy(), [-2.0])
+    opt.finalize_variable_values()
+    np.testing.assert_allclose(w.numpy(), [-1.25])
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [
+        ("sgd", optimizers.SGD),
+        ("SGD", optimizers.SGD),
+        ("rmsprop", optimizers.RMSprop),
+        ("Adam", optimizers.Adam),
+        ("adamw", optimizers.AdamW),
+        ("nadam", optimizers.Nadam),
+        ("adagrad", optimizers.Adagrad),
+        ("lion", optimizers.Lion),
+        ("adadelta", optimizers.Adadelta),
+        ("adamax", optimizers.Adamax),
+    ],
+)
+def test_get_by_name(name, cls):
+    assert type(optimizers.get(name)) is cls
+
+
+def test_get_unknown_lists_known_names():
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'.*rmsprop"):
+        optimizers.get("adamm")
+    opt = optimizers.SGD()
+    assert optimizers.get(opt) is opt
+
+
+@pytest.mark.parametrize(
+    "opt",
+    [
+        optimizers.SGD(0.1, momentum=0.9, nesterov=True, clipnorm=1.0),
+        optimizers.RMSprop(0.01, rho=0.8, momentum=0.1, centered=True, name="r"),
+        optimizers.Adam(amsgrad=True, global_clipnorm=2.0),
+        optimizers.AdamW(weight_decay=0.1),
+        optimizers.Nadam(beta_1=0.8),
+        optimizers.Lion(beta_2=0.9),
+        optimizers.Adagrad(initial_accumulator_value=0.2),
+        optimizers.Adadelta(rho=0.9),
+        optimizers.Adamax(epsilon=1e-6),
+        optimizers.SGD(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5)),
+    ],
+)
+def test_config_round_trip(opt):
+    again = optimizers.deserialize(optimizers.serialize(opt))
+    assert type(again) is type(opt)
+    assert again.get_config() == opt.get_config()
