@@ -127,10 +127,12 @@ def torch_side():
     return epoch, check
 
 
-def numpy_side():
-    """A hand-written NumPy training step with Keras's RMSprop, updating in place."""
-    rng = np.random.default_rng(SEED)
-    x, y = load_mnist()
+def numpy_trainer(rng: np.random.Generator):
+    """Returns `train_step(xb, yb) -> (loss, correct)`: hand-written NumPy, updating in place.
+
+    Forward, backward through softmax + cross-entropy fused into `(p - y) / n`, and Keras's
+    RMSprop, with Keras's Dense initialisation (glorot uniform kernels, zero biases).
+    """
 
     def glorot(fan_in, fan_out):
         limit = math.sqrt(6 / (fan_in + fan_out))
@@ -185,6 +187,14 @@ def numpy_side():
             rmsprop(g, var, v, s)
         return loss, correct
 
+    return train_step
+
+
+def numpy_side():
+    """The hand-written NumPy training step of `numpy_trainer`, over shuffled index batches."""
+    rng = np.random.default_rng(SEED)
+    x, y = load_mnist()
+    train_step = numpy_trainer(rng)
     for i in range(WARMUP_STEPS):
         train_step(x[i * BATCH : (i + 1) * BATCH], y[i * BATCH : (i + 1) * BATCH])
     check: dict[str, float] = {}

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from lamina import ops, serialization
+from lamina.backend import get_xp
 from lamina.ops.core import float_input
 from lamina.tensor import Tensor
 
@@ -158,7 +159,7 @@ class OrthogonalRegularizer(Regularizer):
         x = x / norms
         product = ops.matmul(x, ops.transpose(x)) if axis == 1 else ops.matmul(ops.transpose(x), x)
         size = product.shape[0]
-        off_diagonal = product * Tensor(1.0 - np.eye(size, dtype=x.dtype))
+        off_diagonal = product * Tensor(1.0 - get_xp(x.data).eye(size, dtype=x.dtype))
         pairs = size * (size - 1) / 2.0
         if pairs == 0:
             return ops.zeros((), dtype=x.dtype)

@@ -424,3 +424,11 @@ def test_config_round_trip(loss):
 def test_serialize_function_gives_its_name():
     assert losses.serialize(losses.mse) == "mean_squared_error"
     assert losses.deserialize("mae") is losses.mean_absolute_error
+
+
+def test_functions_reconcile_rank_1_labels_with_column_predictions():
+    out = losses.mean_squared_error(np.array([0.0, 1.0]), np.array([[1.0], [1.0]]))
+    np.testing.assert_allclose(out.numpy(), [1.0, 0.0])
+    out = losses.binary_crossentropy(np.array([0, 1]), np.array([[0.5], [0.5]]))
+    np.testing.assert_allclose(out.numpy(), [math.log(2)] * 2, rtol=1e-6)
+    assert losses.hinge(np.array([1.0, 0.0]), np.array([[0.5], [-0.5]])).shape == (2,)

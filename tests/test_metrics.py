@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lamina import Tensor, losses, metrics
+from lamina import Tensor, losses, metrics, ops
 
 
 def result(m):
@@ -326,3 +326,29 @@ def test_config_round_trip(metric):
     again = metrics.deserialize(metrics.serialize(metric))
     assert type(again) is type(metric)
     assert again.get_config() == metric.get_config()
+
+
+def test_every_loss_is_a_metric_by_name_and_class():
+    for name in (
+        "huber",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+        "log_cosh",
+        "kl_divergence",
+    ):
+        m = metrics.get(name)
+        m.update_state([[0.0, 1.0]], [[0.3, 0.7]])
+        assert m.name == name
+        fn = losses.get(name)
+        assert float(m.result()) == pytest.approx(float(fn([[0.0, 1.0]], [[0.3, 0.7]])[0]))
+    m = metrics.get(losses.Huber)
+    m.update_state([[0.0]], [[2.0]])
+    assert m.name == "huber_loss" and float(m.result()) == pytest.approx(1.5)
+
+    class Cube(losses.Loss):
+        def call(self, y_true, y_pred):
+            return ops.mean((y_pred - y_true) ** 3, axis=-1)
+
+    m = metrics.get(Cube(name="cube"))
+    m.update_state([[0.0]], [[2.0]])
+    assert m.name == "cube" and float(m.result()) == 8.0

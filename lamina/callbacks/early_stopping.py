@@ -91,7 +91,6 @@ class EarlyStopping(MonitorCallback):
             print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print_msg(
-                    f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}."
-                )
+                best = self.best_epoch + 1
+                print_msg(f"Restoring model weights from the end of the best epoch: {best}.")
             self.model.set_weights(self.best_weights)

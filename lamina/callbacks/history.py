@@ -19,15 +19,19 @@ class HistoryDict(dict):
     """A dict of per-epoch lists that also answers to Keras 2's key spellings.
 
     `history["acc"]` reads `history["accuracy"]`, `history["val_mean_absolute_error"]` reads
-    `history["val_mae"]`, and the other way round.
+    `history["val_mae"]`, `history["out_acc"]` reads `history["out_accuracy"]` (an output's
+    metric), and the other way round.
     """
 
     def _resolve(self, key: Any) -> Any:
         if dict.__contains__(self, key) or not isinstance(key, str):
             return key
-        prefix = "val_" if key.startswith("val_") else ""
-        alias = _ALIASES.get(key[len(prefix) :])
-        return prefix + alias if alias else key
+        for name, alias in _ALIASES.items():
+            if key == name or key.endswith("_" + name):
+                candidate = key[: len(key) - len(name)] + alias
+                if dict.__contains__(self, candidate):
+                    return candidate
+        return key
 
     def __getitem__(self, key: Any) -> Any:
         return dict.__getitem__(self, self._resolve(key))

@@ -2,7 +2,7 @@
 
 import sys
 import time
-from typing import Any, TextIO
+from typing import TextIO
 
 from lamina.callbacks.callback import Callback
 
@@ -67,7 +67,9 @@ class Progbar:
     def update(self, step: int, logs: dict | None = None, finalize: bool = False) -> None:
         """Show progress after `step` steps (1-based); `finalize` writes the closing line."""
         now = time.perf_counter()
-        if not finalize and (not self.interactive or self.verbose != 1 or now - self.last_draw < 0.05):
+        if not finalize and (
+            not self.interactive or self.verbose != 1 or now - self.last_draw < 0.05
+        ):
             return
         self.last_draw = now
         elapsed = now - self.start

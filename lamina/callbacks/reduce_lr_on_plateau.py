@@ -94,6 +94,8 @@ class ReduceLROnPlateau(MonitorCallback):
             new_lr = max(old_lr * self.factor, self.min_lr)
             optimizer.learning_rate = new_lr
             if self.verbose > 0:
-                print_msg(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+                print_msg(
+                    f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}."
+                )
             self.cooldown_counter = self.cooldown
             self.wait = 0

@@ -47,7 +47,7 @@ def cache_dir(name: str) -> Path:
 
 def find_dataset_files(
     name: str,
-    sha256s: Mapping[str, str],
+    sha256s: Mapping[str, str | None],
     origins: Sequence[str],
     digest: Digest = sha256_file,
 ) -> dict[str, Path]:
@@ -55,8 +55,10 @@ def find_dataset_files(
 
     Args:
         name: the dataset's folder name, e.g. `"fashion_mnist"`.
-        sha256s: the expected digest of each file name.
-        origins: base URLs tried in order; `origin + file` is downloaded.
+        sha256s: the expected digest of each file name; None where no digest is published
+            (any copy is accepted: the caller must check the content).
+        origins: base URLs tried in order; `origin + file` is downloaded. May be empty for
+            files that have no public origin.
         digest: computes a file's digest, `sha256_file` unless the caller hashes content.
 
     Returns:
@@ -85,18 +87,20 @@ def find_dataset_files(
             found[filename] = path
     missing = [f for f in sha256s if f not in found]
     if missing:
-        raise FileNotFoundError(_not_found_message(name, missing, tried))
+        raise FileNotFoundError(_not_found_message(name, missing, tried, bool(origins)))
     return found
 
 
 def _find_local(
-    name: str, filename: str, expected: str, digest: Digest, lines: list[str]
+    name: str, filename: str, expected: str | None, digest: Digest, lines: list[str]
 ) -> Path | None:
     user_dir = data_dir(name)
     if user_dir is None:
         lines.append(f"$LAMINA_DATA/{name}/{filename}: LAMINA_DATA is not set")
     elif (user_dir / filename).is_file():
         path = user_dir / filename
+        if expected is None:
+            return path
         received = digest(path)
         if received != expected:
             raise ValueError(
@@ -110,6 +114,8 @@ def _find_local(
     if not cached.is_file():
         lines.append(f"{cached} (cache): not found")
         return None
+    if expected is None:
+        return cached
     try:
         received = digest(cached)
     except ValueError as e:
@@ -123,7 +129,7 @@ def _find_local(
 
 def _fetch(
     dest: Path,
-    expected: str,
+    expected: str | None,
     origins: Sequence[str],
     digest: Digest,
     dead_origins: set[str],
@@ -151,7 +157,7 @@ def _fetch(
     return None
 
 
-def _download(url: str, dest: Path, expected: str, digest: Digest) -> None:
+def _download(url: str, dest: Path, expected: str | None, digest: Digest) -> None:
     """Downloads into a temporary file beside `dest`, checks it, then renames it atomically."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
@@ -163,6 +169,9 @@ def _download(url: str, dest: Path, expected: str, digest: Digest) -> None:
                 shutil.copyfileobj(response, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
+        if expected is None:
+            os.replace(tmp, dest)
+            return
         try:
             received = digest(tmp)
         except ValueError as e:
@@ -177,7 +186,9 @@ def _download(url: str, dest: Path, expected: str, digest: Digest) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _not_found_message(name: str, missing: list[str], tried: dict[str, list[str]]) -> str:
+def _not_found_message(
+    name: str, missing: list[str], tried: dict[str, list[str]], downloadable: bool
+) -> str:
     parts = [f"Could not find {len(missing)} file(s) of the '{name}' dataset."]
     for filename in missing:
         parts.append(f"  {filename}, looked in:")
@@ -187,8 +198,12 @@ def _not_found_message(name: str, missing: list[str], tried: dict[str, list[str]
         "To fix this, do one of:\n"
         f"  - set LAMINA_DATA to a folder holding {name}/<file> for each file above, e.g. "
         f"LAMINA_DATA=/data with /data/{name}/{missing[0]};\n"
-        f"  - copy the files into the cache folder {cache}/;\n"
-        "  - connect to the network and load again."
+        f"  - copy the files into the cache folder {cache}/"
+        + (
+            ";\n  - connect to the network and load again."
+            if downloadable
+            else ".\nNo download origin is known for these files, so lamina cannot fetch them."
+        )
     )
     parts.append(f"Received: name={name!r}, missing={missing}")
     return "\n".join(parts)

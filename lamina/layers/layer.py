@@ -154,8 +154,12 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         init = initializers.get(initializer)
-        var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable,
-                       name=f"{self.name}/{name or 'weight'}")
+        var = Variable(
+            init(shape, dtype=dtype),
+            dtype=dtype,
+            trainable=trainable,
+            name=f"{self.name}/{name or 'weight'}",
+        )
         var.regularizer = regularizers.get(regularizer) if regularizer is not None else None
         var.constraint = constraints.get(constraint) if constraint is not None else None
         self._own_weights.append(var)
@@ -308,7 +312,7 @@ class Layer:
     # ----- configuration -------------------------------------------------------------------
 
     def get_config(self) -> dict:
-        """The constructor arguments as a JSON-safe dict; `from_config(config)` rebuilds the layer."""
+        """The constructor arguments as a JSON-safe dict; `from_config` rebuilds the layer."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._input_batch_shape is not None:
             config["batch_input_shape"] = list(self._input_batch_shape)
@@ -358,7 +362,9 @@ def _as_shape(shape: Any, arg: str) -> tuple:
     try:
         return tuple(None if n is None else int(n) for n in shape)
     except (TypeError, ValueError):
-        raise ValueError(f"Expected {arg} to be a tuple of ints. Received: {arg}={shape!r}") from None
+        raise ValueError(
+            f"Expected {arg} to be a tuple of ints. Received: {arg}={shape!r}"
+        ) from None
 
 
 def _map(fn: Any, structure: Any, is_shape: bool = False) -> Any:

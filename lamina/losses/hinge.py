@@ -5,7 +5,7 @@ from typing import Any
 from lamina import ops
 from lamina.backend import get_xp
 from lamina.losses.loss import LossFunctionWrapper, as_tensor
-from lamina.losses.probabilistic import labels_like
+from lamina.losses.probabilistic import aligned, labels_like
 from lamina.tensor import Tensor
 
 
@@ -25,8 +25,8 @@ def hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> hinge([[1.0, 0.0]], [[0.5, -2.0]]).numpy()
     array([0.25], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = to_signed_labels(labels_like(y_true, y_pred))
+    y_true, y_pred = aligned(y_true, y_pred)
+    y_true = to_signed_labels(y_true)
     return ops.mean(ops.relu(1.0 - y_true * y_pred), axis=-1)
 
 
@@ -37,8 +37,8 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> squared_hinge([[1.0, 0.0]], [[0.5, -2.0]]).numpy()
     array([0.125], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = to_signed_labels(labels_like(y_true, y_pred))
+    y_true, y_pred = aligned(y_true, y_pred)
+    y_true = to_signed_labels(y_true)
     return ops.mean(ops.square(ops.relu(1.0 - y_true * y_pred)), axis=-1)
 
 

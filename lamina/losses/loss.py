@@ -75,6 +75,8 @@ def reduce_weighted_values(
         sw = None
     if reduction is None or reduction == "none" or values.ndim == 0:
         return values
+    if sw is None and reduction != "sum" and values.size:
+        return ops.mean(values)
     total = ops.sum(values)
     if reduction == "sum":
         return total

@@ -15,6 +15,7 @@ from lamina.losses.loss import (
     as_tensor,
     check_float_arg,
     reduce_weighted_values,
+    squeeze_or_expand_to_same_rank,
 )
 from lamina.tensor import Tensor
 
@@ -23,6 +24,16 @@ def labels_like(y_true: Any, y_pred: Tensor) -> Tensor:
     """`y_true` as a tensor of `y_pred`'s dtype (labels may come as ints or float64)."""
     y_true = as_tensor(y_true)
     return y_true if y_true.dtype == y_pred.dtype else ops.cast(y_true, y_pred.dtype)
+
+
+def aligned(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
+    """Labels and predictions as tensors of one dtype, with `(batch,)` against `(batch, 1)`
+    reconciled as Keras does (for losses computed elementwise)."""
+    y_pred = as_tensor(y_pred)
+    y_true = labels_like(y_true, y_pred)
+    if y_true.ndim != y_pred.ndim:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    return y_true, y_pred
 
 
 def _check_same_shape(op: str, y_true: Tensor, y_pred: Tensor) -> None:
@@ -199,8 +210,7 @@ def binary_crossentropy(
     >>> binary_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).numpy()
     array([0.6931472], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
     _check_same_shape("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
         check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
@@ -227,8 +237,7 @@ def binary_focal_crossentropy(
     >>> binary_focal_crossentropy([[1.0]], [[0.5]], gamma=2.0).numpy()
     array([0.1732868], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
     _check_same_shape("binary_focal_crossentropy", y_true, y_pred)
     if label_smoothing:
         check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
@@ -282,8 +291,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     >>> kl_divergence([[0.5, 0.5]], [[0.5, 0.5]]).numpy()
     array([0.], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
     eps = epsilon()
     t = ops.clip(y_true, eps, 1.0)
     p = ops.clip(y_pred, eps, 1.0)
@@ -297,8 +305,7 @@ def poisson(y_true: Any, y_pred: Any) -> Tensor:
     >>> poisson([[1.0]], [[1.0]]).numpy()
     array([0.9999999], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
     return ops.mean(y_pred - y_true * ops.log(y_pred + epsilon()), axis=-1)
 
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from lamina import ops
 from lamina.backend import epsilon
-from lamina.losses.loss import LossFunctionWrapper, as_tensor, check_float_arg
-from lamina.losses.probabilistic import labels_like
+from lamina.losses.loss import LossFunctionWrapper, check_float_arg
+from lamina.losses.probabilistic import aligned
 from lamina.tensor import Tensor
 
 
@@ -17,8 +17,8 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).numpy()
     array([0.5], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    return ops.mean(ops.square(labels_like(y_true, y_pred) - y_pred), axis=-1)
+    y_true, y_pred = aligned(y_true, y_pred)
+    return ops.mean(ops.square(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
@@ -28,8 +28,8 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_absolute_error([[0.0, 1.0]], [[1.0, 3.0]]).numpy()
     array([1.5], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    return ops.mean(ops.abs(labels_like(y_true, y_pred) - y_pred), axis=-1)
+    y_true, y_pred = aligned(y_true, y_pred)
+    return ops.mean(ops.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
@@ -39,8 +39,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_absolute_percentage_error([[2.0]], [[1.0]]).numpy()
     array([50.], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
     scale = ops.maximum(ops.abs(y_true), epsilon())
     return ops.mean(ops.abs((y_true - y_pred) / scale), axis=-1) * 100.0
 
@@ -52,8 +51,7 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_squared_logarithmic_error([[0.0]], [[0.0]]).numpy()
     array([0.], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
     eps = epsilon()
     first = ops.log1p(ops.maximum(y_pred, eps))
     second = ops.log1p(ops.maximum(y_true, eps))
@@ -73,8 +71,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     >>> cosine_similarity([[1.0, 0.0]], [[2.0, 0.0]]).numpy()
     array([-1.], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
     return -ops.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
@@ -87,8 +84,8 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     >>> huber([[0.0, 0.0]], [[0.5, 3.0]]).numpy()
     array([1.3125], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    err = y_pred - labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
+    err = y_pred - y_true
     abs_err = ops.abs(err)
     quadratic = 0.5 * ops.square(err)
     linear = delta * abs_err - 0.5 * delta * delta
@@ -102,8 +99,8 @@ def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     >>> log_cosh([[0.0]], [[0.0]]).numpy()
     array([0.], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    x = y_pred - labels_like(y_true, y_pred)
+    y_true, y_pred = aligned(y_true, y_pred)
+    x = y_pred - y_true
     # log(cosh(x)) = x + log(1 + exp(-2x)) - log(2)
     return ops.mean(x + ops.softplus(-2.0 * x) - math.log(2.0), axis=-1)
 

@@ -209,7 +209,8 @@ def get(identifier: Any) -> Any:
     Strings always give a Metric instance: a class name (`"MeanAbsoluteError"`) gives one with
     the default name; any other name (`"mae"`, `"binary_accuracy"`) gives one named as written.
     `"accuracy"` gives the generic `Accuracy`; the trainer picks the right kind through
-    `resolve_accuracy`. Functions are wrapped in `MeanMetricWrapper`.
+    `resolve_accuracy`. Functions, loss names, Loss classes and Loss objects are wrapped in
+    `MeanMetricWrapper`, so every loss can be tracked as a metric.
 
     Raises:
         ValueError: for an unknown name; the message lists the known ones.
@@ -221,6 +222,8 @@ def get(identifier: Any) -> Any:
     if identifier is None:
         return None
     if isinstance(identifier, str):
+        if identifier not in _REGISTRY.objects and identifier in _losses._REGISTRY.objects:
+            return _from_loss(_losses.get(identifier), identifier)
         cls = _REGISTRY.lookup(identifier)
         if identifier == cls.__name__:
             return cls()
@@ -231,22 +234,40 @@ def get(identifier: Any) -> Any:
         return identifier()
     if isinstance(identifier, Metric):
         return identifier
+    if inspect.isclass(identifier) and issubclass(identifier, _losses.Loss):
+        return _from_loss(identifier(), None)
     if isinstance(identifier, _losses.Loss):
-        loss = identifier
-        return MeanMetricWrapper(
-            lambda yt, yp: loss.call(
-                *_losses.loss.squeeze_or_expand_to_same_rank(
-                    _losses.loss.as_tensor(yt), _losses.loss.as_tensor(yp)
-                )
-            ),
-            name=loss.name,
-        )
+        return _from_loss(identifier, None)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(
-        "Could not interpret metric identifier: expected a name, a config dict, a Metric or a "
-        f"function. Received: {identifier!r}"
+        "Could not interpret metric identifier: expected a name, a config dict, a Metric, a "
+        f"Loss or a function. Received: {identifier!r}"
     )
+
+
+def _from_loss(loss: Any, name: str | None) -> Metric:
+    """A metric averaging a loss: a Loss object, or a per-sample loss function."""
+    if isinstance(loss, _losses.LossFunctionWrapper):
+        return MeanMetricWrapper(loss.fn, name=name or loss.name, **loss._fn_kwargs)
+    if isinstance(loss, _losses.Loss):
+        return MeanMetricWrapper(_LossValues(loss), name=name or loss.name)
+    return MeanMetricWrapper(loss, name=name or loss.__name__)
+
+
+class _LossValues:
+    """Per-sample values of a custom Loss object (its `call`), for MeanMetricWrapper."""
+
+    def __init__(self, loss: Any) -> None:
+        self.loss = loss
+        self.__name__ = loss.name
+
+    def __call__(self, y_true: Any, y_pred: Any) -> Any:
+        as_tensor = _losses.loss.as_tensor
+        y_true, y_pred = _losses.loss.squeeze_or_expand_to_same_rank(
+            as_tensor(y_true), as_tensor(y_pred)
+        )
+        return self.loss.call(y_true, y_pred)
 
 
 def resolve_accuracy(

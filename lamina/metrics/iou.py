@@ -172,7 +172,7 @@ class BinaryIoU(IoU):
 
     def _ids(self, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
         return (
-            (y_true.reshape(-1) > self.threshold).astype("int64"),
+            y_true.reshape(-1).astype("int64"),
             (y_pred.reshape(-1) > self.threshold).astype("int64"),
         )
 

@@ -55,9 +55,11 @@ class Functional(Model):
         self._input_struct = inputs
         self._output_struct = outputs
         self._nodes = _topological_nodes(flatten(outputs))
-        missing = [n.layer.name for n in self._nodes
-                   if isinstance(n.layer, InputLayer)
-                   and all(n is not t.node for t in flatten(inputs))]
+        missing = [
+            n.layer.name
+            for n in self._nodes
+            if isinstance(n.layer, InputLayer) and all(n is not t.node for t in flatten(inputs))
+        ]
         if missing:
             raise ValueError(
                 f"The outputs depend on inputs not passed to Model(): {missing}. "

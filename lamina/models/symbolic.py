@@ -22,8 +22,14 @@ class KerasTensor:
 
     __array_priority__ = 1001
 
-    def __init__(self, shape: tuple, dtype: Any = "float32", node: Any = None, index: int = 0,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        shape: tuple,
+        dtype: Any = "float32",
+        node: Any = None,
+        index: int = 0,
+        name: str | None = None,
+    ) -> None:
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.node = node
@@ -46,19 +52,44 @@ class KerasTensor:
     def _rop(self, op: str, other: Any) -> "KerasTensor":
         return op_layer_call(op, (other, self), {})
 
-    def __add__(self, o): return self._op("add", o)  # noqa: E704
-    def __radd__(self, o): return self._rop("add", o)  # noqa: E704
-    def __sub__(self, o): return self._op("subtract", o)  # noqa: E704
-    def __rsub__(self, o): return self._rop("subtract", o)  # noqa: E704
-    def __mul__(self, o): return self._op("multiply", o)  # noqa: E704
-    def __rmul__(self, o): return self._rop("multiply", o)  # noqa: E704
-    def __truediv__(self, o): return self._op("divide", o)  # noqa: E704
-    def __rtruediv__(self, o): return self._rop("divide", o)  # noqa: E704
-    def __pow__(self, o): return self._op("power", o)  # noqa: E704
-    def __matmul__(self, o): return self._op("matmul", o)  # noqa: E704
-    def __neg__(self): return self._op("negative")  # noqa: E704
-    def __abs__(self): return self._op("abs")  # noqa: E704
-    def __getitem__(self, key): return self._op("getitem", key)  # noqa: E704
+    def __add__(self, o):
+        return self._op("add", o)  # noqa: E704
+
+    def __radd__(self, o):
+        return self._rop("add", o)  # noqa: E704
+
+    def __sub__(self, o):
+        return self._op("subtract", o)  # noqa: E704
+
+    def __rsub__(self, o):
+        return self._rop("subtract", o)  # noqa: E704
+
+    def __mul__(self, o):
+        return self._op("multiply", o)  # noqa: E704
+
+    def __rmul__(self, o):
+        return self._rop("multiply", o)  # noqa: E704
+
+    def __truediv__(self, o):
+        return self._op("divide", o)  # noqa: E704
+
+    def __rtruediv__(self, o):
+        return self._rop("divide", o)  # noqa: E704
+
+    def __pow__(self, o):
+        return self._op("power", o)  # noqa: E704
+
+    def __matmul__(self, o):
+        return self._op("matmul", o)  # noqa: E704
+
+    def __neg__(self):
+        return self._op("negative")  # noqa: E704
+
+    def __abs__(self):
+        return self._op("abs")  # noqa: E704
+
+    def __getitem__(self, key):
+        return self._op("getitem", key)  # noqa: E704
 
 
 class Node:
@@ -70,7 +101,9 @@ class Node:
         self.args = args
         self.kwargs = kwargs
         self.output_value = outputs
-        self.parents = [t.node for t in flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)]
+        self.parents = [
+            t.node for t in flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)
+        ]
 
 
 def flatten(structure: Any) -> list:
@@ -127,9 +160,7 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
 
             if not _call_accepts_training(type(layer)):
                 call_kwargs.pop("training")
-            runs.append(
-                layer(map_structure(sub, inputs), *map_structure(sub, args), **call_kwargs)
-            )
+            runs.append(layer(map_structure(sub, inputs), *map_structure(sub, args), **call_kwargs))
     outs = []
     for a, b in zip(flatten(runs[0]), flatten(runs[1]), strict=True):
         if not isinstance(a, Tensor):
@@ -161,6 +192,7 @@ def op_layer_call(op: str, args: tuple, kwargs: dict) -> KerasTensor:
     from lamina.layers.core.op_layer import OpLayer
 
     tensors = [a for a in args if isinstance(a, KerasTensor)]
-    layer = OpLayer(op=op, args=[None if isinstance(a, KerasTensor) else a for a in args],
-                    kwargs=kwargs)
+    layer = OpLayer(
+        op=op, args=[None if isinstance(a, KerasTensor) else a for a in args], kwargs=kwargs
+    )
     return layer(tensors)

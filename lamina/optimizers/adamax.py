@@ -190,6 +190,9 @@ class Nadam(Optimizer):
         self._m = [self.add_variable_from_reference(v, "momentum") for v in variables]
         self._v = [self.add_variable_from_reference(v, "velocity") for v in variables]
 
+    def _after_load(self) -> None:
+        self._coefs = (-1, ())
+
     def _momentum_coefs(self, step: int) -> tuple[float, float, float, float]:
         """`(u_t, u_{t+1}, prod_t, prod_{t+1})` for this step, advancing the product once."""
         if self._coefs[0] != step:

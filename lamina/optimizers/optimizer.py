@@ -210,6 +210,26 @@ class Optimizer:
         """The optimizer's state: the step counter, then the slot variables in build order."""
         return [self._iterations, *self._slots]
 
+    def save_own_variables(self, store: Any) -> None:
+        """Write `variables` into a dict-like store under the keys "0", "1", ... (as Keras)."""
+        for i, v in enumerate(self.variables):
+            store[str(i)] = v.numpy().copy()
+
+    def load_own_variables(self, store: Any) -> None:
+        """Restore `variables` from `save_own_variables`' store; build the optimizer first."""
+        if len(store) != len(self.variables):
+            raise ValueError(
+                f"The optimizer {self.name!r} holds {len(self.variables)} variables (is it "
+                "built with the same model?). Received: a store with "
+                f"{len(store)} entries"
+            )
+        for i, v in enumerate(self.variables):
+            v.assign(store[str(i)])
+        self._after_load()
+
+    def _after_load(self) -> None:
+        """Drop anything cached from the state before a load (subclasses override)."""
+
     def add_variable_from_reference(self, reference: Variable, name: str, fill: float = 0.0):
         """Make a slot variable shaped like `reference`, filled with `fill`."""
         xp = get_xp(reference.data)

@@ -45,7 +45,9 @@ def loss_name(fn: Any) -> str:
 
 def uses_logits(fn: Any) -> bool:
     """Whether a loss was configured with `from_logits=True`."""
-    return bool(getattr(fn, "from_logits", False) or getattr(fn, "_fn_kwargs", {}).get("from_logits"))
+    return bool(
+        getattr(fn, "from_logits", False) or getattr(fn, "_fn_kwargs", {}).get("from_logits")
+    )
 
 
 class CompileLoss:
@@ -71,9 +73,11 @@ class CompileLoss:
             if fn is None:
                 continue
             yt = _align_target(y_true[i], y_pred[i], fn)
-            value = fn(yt, y_pred[i], sample_weight=sample_weight) if isinstance(
-                fn, losses_module.Loss
-            ) else _reduce(fn(yt, y_pred[i]), sample_weight)
+            value = (
+                fn(yt, y_pred[i], sample_weight=sample_weight)
+                if isinstance(fn, losses_module.Loss)
+                else _reduce(fn(yt, y_pred[i]), sample_weight)
+            )
             parts.append(value)
             term = value if w == 1.0 else value * w
             total = term if total is None else total + term
@@ -158,14 +162,17 @@ class CompileMetrics:
     As in Keras 3, `metrics` ignore sample and class weights; `weighted_metrics` use them.
     """
 
-    def __init__(self, metrics: Any, output_names: list[str], loss_fns: list,
-                 weighted_metrics: Any = None) -> None:
+    def __init__(
+        self, metrics: Any, output_names: list[str], loss_fns: list, weighted_metrics: Any = None
+    ) -> None:
         self.output_names = output_names
         self.specs = [
             [(spec, False) for spec in plain] + [(spec, True) for spec in weighted]
-            for plain, weighted in zip(_spread_metrics(metrics, output_names),
-                                       _spread_metrics(weighted_metrics, output_names),
-                                       strict=True)
+            for plain, weighted in zip(
+                _spread_metrics(metrics, output_names),
+                _spread_metrics(weighted_metrics, output_names),
+                strict=True,
+            )
         ]
         for group in self.specs:  # unknown names fail in compile, before any training
             for spec, _ in group:
@@ -208,8 +215,9 @@ class CompileMetrics:
     def update(self, y_true: list, y_pred: list, sample_weight: Any) -> None:
         if self.metrics is None:
             self.build(y_true, y_pred)
-        for group, weighted, yt, yp in zip(self.metrics, self.weighted, y_true, y_pred,
-                                           strict=True):
+        for group, weighted, yt, yp in zip(
+            self.metrics, self.weighted, y_true, y_pred, strict=True
+        ):
             for m, w in zip(group, weighted, strict=True):
                 m.update_state(yt, yp.data, sample_weight=sample_weight if w else None)
 
@@ -220,8 +228,9 @@ def _spread_metrics(metrics: Any, output_names: list[str]) -> list[list]:
         return [[] for _ in output_names]
     if isinstance(metrics, dict):
         specs = _per_output(metrics, output_names, "metrics")
-        return [[] if s is None else (list(s) if isinstance(s, list | tuple) else [s])
-                for s in specs]
+        return [
+            [] if s is None else (list(s) if isinstance(s, list | tuple) else [s]) for s in specs
+        ]
     if (
         isinstance(metrics, list | tuple)
         and len(output_names) > 1

@@ -81,8 +81,15 @@ def num_samples(x: Any, y: Any, sample_weight: Any) -> int:
 class ArrayAdapter:
     """Batches from in-memory arrays, shuffled each epoch when asked."""
 
-    def __init__(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: bool,
-                 steps: int | None = None) -> None:
+    def __init__(
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any,
+        batch_size: int,
+        shuffle: bool,
+        steps: int | None = None,
+    ) -> None:
         self.x = map_arrays(lambda a: _as_array(a, "x"), x)
         self.y = map_arrays(lambda a: _as_array(a, "y"), y)
         self.sample_weight = map_arrays(lambda a: _as_array(a, "sample_weight"), sample_weight)
@@ -95,8 +102,11 @@ class ArrayAdapter:
     def peek(self) -> tuple:
         """The first batch, in order (for the checks made before training)."""
         pick = lambda a: a[: self.batch_size]  # noqa: E731
-        return (map_arrays(pick, self.x), map_arrays(pick, self.y),
-                map_arrays(pick, self.sample_weight))
+        return (
+            map_arrays(pick, self.x),
+            map_arrays(pick, self.y),
+            map_arrays(pick, self.sample_weight),
+        )
 
     def epoch(self) -> Iterator[tuple]:
         if self.shuffle:
@@ -180,7 +190,9 @@ class GeneratorAdapter:
         try:
             num_samples(x, y, sw)
         except ValueError as err:
-            raise ValueError(f"fit: batch {step} from the generator is inconsistent: {err}") from None
+            raise ValueError(
+                f"fit: batch {step} from the generator is inconsistent: {err}"
+            ) from None
         shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
         if self.first_shapes is None:
             self.first_shapes = shapes
@@ -192,8 +204,9 @@ class GeneratorAdapter:
             )
 
 
-def make_adapter(x: Any, y: Any, sample_weight: Any, batch_size: int | None, shuffle: Any,
-                 steps: int | None) -> Any:
+def make_adapter(
+    x: Any, y: Any, sample_weight: Any, batch_size: int | None, shuffle: Any, steps: int | None
+) -> Any:
     """Choose the adapter for `x`: arrays (and lists/dicts of arrays) or a generator."""
     if _is_generator_like(x):
         if y is not None:
@@ -203,7 +216,9 @@ def make_adapter(x: Any, y: Any, sample_weight: Any, batch_size: int | None, shu
             )
         return GeneratorAdapter(x, steps)
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
-        raise ValueError(f"Expected batch_size to be a positive integer. Received: batch_size={batch_size!r}")
+        raise ValueError(
+            f"Expected batch_size to be a positive integer. Received: batch_size={batch_size!r}"
+        )
     return ArrayAdapter(x, y, sample_weight, batch_size or 32, shuffle, steps)
 
 

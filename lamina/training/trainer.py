@@ -89,6 +89,7 @@ class Trainer:
         self._compile_loss = None
         self._compile_metrics = None
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._part_trackers = None
         self._train_vars = None
         self.compiled = True
         if loss is not None:
@@ -127,18 +128,26 @@ class Trainer:
         names = ["loss"]
         if self._compile_loss is not None:
             names += self._compile_loss.names
-        return names + [m.name for m in (self._compile_metrics.flat if self._compile_metrics else [])]
+        return names + [
+            m.name for m in (self._compile_metrics.flat if self._compile_metrics else [])
+        ]
 
     def reset_metrics(self) -> None:
         """Reset the state of every metric (done at the start of each epoch)."""
-        for m in self.metrics:
+        for m in self.metrics + list(getattr(self, "_part_trackers", None) or []):
             m.reset_state()
         self._loss_parts = None
 
     # ----- one step ------------------------------------------------------------------------
 
-    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None,
-                     sample_weight: Any = None, training: bool = True) -> Tensor:
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Tensor:
         """The compiled loss of `y_pred` against `y`, plus the model's own losses."""
         y_list = _as_targets(y, self._compile_loss.output_names)
         p_list = _as_list(y_pred)
@@ -184,8 +193,9 @@ class Trainer:
         x, _, _ = unpack(data)
         return self(x, training=False)
 
-    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any,
-                        loss: Any = None) -> dict:
+    def compute_metrics(
+        self, x: Any, y: Any, y_pred: Any, sample_weight: Any, loss: Any = None
+    ) -> dict:
         """Update the loss tracker and metrics with a batch; return every metric's value."""
         batch = len(flatten_arrays(y)[0]) if y is not None else 1
         if loss is not None:
@@ -193,12 +203,15 @@ class Trainer:
         parts = getattr(self, "_last_loss_parts", None)
         if self._compile_loss.names and parts:
             if not getattr(self, "_part_trackers", None):
-                self._part_trackers = [metrics_module.Mean(name=n) for n in self._compile_loss.names]
+                self._part_trackers = [
+                    metrics_module.Mean(name=n) for n in self._compile_loss.names
+                ]
             for tracker, part in zip(self._part_trackers, parts, strict=False):
                 tracker.update_state(_raw(part), sample_weight=batch)
         if y is not None:
-            self._compile_metrics.update(_as_targets(y, self._compile_loss.output_names),
-                                         _as_list(y_pred), sample_weight)
+            self._compile_metrics.update(
+                _as_targets(y, self._compile_loss.output_names), _as_list(y_pred), sample_weight
+            )
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
@@ -278,16 +291,20 @@ class Trainer:
         self._pre_fit_checks(data)
         val = None
         if validation_data is not None:
-            val = self._validation_adapter(validation_data, validation_batch_size or batch_size,
-                                           validation_steps)
+            val = self._validation_adapter(
+                validation_data, validation_batch_size or batch_size, validation_steps
+            )
         history = History()
         cbs = list(callbacks or [])
         if verbose:
             cbs.append(ProgbarLogger(verbose))
         cbs.append(history)
         self.history = history
-        cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": data.steps,
-                                                   "verbose": verbose, "mode": "fit"})
+        cb = CallbackList(
+            cbs,
+            model=self,
+            params={"epochs": epochs, "steps": data.steps, "verbose": verbose, "mode": "fit"},
+        )
         self.stop_training = False
         self._nan_reported = False
         cb.on_train_begin()
@@ -310,7 +327,7 @@ class Trainer:
                 raise ValueError("fit: the data yielded no batches this epoch.")
             epoch_logs = dict(logs)
             if val is not None and _due(validation_freq, epoch):
-                val_logs = self._run_evaluation(val, cb_progress=None)
+                val_logs = self._run_evaluation(val, cb_progress=cb)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -331,16 +348,21 @@ class Trainer:
             self._setup_compile(self._output_names_or_default())
         loss = self._compile_loss
         if getattr(data, "y", None) is not None:  # every label, so the index is the sample's
-            for fn, yt, p, name in zip(loss.fns, _as_targets(data.y, loss.output_names),
-                                       _as_list(pred),
-                                       loss.output_names, strict=False):
+            for fn, yt, p, name in zip(
+                loss.fns,
+                _as_targets(data.y, loss.output_names),
+                _as_list(pred),
+                loss.output_names,
+                strict=False,
+            ):
                 if fn is not None and "sparse_categorical" in compile_utils.loss_name(fn):
                     where = f" for output {name!r}" if len(loss.output_names) > 1 else ""
                     compile_utils.check_class_ids(np.asarray(yt), p.shape[-1], where)
         targets = data.y if getattr(data, "y", None) is not None else by
         if targets is not None:
-            compile_utils.check_targets(loss.fns, _as_targets(targets, loss.output_names),
-                                        _as_list(pred), loss.output_names)
+            compile_utils.check_targets(
+                loss.fns, _as_targets(targets, loss.output_names), _as_list(pred), loss.output_names
+            )
         self._warn_from_logits()
 
     def _check_inputs(self, x: Any) -> None:
@@ -359,8 +381,9 @@ class Trainer:
         for sym, arr, arg in zip(symbols, arrays, args, strict=True):
             got = tuple(np.shape(arr))
             want = sym.shape
-            if len(got) != len(want) or any(w is not None and w != g
-                                             for w, g in zip(want[1:], got[1:], strict=False)):
+            if len(got) != len(want) or any(
+                w is not None and w != g for w, g in zip(want[1:], got[1:], strict=False)
+            ):
                 batch = ", ".join(["batch", *(str(n) for n in want[1:])])
                 raise ValueError(
                     f"Input {sym.name!r} of model {self.name!r} expects {arg} of shape "
@@ -397,8 +420,9 @@ class Trainer:
                 stacklevel=3,
             )
 
-    def _validation_adapter(self, validation_data: Any, batch_size: int | None,
-                            steps: int | None) -> Any:
+    def _validation_adapter(
+        self, validation_data: Any, batch_size: int | None, steps: int | None
+    ) -> Any:
         if isinstance(validation_data, tuple | list) and len(validation_data) in (2, 3):
             vx, vy = validation_data[0], validation_data[1]
             vsw = validation_data[2] if len(validation_data) == 3 else None
@@ -444,11 +468,11 @@ class Trainer:
         self._require_compiled("evaluate")
         verbose = 1 if verbose == "auto" else int(verbose)
         data = make_adapter(x, y, sample_weight, batch_size, False, steps)
-        if self._compile_loss is None:
-            self._pre_fit_checks(data)
+        self._pre_fit_checks(data)
         cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
-        cb = CallbackList(cbs, model=self, params={"steps": data.steps, "verbose": verbose,
-                                                   "mode": "evaluate"})
+        cb = CallbackList(
+            cbs, model=self, params={"steps": data.steps, "verbose": verbose, "mode": "evaluate"}
+        )
         logs = self._run_evaluation(data, cb)
         if return_dict:
             return logs
@@ -457,8 +481,14 @@ class Trainer:
 
     evaluate_generator = evaluate
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
-                steps: int | None = None, callbacks: list | None = None) -> Any:
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: list | None = None,
+    ) -> Any:
         """Return the model's outputs for `x` as NumPy arrays, computed in batches.
 
         Example:
@@ -467,16 +497,16 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         data = make_adapter(x, None, None, batch_size, False, steps)
         cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
-        cb = CallbackList(cbs, model=self, params={"steps": data.steps, "verbose": verbose,
-                                                   "mode": "predict"})
+        cb = CallbackList(
+            cbs, model=self, params={"steps": data.steps, "verbose": verbose, "mode": "predict"}
+        )
         cb.on_predict_begin()
         outputs = []
         with no_grad():
             for step, (bx, _, _) in enumerate(data.epoch()):
                 cb.on_predict_batch_begin(step)
                 out = self.predict_step((bx,))
-                outputs.append(map_arrays(lambda t: t.numpy() if isinstance(t, Tensor) else t,
-                                          out))
+                outputs.append(map_arrays(lambda t: t.numpy() if isinstance(t, Tensor) else t, out))
                 cb.on_predict_batch_end(step, {"outputs": out})
         cb.on_predict_end()
         if not outputs:
@@ -485,8 +515,14 @@ class Trainer:
 
     predict_generator = predict
 
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                       class_weight: dict | None = None, return_dict: bool = False) -> Any:
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
         """Run one training step on one batch; return the loss (and metrics)."""
         self._require_compiled("train_on_batch")
         self.reset_metrics()
@@ -498,8 +534,9 @@ class Trainer:
         logs = self.train_step((x, y, sample_weight) if sample_weight is not None else (x, y))
         return logs if return_dict else _values(logs)
 
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                      return_dict: bool = False) -> Any:
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
         """Evaluate one batch; return the loss (and metrics)."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
@@ -540,7 +577,9 @@ def _concat(batches: list) -> Any:
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
     if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"Expected {name} to be an integer >= {minimum}. Received: {name}={value!r}")
+        raise ValueError(
+            f"Expected {name} to be an integer >= {minimum}. Received: {name}={value!r}"
+        )
 
 
 def _due(freq: Any, epoch: int) -> bool:

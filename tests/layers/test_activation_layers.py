@@ -22,8 +22,9 @@ def test_relu_refuses_negative_arguments(kwargs):
 
 
 def test_leaky_relu_keras3_default_and_keras2_alpha():
-    np.testing.assert_allclose(layers.LeakyReLU()(X).numpy(), np.where(X > 0, X, 0.3 * X),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        layers.LeakyReLU()(X).numpy(), np.where(X > 0, X, 0.3 * X), rtol=1e-6
+    )
     layer = layers.LeakyReLU(alpha=0.2)
     assert layer.negative_slope == 0.2
     np.testing.assert_allclose(layer(X).numpy(), np.where(X > 0, X, 0.2 * X), rtol=1e-6)

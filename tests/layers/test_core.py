@@ -69,8 +69,9 @@ def test_dense_argument_errors():
 
 
 def test_dense_config_round_trip_keeps_arguments():
-    layer = layers.Dense(3, activation="tanh", use_bias=False, kernel_initializer="he_normal",
-                         name="head")
+    layer = layers.Dense(
+        3, activation="tanh", use_bias=False, kernel_initializer="he_normal", name="head"
+    )
     config = layer.get_config()
     json.dumps(config)
     assert config["units"] == 3 and config["activation"] == "tanh" and not config["use_bias"]
@@ -81,8 +82,9 @@ def test_dense_config_round_trip_keeps_arguments():
 def test_activation_layer():
     x = np.array([[-1.0, 0.5, 2.0]], "float32")
     np.testing.assert_allclose(layers.Activation("relu")(x).numpy(), [[0.0, 0.5, 2.0]])
-    np.testing.assert_allclose(layers.Activation("sigmoid")(x).numpy(), 1 / (1 + np.exp(-x)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        layers.Activation("sigmoid")(x).numpy(), 1 / (1 + np.exp(-x)), rtol=1e-6
+    )
     soft = layers.Activation("softmax")(x).numpy()
     np.testing.assert_allclose(soft, np.exp(x) / np.exp(x).sum(), rtol=1e-6)
     assert layers.Activation(np.tanh).activation is np.tanh
@@ -158,8 +160,9 @@ class TestLambda:
 
     def test_get_config_refuses_with_a_reason(self):
         layer = layers.Lambda(lambda x: x, name="square")
-        with pytest.raises(ValueError, match="Lambda layer 'square' holds Python code.*Layer "
-                                             "subclass"):
+        with pytest.raises(
+            ValueError, match="Lambda layer 'square' holds Python code.*Layer subclass"
+        ):
             layer.get_config()
 
     def test_non_callable_is_refused(self):

@@ -140,7 +140,9 @@ def test_get_and_set_weights():
 def test_set_weights_errors_name_layer_count_and_shape():
     layer = layers.Dense(2, name="d")
     layer(np.ones((1, 3), "float32"))
-    with pytest.raises(ValueError, match=r"Layer 'd' expects 2 weight arrays. Received: a list of 1"):
+    with pytest.raises(
+        ValueError, match=r"Layer 'd' expects 2 weight arrays. Received: a list of 1"
+    ):
         layer.set_weights([np.zeros((3, 2))])
     with pytest.raises(ValueError, match=r"weight 'd/kernel' has shape \(3, 2\).*\(2, 3\)"):
         layer.set_weights([np.zeros((2, 3)), np.zeros(2)])
@@ -163,7 +165,9 @@ def test_add_loss_and_losses():
 
 
 def test_weight_regularizers_join_losses():
-    layer = layers.Dense(2, kernel_initializer="ones", kernel_regularizer=lamina.regularizers.L2(0.1))
+    layer = layers.Dense(
+        2, kernel_initializer="ones", kernel_regularizer=lamina.regularizers.L2(0.1)
+    )
     layer(np.ones((1, 3), "float32"))
     assert len(layer.losses) == 1
     np.testing.assert_allclose(float(layer.losses[0]), 0.1 * 6, rtol=1e-6)

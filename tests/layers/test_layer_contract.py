@@ -8,13 +8,24 @@ from lamina.testing.layer_test import run_layer_test
 
 CASES = [
     # (class, init kwargs, input shape, extra run_layer_test arguments)
-    (layers.Dense, {"units": 4}, (2, 3), {"expected_output_shape": (2, 4),
-                                          "expected_num_trainable_weights": 2}),
-    (layers.Dense, {"units": 4, "activation": "tanh"}, (2, 5, 3),
-     {"expected_output_shape": (2, 5, 4), "expected_num_trainable_weights": 2}),
-    (layers.Dense, {"units": 2, "use_bias": False, "kernel_regularizer": "l2",
-                    "activity_regularizer": "l1"}, (2, 3),
-     {"expected_num_trainable_weights": 1, "expected_num_losses": 2}),
+    (
+        layers.Dense,
+        {"units": 4},
+        (2, 3),
+        {"expected_output_shape": (2, 4), "expected_num_trainable_weights": 2},
+    ),
+    (
+        layers.Dense,
+        {"units": 4, "activation": "tanh"},
+        (2, 5, 3),
+        {"expected_output_shape": (2, 5, 4), "expected_num_trainable_weights": 2},
+    ),
+    (
+        layers.Dense,
+        {"units": 2, "use_bias": False, "kernel_regularizer": "l2", "activity_regularizer": "l1"},
+        (2, 3),
+        {"expected_num_trainable_weights": 1, "expected_num_losses": 2},
+    ),
     (layers.Activation, {"activation": "relu"}, (2, 3), {"expected_output_shape": (2, 3)}),
     (layers.Activation, {"activation": "softmax"}, (2, 3), {}),
     (layers.Dropout, {"rate": 0.5, "seed": 1}, (4, 3), {"call_kwargs": {"training": True}}),

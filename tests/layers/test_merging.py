@@ -19,7 +19,9 @@ ELEMENTWISE = [
 ]
 
 
-@pytest.mark.parametrize(("cls", "fn", "ref"), ELEMENTWISE, ids=[c[0].__name__ for c in ELEMENTWISE])
+@pytest.mark.parametrize(
+    ("cls", "fn", "ref"), ELEMENTWISE, ids=[c[0].__name__ for c in ELEMENTWISE]
+)
 def test_elementwise_merge_eager_and_functional(cls, fn, ref):
     np.testing.assert_allclose(cls()([A, B]).numpy(), ref([A, B]), rtol=1e-6)
     a, b = lamina.Input((3,)), lamina.Input((3,))
@@ -56,12 +58,14 @@ def test_concatenate():
 
 
 def test_dot_per_sample():
-    np.testing.assert_allclose(layers.Dot(axes=1)([A, B]).numpy(), (A * B).sum(1, keepdims=True),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        layers.Dot(axes=1)([A, B]).numpy(), (A * B).sum(1, keepdims=True), rtol=1e-5
+    )
     x = rng.standard_normal((2, 3, 4)).astype("float32")
     y = rng.standard_normal((2, 5, 3)).astype("float32")
-    np.testing.assert_allclose(layers.Dot(axes=(1, 2))([x, y]).numpy(),
-                               np.einsum("bki,bjk->bij", x, y), rtol=1e-5)
+    np.testing.assert_allclose(
+        layers.Dot(axes=(1, 2))([x, y]).numpy(), np.einsum("bki,bjk->bij", x, y), rtol=1e-5
+    )
     cos = layers.dot([lamina.Input((3,)), lamina.Input((3,))], axes=1, normalize=True)
     assert cos.shape == (None, 1)
     unit = layers.Dot(axes=1, normalize=True)([A, 2 * A]).numpy()

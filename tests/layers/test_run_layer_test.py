@@ -131,7 +131,9 @@ def test_layer_ignoring_its_dtype_fails_the_float64_check():
 
 
 def test_list_inputs_and_missing_shape():
-    run_layer_test(lamina.layers.Add, {}, input_shape=[(2, 3), (2, 3)], expected_output_shape=(2, 3))
+    run_layer_test(
+        lamina.layers.Add, {}, input_shape=[(2, 3), (2, 3)], expected_output_shape=(2, 3)
+    )
     with pytest.raises(ValueError, match="needs input_shape or input_data"):
         run_layer_test(Scale, {})
 

@@ -7,10 +7,12 @@ from lamina import layers, ops
 
 
 def sequential():
-    return lamina.Sequential([
-        layers.Dense(16, activation="relu", input_shape=(8,)),
-        layers.Dense(4, activation="softmax"),
-    ])
+    return lamina.Sequential(
+        [
+            layers.Dense(16, activation="relu", input_shape=(8,)),
+            layers.Dense(4, activation="softmax"),
+        ]
+    )
 
 
 def functional():

@@ -51,8 +51,9 @@ def test_shared_layer_uses_one_set_of_weights():
 
 
 def test_nested_sequential_inside_a_functional_model():
-    encoder = lamina.Sequential([layers.Dense(4, activation="relu", input_shape=(6,)),
-                                 layers.Dense(2)], name="encoder")
+    encoder = lamina.Sequential(
+        [layers.Dense(4, activation="relu", input_shape=(6,)), layers.Dense(2)], name="encoder"
+    )
     x = lamina.Input((6,))
     z = encoder(x)
     out = layers.Dense(1)(z)
@@ -76,8 +77,9 @@ def test_functional_model_as_a_layer_twice():
     outer = lamina.Model([a, b], layers.add([inner(a), inner(b)]))
     assert len(outer.weights) == 2
     data = np.ones((2, 3), "float32")
-    np.testing.assert_allclose(outer.predict([data, data], verbose=0),
-                               2 * inner.predict(data, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        outer.predict([data, data], verbose=0), 2 * inner.predict(data, verbose=0), rtol=1e-6
+    )
 
 
 def test_slicing_and_arithmetic_on_symbolic_tensors():
@@ -86,15 +88,14 @@ def test_slicing_and_arithmetic_on_symbolic_tensors():
     pair = x[:, 1:3]
     y = 2 * pair + 1
     z = y - x[:, 3:4] / 2
-    w = -z ** 2
+    w = -(z**2)
     model = lamina.Model(x, [first, y, w])
     assert first.shape == (None,) and y.shape == (None, 2)
     data = rng.standard_normal((5, 4)).astype("float32")
     got_first, got_y, got_w = model.predict(data, verbose=0)
     np.testing.assert_allclose(got_first, data[:, 0])
     np.testing.assert_allclose(got_y, 2 * data[:, 1:3] + 1, rtol=1e-6)
-    np.testing.assert_allclose(got_w, -((2 * data[:, 1:3] + 1 - data[:, 3:4] / 2) ** 2),
-                               rtol=1e-5)
+    np.testing.assert_allclose(got_w, -((2 * data[:, 1:3] + 1 - data[:, 3:4] / 2) ** 2), rtol=1e-5)
 
 
 def test_arithmetic_between_two_branches():

@@ -8,10 +8,12 @@ from lamina import layers
 
 
 def mnist_net():
-    return lamina.Sequential([
-        layers.Dense(512, activation="relu", input_shape=(784,)),
-        layers.Dense(10, activation="softmax"),
-    ])
+    return lamina.Sequential(
+        [
+            layers.Dense(512, activation="relu", input_shape=(784,)),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def test_input_shape_on_the_first_layer_builds_at_once():

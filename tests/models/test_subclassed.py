@@ -34,7 +34,7 @@ def test_fit_evaluate_predict():
     y = (x[:, 0] > 0).astype("int64") + (x[:, 1] > 0)
     model = MLP(hidden=16)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    history = model.fit(x, y, epochs=20, batch_size=16, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     loss, acc = model.evaluate(x, y, verbose=0)
     assert 0 <= acc <= 1 and np.isfinite(loss)

@@ -11,10 +11,13 @@ def summary_text(model, **kwargs):
 
 
 def test_mnist_network_summary():
-    model = lamina.Sequential([
-        layers.Dense(512, activation="relu", input_shape=(784,), name="hidden"),
-        layers.Dense(10, activation="softmax", name="probs"),
-    ], name="book")
+    model = lamina.Sequential(
+        [
+            layers.Dense(512, activation="relu", input_shape=(784,), name="hidden"),
+            layers.Dense(10, activation="softmax", name="probs"),
+        ],
+        name="book",
+    )
     text = summary_text(model)
     assert 'Model: "book"' in text
     assert "hidden (Dense)" in text and "probs (Dense)" in text

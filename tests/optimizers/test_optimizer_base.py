@@ -235,3 +235,27 @@ def test_config_round_trip(opt):
     again = optimizers.deserialize(optimizers.serialize(opt))
     assert type(again) is type(opt)
     assert again.get_config() == opt.get_config()
+
+
+@pytest.mark.parametrize("cls", [optimizers.Adam, optimizers.Nadam, optimizers.RMSprop])
+def test_saved_state_resumes_identically(cls):
+    rng = np.random.default_rng(3)
+    grads = [rng.standard_normal(4) for _ in range(6)]
+    w_ref = Variable(np.zeros(4))
+    ref = cls(learning_rate=0.1)
+    for g in grads:
+        ref.apply([g], [w_ref])
+    w = Variable(np.zeros(4))
+    first = cls(learning_rate=0.1)
+    for g in grads[:3]:
+        first.apply([g], [w])
+    store = {}
+    first.save_own_variables(store)
+    second = cls(learning_rate=0.1)
+    second.build([w])
+    second.load_own_variables(store)
+    for g in grads[3:]:
+        second.apply([g], [w])
+    np.testing.assert_allclose(w.numpy(), w_ref.numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="entries"):
+        second.load_own_variables({"0": 1})

@@ -22,10 +22,12 @@ def data():
 
 
 def classifier(n_in=4, n_out=3, activation="softmax"):
-    return lamina.Sequential([
-        layers.Dense(8, activation="relu", input_shape=(n_in,)),
-        layers.Dense(n_out, activation=activation),
-    ])
+    return lamina.Sequential(
+        [
+            layers.Dense(8, activation="relu", input_shape=(n_in,)),
+            layers.Dense(n_out, activation=activation),
+        ]
+    )
 
 
 def regressor(n_in=4):

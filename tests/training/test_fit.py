@@ -12,9 +12,11 @@ from lamina import layers
     [
         ("rmsprop", "sparse_categorical_crossentropy", ["accuracy"]),
         ("adam", "SparseCategoricalCrossentropy", ["acc"]),
-        (lambda: lamina.optimizers.SGD(learning_rate=0.1),
-         lambda: lamina.losses.SparseCategoricalCrossentropy(),
-         lambda: [lamina.metrics.SparseCategoricalAccuracy()]),
+        (
+            lambda: lamina.optimizers.SGD(learning_rate=0.1),
+            lambda: lamina.losses.SparseCategoricalCrossentropy(),
+            lambda: [lamina.metrics.SparseCategoricalAccuracy()],
+        ),
     ],
     ids=["strings", "class-names", "objects"],
 )
@@ -89,9 +91,9 @@ def _batches(x, y, size, weights=None, forever=True):
     while True:
         for i in range(0, len(x), size):
             if weights is None:
-                yield x[i:i + size], y[i:i + size]
+                yield x[i : i + size], y[i : i + size]
             else:
-                yield x[i:i + size], y[i:i + size], weights[i:i + size]
+                yield x[i : i + size], y[i : i + size], weights[i : i + size]
         if not forever:
             return
 
@@ -106,8 +108,9 @@ def test_fit_on_a_generator_with_steps_per_epoch(data, make_classifier):
         def on_train_batch_end(self, batch, logs=None):
             seen.append(batch)
 
-    history = model.fit(_batches(x, y, 10), steps_per_epoch=3, epochs=2, verbose=0,
-                        callbacks=[Count()])
+    history = model.fit(
+        _batches(x, y, 10), steps_per_epoch=3, epochs=2, verbose=0, callbacks=[Count()]
+    )
     assert seen == [0, 1, 2, 0, 1, 2]
     assert set(history.history) == {"loss", "accuracy"}
 
@@ -139,7 +142,7 @@ def test_reiterable_list_of_batches_serves_every_epoch(data, make_classifier):
     x, y = data
     model = make_classifier()
     model.compile("sgd", "sparse_categorical_crossentropy")
-    batches = [(x[i:i + 10], y[i:i + 10]) for i in range(0, 40, 10)]
+    batches = [(x[i : i + 10], y[i : i + 10]) for i in range(0, 40, 10)]
     history = model.fit(iter(batches), epochs=1, verbose=0)
     assert len(history.history["loss"]) == 1
 
@@ -179,11 +182,13 @@ def test_validation_data_and_freq(data, make_classifier):
     x, y = data
     model = make_classifier()
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x, y, epochs=4, validation_data=(x[:8], y[:8]), validation_freq=2,
-                        verbose=0)
+    history = model.fit(
+        x, y, epochs=4, validation_data=(x[:8], y[:8]), validation_freq=2, verbose=0
+    )
     assert len(history.history["loss"]) == 4 and len(history.history["val_loss"]) == 2
-    history = model.fit(x, y, epochs=3, validation_data=(x[:8], y[:8]), validation_freq=[1, 3],
-                        verbose=0)
+    history = model.fit(
+        x, y, epochs=3, validation_data=(x[:8], y[:8]), validation_freq=[1, 3], verbose=0
+    )
     assert len(history.history["val_accuracy"]) == 2
 
 
@@ -191,8 +196,9 @@ def test_validation_data_from_a_generator(data, make_classifier):
     x, y = data
     model = make_classifier()
     model.compile("sgd", "sparse_categorical_crossentropy")
-    history = model.fit(x, y, epochs=2, validation_data=_batches(x, y, 10), validation_steps=2,
-                        verbose=0)
+    history = model.fit(
+        x, y, epochs=2, validation_data=_batches(x, y, 10), validation_steps=2, verbose=0
+    )
     assert len(history.history["val_loss"]) == 2
 
 
@@ -243,8 +249,12 @@ def test_class_weight_zero_ignores_a_class(data, make_classifier):
 def test_weighted_metrics_use_the_weights(data, make_classifier):
     x, y = data
     model = make_classifier()
-    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"],
-                  weighted_metrics=["accuracy"])
+    model.compile(
+        "sgd",
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        weighted_metrics=["accuracy"],
+    )
     weights = (y == 0).astype("float32")
     logs = model.evaluate(x, y, sample_weight=weights, return_dict=True, verbose=0)
     assert set(logs) == {"loss", "accuracy", "weighted_accuracy"}

@@ -18,13 +18,20 @@ class ReLU(Layer):
     >>> lamina.layers.ReLU(max_value=6.0)(np.array([[-1.0, 3.0, 9.0]]))
     """
 
-    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0,
-                 threshold: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        max_value: float | None = None,
+        negative_slope: float = 0.0,
+        threshold: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0:
             raise ValueError(f"Expected max_value >= 0. Received: max_value={max_value}")
         if negative_slope < 0:
-            raise ValueError(f"Expected negative_slope >= 0. Received: negative_slope={negative_slope}")
+            raise ValueError(
+                f"Expected negative_slope >= 0. Received: negative_slope={negative_slope}"
+            )
         self.max_value = max_value
         self.negative_slope = float(negative_slope)
         self.threshold = float(threshold)
@@ -44,8 +51,12 @@ class ReLU(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_value": self.max_value,
-                "negative_slope": self.negative_slope, "threshold": self.threshold}
+        return {
+            **super().get_config(),
+            "max_value": self.max_value,
+            "negative_slope": self.negative_slope,
+            "threshold": self.threshold,
+        }
 
 
 class LeakyReLU(Layer):
@@ -60,7 +71,9 @@ class LeakyReLU(Layer):
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
         if negative_slope < 0:
-            raise ValueError(f"Expected negative_slope >= 0. Received: negative_slope={negative_slope}")
+            raise ValueError(
+                f"Expected negative_slope >= 0. Received: negative_slope={negative_slope}"
+            )
         self.negative_slope = float(negative_slope)
         self.built = True
 

@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from lamina import activations, constraints, initializers, regularizers
-from lamina import ops
+from lamina import activations, constraints, initializers, ops, regularizers
 from lamina.layers.layer import Layer
 
 

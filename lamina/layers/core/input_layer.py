@@ -44,7 +44,9 @@ class InputLayer(Layer):
             batch_shape = (batch_size, *shape)
         batch_shape = tuple(None if n is None else int(n) for n in batch_shape)
         if any(n is not None and n < 0 for n in batch_shape):
-            raise ValueError(f"Input dimensions must be non-negative. Received: shape={batch_shape}")
+            raise ValueError(
+                f"Input dimensions must be non-negative. Received: shape={batch_shape}"
+            )
         # Imported here: lamina.models imports this module, so a top-level import would cycle.
         from lamina.models.symbolic import KerasTensor, Node
 

@@ -20,8 +20,14 @@ class Lambda(Layer):
     >>> layer = lamina.layers.Lambda(lambda x: x * 2)
     """
 
-    def __init__(self, function: Any, output_shape: Any = None, mask: Any = None,
-                 arguments: dict | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        function: Any,
+        output_shape: Any = None,
+        mask: Any = None,
+        arguments: dict | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not callable(function):
             raise TypeError(f"Lambda expects a callable. Received: function={function!r}")

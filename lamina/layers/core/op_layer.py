@@ -37,5 +37,9 @@ class OpLayer(Layer):
         return x
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "op": self.op, "args": self.op_args,
-                "kwargs": self.op_kwargs}
+        return {
+            **super().get_config(),
+            "op": self.op,
+            "args": self.op_args,
+            "kwargs": self.op_kwargs,
+        }

@@ -13,8 +13,10 @@ class Merge(Layer):
     """Base of the elementwise merge layers: inputs are a list of tensors of one shape."""
 
     def build(self, input_shape: Any) -> None:
-        if not isinstance(input_shape, list | tuple) or len(input_shape) < 2 or not all(
-            isinstance(s, tuple) for s in input_shape
+        if (
+            not isinstance(input_shape, list | tuple)
+            or len(input_shape) < 2
+            or not all(isinstance(s, tuple) for s in input_shape)
         ):
             raise ValueError(
                 f"{type(self).__name__} expects a list of at least 2 inputs. "
@@ -97,8 +99,10 @@ class Concatenate(Layer):
         self.axis = axis
 
     def build(self, input_shape: Any) -> None:
-        if not isinstance(input_shape, list | tuple) or len(input_shape) < 1 or not all(
-            isinstance(s, tuple) for s in input_shape
+        if (
+            not isinstance(input_shape, list | tuple)
+            or len(input_shape) < 1
+            or not all(isinstance(s, tuple) for s in input_shape)
         ):
             raise ValueError(
                 f"Concatenate expects a list of inputs. Received: input_shape={input_shape}"
@@ -106,9 +110,11 @@ class Concatenate(Layer):
         ranks = {len(s) for s in input_shape}
         axis = self.axis % next(iter(ranks)) if len(ranks) == 1 else None
         if axis is None or any(
-            any(a != b and None not in (a, b) for i, (a, b) in enumerate(zip(s, input_shape[0],
-                                                                             strict=True))
-                if i != axis)
+            any(
+                a != b and None not in (a, b)
+                for i, (a, b) in enumerate(zip(s, input_shape[0], strict=True))
+                if i != axis
+            )
             for s in input_shape
         ):
             raise ValueError(

@@ -22,8 +22,9 @@ class Dropout(Layer):
     >>> lamina.layers.Dropout(0.5)(x, training=True)
     """
 
-    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         if not isinstance(rate, int | float) or not 0 <= rate < 1:
             raise ValueError(f"Expected rate to be in [0, 1). Received: rate={rate!r}")
@@ -35,13 +36,18 @@ class Dropout(Layer):
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         if training and self.rate > 0:
-            return ops.dropout(inputs, self.rate, noise_shape=self.noise_shape,
-                               seed=self.seed_generator)
+            return ops.dropout(
+                inputs, self.rate, noise_shape=self.noise_shape, seed=self.seed_generator
+            )
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
-                "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "seed": self.seed,
+            "noise_shape": None if self.noise_shape is None else list(self.noise_shape),
+        }

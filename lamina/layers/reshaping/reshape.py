@@ -84,8 +84,9 @@ class RepeatVector(Layer):
             raise ValueError(
                 f"RepeatVector expects 2-D inputs (batch, features). Received: shape={inputs.shape}"
             )
-        return ops.broadcast_to(ops.expand_dims(inputs, 1),
-                                (inputs.shape[0], self.n, inputs.shape[1]))
+        return ops.broadcast_to(
+            ops.expand_dims(inputs, 1), (inputs.shape[0], self.n, inputs.shape[1])
+        )
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return (input_shape[0], self.n, input_shape[1])
