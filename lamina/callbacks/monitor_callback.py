@@ -63,13 +63,17 @@ class MonitorCallback(Callback):
         min_delta: float = 0.0,
     ) -> None:
         super().__init__()
+        owner = type(self).__name__
         if not isinstance(monitor, str) or not monitor:
-            raise ValueError(f"Expected monitor to be a metric name. Received: monitor={monitor!r}")
+            raise ValueError(
+                f"{owner}: expected monitor to be a logged name. Received: monitor={monitor!r}"
+            )
         if mode not in ("auto", "min", "max"):
-            raise ValueError(f"Expected mode to be 'auto', 'min' or 'max'. Received: mode={mode!r}")
+            raise ValueError(
+                f"{owner}: expected mode to be 'auto', 'min' or 'max'. Received: mode={mode!r}"
+            )
         self.monitor = monitor
         self.mode = mode
-        owner = type(self).__name__
         self.initial_best = check_number(owner, "initial_best", initial_best, optional=True)
         self.min_delta = abs(check_number(owner, "min_delta", min_delta))
         direction = infer_mode(monitor) if mode == "auto" else mode

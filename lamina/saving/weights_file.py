@@ -32,9 +32,10 @@ def write_array_file(f: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
 def read_array_file(path: str) -> dict[str, np.ndarray]:
     """Read the named arrays of a file written by `write_array_file`, without unpickling."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single .npy array, not an .npz archive")
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single .npy array, not an .npz archive")
+        with data:
             return {k: data[k] for k in data.files}
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise

@@ -68,10 +68,13 @@ def num_samples(x: Any, y: Any, sample_weight: Any) -> int:
             sizes.setdefault(name, set()).add(len(a))
     all_sizes = set().union(*sizes.values()) if sizes else set()
     if len(all_sizes) > 1:
-        described = ", ".join(f"{k} has {sorted(v)}" for k, v in sizes.items())
+        described = ", ".join(
+            f"{k} with {' and '.join(str(n) for n in sorted(v))} samples" for k, v in sizes.items()
+        )
         raise ValueError(
-            f"fit: x and y must have the same number of samples; {described} samples. "
-            "Check that the arrays belong together (e.g. x_train with y_train)."
+            "fit: x, y and sample_weight must have the same number of samples (the length of "
+            "the first axis). Check that the arrays belong together (e.g. x_train with "
+            f"y_train). Received: {described}"
         )
     if not all_sizes or 0 in all_sizes:
         raise ValueError("fit: the data is empty (0 samples). Received: x with 0 samples")

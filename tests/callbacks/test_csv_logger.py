@@ -13,8 +13,7 @@ from lamina.callbacks import CSVLogger, LambdaCallback
 def make_model():
     lamina.utils.set_random_seed(0)
     model = lamina.Sequential([lamina.Input((4,)), layers.Dense(1)])
-    model.compile(optimizer=lamina.optimizers.SGD(learning_rate=0.01), loss="mse",
-                  metrics=["mae"])
+    model.compile(optimizer=lamina.optimizers.SGD(learning_rate=0.01), loss="mse", metrics=["mae"])
     return model
 
 
@@ -22,8 +21,15 @@ def fit(model, callbacks, epochs=3, **kwargs):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 4)).astype("float32")
     kwargs.setdefault("validation_split", 0.2)
-    return model.fit(x, x.sum(axis=1, keepdims=True), batch_size=8, epochs=epochs, verbose=0,
-                     callbacks=callbacks, **kwargs)
+    return model.fit(
+        x,
+        x.sum(axis=1, keepdims=True),
+        batch_size=8,
+        epochs=epochs,
+        verbose=0,
+        callbacks=callbacks,
+        **kwargs,
+    )
 
 
 def read(path, sep=","):

@@ -47,8 +47,14 @@ class RecordWeights(Callback):
 def fit(model, callbacks, epochs=10, **kwargs):
     x, y = make_data()
     return model.fit(
-        x, y, batch_size=16, epochs=epochs, validation_split=0.25, verbose=0,
-        callbacks=callbacks, **kwargs,
+        x,
+        y,
+        batch_size=16,
+        epochs=epochs,
+        validation_split=0.25,
+        verbose=0,
+        callbacks=callbacks,
+        **kwargs,
     )
 
 
@@ -81,8 +87,9 @@ def test_restore_best_weights_after_stopping():
     model = make_model()
     history = fit(model, [script, record, stop])
     assert history.epoch == [0, 1, 2, 3] and stop.best_epoch == 1
-    for got, best, last in zip(model.get_weights(), record.weights[1], record.weights[3],
-                               strict=True):
+    for got, best, last in zip(
+        model.get_weights(), record.weights[1], record.weights[3], strict=True
+    ):
         np.testing.assert_array_equal(got, best)
         assert not np.array_equal(got, last)
 
@@ -90,8 +97,15 @@ def test_restore_best_weights_after_stopping():
 def test_restore_best_weights_when_epochs_run_out():
     record = RecordWeights()
     model = make_model()
-    fit(model, [Script("val_loss", [2.0, 1.0, 1.5]), record,
-                EarlyStopping(patience=5, restore_best_weights=True)], epochs=3)
+    fit(
+        model,
+        [
+            Script("val_loss", [2.0, 1.0, 1.5]),
+            record,
+            EarlyStopping(patience=5, restore_best_weights=True),
+        ],
+        epochs=3,
+    )
     for got, best in zip(model.get_weights(), record.weights[1], strict=True):
         np.testing.assert_array_equal(got, best)
 
@@ -120,9 +134,18 @@ def test_max_mode_inferred_for_accuracy():
 
 @pytest.mark.parametrize(
     ("name", "mode"),
-    [("val_loss", "min"), ("loss", "min"), ("val_mae", "min"), ("accuracy", "max"),
-     ("val_sparse_categorical_accuracy", "max"), ("val_auc", "max"), ("precision", "max"),
-     ("val_recall", "max"), ("f1_score", "max"), ("mean_squared_error", "min")],
+    [
+        ("val_loss", "min"),
+        ("loss", "min"),
+        ("val_mae", "min"),
+        ("accuracy", "max"),
+        ("val_sparse_categorical_accuracy", "max"),
+        ("val_auc", "max"),
+        ("precision", "max"),
+        ("val_recall", "max"),
+        ("f1_score", "max"),
+        ("mean_squared_error", "min"),
+    ],
 )
 def test_auto_mode(name, mode):
     assert infer_mode(name) == mode
@@ -170,8 +193,13 @@ def test_reused_instance_starts_afresh():
 
 
 def test_verbose_messages(capsys):
-    fit(make_model(), [Script("val_loss", [2.0, 1.0, 3.0]),
-                       EarlyStopping(patience=0, verbose=1, restore_best_weights=True)])
+    fit(
+        make_model(),
+        [
+            Script("val_loss", [2.0, 1.0, 3.0]),
+            EarlyStopping(patience=0, verbose=1, restore_best_weights=True),
+        ],
+    )
     out = capsys.readouterr().out
     assert "Epoch 3: early stopping" in out
     assert "Restoring model weights from the end of the best epoch: 2." in out
@@ -179,10 +207,16 @@ def test_verbose_messages(capsys):
 
 @pytest.mark.parametrize(
     ("kwargs", "received"),
-    [({"patience": -1}, "patience=-1"), ({"patience": 1.5}, "patience=1.5"),
-     ({"mode": "up"}, "mode='up'"), ({"start_from_epoch": -2}, "start_from_epoch=-2"),
-     ({"baseline": "low"}, "baseline='low'"), ({"min_delta": float("nan")}, "min_delta=nan"),
-     ({"verbose": -1}, "verbose=-1"), ({"monitor": ""}, "monitor=''")],
+    [
+        ({"patience": -1}, "patience=-1"),
+        ({"patience": 1.5}, "patience=1.5"),
+        ({"mode": "up"}, "mode='up'"),
+        ({"start_from_epoch": -2}, "start_from_epoch=-2"),
+        ({"baseline": "low"}, "baseline='low'"),
+        ({"min_delta": float("nan")}, "min_delta=nan"),
+        ({"verbose": -1}, "verbose=-1"),
+        ({"monitor": ""}, "monitor=''"),
+    ],
 )
 def test_bad_arguments_are_refused(kwargs, received):
     with pytest.raises(ValueError, match="Received: " + received.replace(".", r"\.")):

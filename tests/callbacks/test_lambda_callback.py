@@ -38,8 +38,9 @@ def test_fit_hooks_fire_in_order():
         on_train_end=recorder(events, "train_end", False),
     )
     x, y = make_data()
-    make_model().fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[callback],
-                     validation_split=0.5)
+    make_model().fit(
+        x, y, batch_size=16, epochs=2, verbose=0, callbacks=[callback], validation_split=0.5
+    )
     names = [e[0] for e in events]
     one_epoch = ["epoch_begin", "batch_begin", "batch_end"]
     assert names == ["train_begin", *one_epoch, "epoch_end", *one_epoch, "epoch_end", "train_end"]
@@ -52,8 +53,12 @@ def test_fit_hooks_fire_in_order():
 def test_other_hooks_by_keyword():
     events = []
     hooks = {
-        "on_test_begin": False, "on_test_batch_end": True, "on_test_end": False,
-        "on_predict_begin": False, "on_predict_batch_begin": True, "on_predict_end": False,
+        "on_test_begin": False,
+        "on_test_batch_end": True,
+        "on_test_end": False,
+        "on_predict_begin": False,
+        "on_predict_batch_begin": True,
+        "on_predict_end": False,
         "on_batch_end": True,
     }
     callback = LambdaCallback(**{h: recorder(events, h, ix) for h, ix in hooks.items()})
@@ -63,9 +68,14 @@ def test_other_hooks_by_keyword():
     model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[callback])
     model.predict(x, batch_size=32, verbose=0, callbacks=[callback])
     assert [e[0] for e in events] == [
-        "on_batch_end", "on_batch_end",
-        "on_test_begin", "on_test_batch_end", "on_test_end",
-        "on_predict_begin", "on_predict_batch_begin", "on_predict_end",
+        "on_batch_end",
+        "on_batch_end",
+        "on_test_begin",
+        "on_test_batch_end",
+        "on_test_end",
+        "on_predict_begin",
+        "on_predict_batch_begin",
+        "on_predict_end",
     ]
 
 

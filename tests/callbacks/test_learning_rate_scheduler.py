@@ -20,8 +20,9 @@ def make_model(learning_rate=0.1):
 def fit(model, callbacks, epochs=3):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(32, 4)).astype("float32")
-    return model.fit(x, x.sum(axis=1, keepdims=True), batch_size=8, epochs=epochs, verbose=0,
-                     callbacks=callbacks)
+    return model.fit(
+        x, x.sum(axis=1, keepdims=True), batch_size=8, epochs=epochs, verbose=0, callbacks=callbacks
+    )
 
 
 def test_schedule_of_epoch_and_rate():

@@ -41,8 +41,9 @@ def fit(model, callbacks, epochs=6):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 4)).astype("float32")
     y = x.sum(axis=1, keepdims=True)
-    return model.fit(x, y, batch_size=16, epochs=epochs, validation_split=0.25, verbose=0,
-                     callbacks=callbacks)
+    return model.fit(
+        x, y, batch_size=16, epochs=epochs, validation_split=0.25, verbose=0, callbacks=callbacks
+    )
 
 
 def test_lowers_the_learning_rate_on_a_plateau():
@@ -115,8 +116,7 @@ def test_missing_monitor_warns_and_keeps_the_rate():
 
 def test_verbose_message(capsys):
     model = make_model()
-    fit(model, [Script("val_loss", [1.0, 1.0]), ReduceLROnPlateau(patience=1, verbose=1)],
-        epochs=2)
+    fit(model, [Script("val_loss", [1.0, 1.0]), ReduceLROnPlateau(patience=1, verbose=1)], epochs=2)
     assert "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.01" in capsys.readouterr().out
 
 
@@ -126,10 +126,15 @@ def test_keras2_epsilon_means_min_delta():
 
 @pytest.mark.parametrize(
     ("kwargs", "received"),
-    [({"factor": 1.0}, "factor=1.0"), ({"factor": 1.5}, "factor=1.5"),
-     ({"factor": -0.1}, "factor=-0.1"), ({"patience": -1}, "patience=-1"),
-     ({"cooldown": -1}, "cooldown=-1"), ({"min_lr": -1e-3}, "min_lr=-0.001"),
-     ({"mode": "up"}, "mode='up'")],
+    [
+        ({"factor": 1.0}, "factor=1.0"),
+        ({"factor": 1.5}, "factor=1.5"),
+        ({"factor": -0.1}, "factor=-0.1"),
+        ({"patience": -1}, "patience=-1"),
+        ({"cooldown": -1}, "cooldown=-1"),
+        ({"min_lr": -1e-3}, "min_lr=-0.001"),
+        ({"mode": "up"}, "mode='up'"),
+    ],
 )
 def test_bad_arguments_are_refused(kwargs, received):
     with pytest.raises(ValueError, match="Received: " + received.replace(".", r"\.")):

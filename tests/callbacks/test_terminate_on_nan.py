@@ -29,8 +29,15 @@ def test_stops_at_the_first_nan_batch():
     batches = []
     count = LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))
     with pytest.warns(RuntimeWarning, match="loss became nan"):
-        history = make_model().fit(x, y, batch_size=8, epochs=4, shuffle=False, verbose=0,
-                                   callbacks=[TerminateOnNaN(), count])
+        history = make_model().fit(
+            x,
+            y,
+            batch_size=8,
+            epochs=4,
+            shuffle=False,
+            verbose=0,
+            callbacks=[TerminateOnNaN(), count],
+        )
     assert batches == [0, 1, 2]
     assert history.epoch == [0]
     assert np.isnan(history.history["loss"][0])
@@ -46,8 +53,15 @@ def test_without_it_training_goes_on():
 def test_raise_error():
     x, y = data_with_nan_in_batch(1)
     with pytest.warns(RuntimeWarning), pytest.raises(RuntimeError, match="at batch 1"):
-        make_model().fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
-                         callbacks=[TerminateOnNaN(raise_error=True)])
+        make_model().fit(
+            x,
+            y,
+            batch_size=8,
+            epochs=2,
+            shuffle=False,
+            verbose=0,
+            callbacks=[TerminateOnNaN(raise_error=True)],
+        )
 
 
 @pytest.mark.parametrize("loss", [float("inf"), float("-inf"), float("nan"), np.float32("nan")])

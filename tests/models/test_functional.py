@@ -100,9 +100,11 @@ def test_slicing_and_arithmetic_on_symbolic_tensors():
 
 def test_arithmetic_between_two_branches():
     a, b = lamina.Input((3,)), lamina.Input((3,))
-    model = lamina.Model([a, b], a * b + a @ np.eye(3, dtype="float32"))
+    model = lamina.Model([a, b], [a + b, a * b + a @ np.eye(3, dtype="float32")])
     xa, xb = np.full((2, 3), 2.0), np.full((2, 3), 3.0)
-    np.testing.assert_allclose(model.predict([xa, xb], verbose=0), np.full((2, 3), 8.0))
+    total, mixed = model.predict([xa, xb], verbose=0)
+    np.testing.assert_allclose(total, np.full((2, 3), 5.0))
+    np.testing.assert_allclose(mixed, np.full((2, 3), 8.0))
 
 
 def test_model_construction_errors():

@@ -31,6 +31,11 @@ def test_starting_with_input():
     assert model.inputs == [model.input]
 
 
+def test_starting_with_an_input_layer():
+    model = lamina.Sequential([layers.InputLayer(shape=(4,)), layers.Dense(2)])
+    assert model.output.shape == (None, 2) and len(model.layers) == 1
+
+
 def test_add_then_pop():
     model = lamina.Sequential()
     model.add(lamina.Input((4,)))

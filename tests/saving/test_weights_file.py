@@ -10,12 +10,28 @@ from lamina import layers
 from lamina.saving import load_weights, save_weights, weights_file
 
 
+class Scale(layers.Layer):
+    """A layer with non-trainable weights, one of them an integer counter."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(
+            shape=(input_shape[-1],), initializer="random_normal", trainable=False, name="scale"
+        )
+        self.count = self.add_weight(
+            shape=(), initializer="zeros", dtype="int64", trainable=False, name="count"
+        )
+
+    def call(self, x):
+        return x * self.scale
+
+
 def make_model(units=8, seed=0):
     lamina.utils.set_random_seed(seed)
-    return lamina.Sequential(
-        [lamina.Input((4,)), layers.Dense(units, activation="relu"),
-         layers.BatchNormalization(), layers.Dense(2)]
+    model = lamina.Sequential(
+        [lamina.Input((4,)), layers.Dense(units, activation="relu"), Scale(), layers.Dense(2)]
     )
+    model.layers[1].count.assign(np.array(seed))
+    return model
 
 
 def inputs():
@@ -32,8 +48,9 @@ def test_round_trip_through_the_model_methods(tmp_path):
     for a, b in zip(other.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
         assert a.dtype == b.dtype
-    np.testing.assert_array_equal(other.predict(inputs(), verbose=0),
-                                  model.predict(inputs(), verbose=0))
+    np.testing.assert_array_equal(
+        other.predict(inputs(), verbose=0), model.predict(inputs(), verbose=0)
+    )
 
 
 def test_file_is_a_plain_npz_archive(tmp_path):
@@ -110,8 +127,13 @@ def test_not_a_weights_file(tmp_path):
 
 def test_pickled_content_is_never_loaded(tmp_path):
     path = tmp_path / "evil.weights.npz"
-    np.savez(path, __format__=np.array("lamina.weights"), __version__=np.array(1),
-             __names__=np.array(["a"]), w00000=np.array([object()], dtype=object))
+    np.savez(
+        path,
+        __format__=np.array("lamina.weights"),
+        __version__=np.array(1),
+        __names__=np.array(["a"]),
+        w00000=np.array([object()], dtype=object),
+    )
     with pytest.raises(ValueError, match="not a lamina weights file.*allow_pickle"):
         make_model().load_weights(path)
 
