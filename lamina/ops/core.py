@@ -72,6 +72,16 @@ def _widen_for(scalar: Any, t: Tensor) -> Tensor:
     return t if dtype == t.dtype else cast(t, dtype)
 
 
+def result_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
+    """The dtype two tensors combine to, as in Keras: an int or bool with a float gives the float
+    (int32 + float32 is float32, where NumPy would widen to float64); otherwise NumPy's rule."""
+    if a.kind in "biu" and b.kind in "fc":
+        return b
+    if b.kind in "biu" and a.kind in "fc":
+        return a
+    return np.result_type(a, b)
+
+
 def operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     """Convert the two operands of a binary op to tensors of one dtype.
 
@@ -91,7 +101,7 @@ def operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     x, y = numeric_input(op, x), numeric_input(op, y)
     if x.dtype != y.dtype:
         try:
-            common = np.result_type(x.dtype, y.dtype)
+            common = result_dtype(x.dtype, y.dtype)
         except TypeError:
             raise TypeError(
                 f"{op}: cannot combine dtypes {x.dtype} and {y.dtype}. "

@@ -73,7 +73,10 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Swap two axes of `x`."""
     x = convert_to_tensor(x)
     perm = list(range(x.ndim))
-    a, b = normalize_axis("swapaxes", (axis1, axis2), x.ndim)
+    a = normalize_axis("swapaxes", axis1, x.ndim)
+    b = normalize_axis("swapaxes", axis2, x.ndim)
+    if a == b:
+        return x
     perm[a], perm[b] = perm[b], perm[a]
     return transpose(x, perm)
 

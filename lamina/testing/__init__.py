@@ -6,5 +6,6 @@ Example:
 """
 
 from lamina.testing.gradcheck import GradientCheckError, check_gradients
+from lamina.testing.layer_test import LayerTestError, run_layer_test
 
-__all__ = ["GradientCheckError", "check_gradients"]
+__all__ = ["GradientCheckError", "LayerTestError", "check_gradients", "run_layer_test"]
