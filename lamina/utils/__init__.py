@@ -2,5 +2,6 @@
 
 from lamina.backend.random import set_random_seed
 from lamina.utils.numerical import normalize, to_categorical
+from lamina.utils.py_dataset import PyDataset, Sequence
 
-__all__ = ["normalize", "set_random_seed", "to_categorical"]
+__all__ = ["PyDataset", "Sequence", "normalize", "set_random_seed", "to_categorical"]
