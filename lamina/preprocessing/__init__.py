@@ -1,0 +1,1 @@
+"""Preprocessing with the Keras 2 module names the book imports: image, text, sequence."""
