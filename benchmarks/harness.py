@@ -50,6 +50,9 @@ THREAD_ENV_VARS = (
     "MKL_NUM_THREADS",
     "LAMINA_NUM_THREADS",
 )
+# Set on this machine for old OpenBLAS builds; they force a slower kernel on a current NumPy.
+# The benchmark children run without them (tests and CI keep them), and report the kernel used.
+BLAS_OVERRIDE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 CHECK_RTOL = 1e-4
 
 Step = Callable[[], object]
@@ -102,6 +105,16 @@ def pin_threads(threads: int) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
+def blas_kernel() -> str:
+    """The BLAS library and CPU kernel NumPy runs with (e.g. `openblas/SkylakeX`), if known."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown"
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return ", ".join(f"{i['internal_api']}/{i.get('architecture')}" for i in blas) or "none"
+
+
 def run_child(setup: Setup, args: argparse.Namespace) -> None:
     """Sets up one side, times it and prints a single JSON line."""
     sys.path.insert(0, str(ROOT))  # Benchmark the working tree's lamina.
@@ -119,7 +132,7 @@ def run_child(setup: Setup, args: argparse.Namespace) -> None:
     if profiler is not None:
         profiler.disable()
     result.update(side=args.side, threads=args.threads, peak_rss_mb=peak_rss_mb(), check=check)
-    result.update(start_rss_mb=start_rss_mb)
+    result.update(start_rss_mb=start_rss_mb, blas_kernel=blas_kernel())
     print(json.dumps(result), flush=True)
     if profiler is not None:
         import pstats
@@ -130,7 +143,7 @@ def run_child(setup: Setup, args: argparse.Namespace) -> None:
 
 def launch(script: str, side: str, args: argparse.Namespace, repeats: int) -> dict:
     """Runs one child process for `side` and returns its parsed JSON line."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDE_VARS}
     env.update({name: str(args.threads) for name in THREAD_ENV_VARS})
     command = [sys.executable, script, "--side", side, "--threads", str(args.threads)]
     command += ["--repeats", str(repeats), "--warmup", str(args.warmup)]
@@ -178,6 +191,8 @@ def report(
     checks = sorted(next(iter(rounds.values()))[0]["check"])
     header = f"{'side':<8}{column:>12}{'min round':>12}{'max round':>12}"
     header += f"{'start RSS MiB':>15}{'peak RSS MiB':>14}"
+    kernels = {name: runs[0].get("blas_kernel", "?") for name, runs in rounds.items()}
+    print("BLAS kernels: " + ", ".join(f"{n}: {k}" for n, k in kernels.items()))
     print(header + "".join(f"{key:>14}" for key in checks))
     for name, v in values.items():
         runs = rounds[name]

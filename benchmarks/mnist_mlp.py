@@ -18,8 +18,8 @@ are not timed.
 - numpy: a hand-written training step (forward, backward through softmax + cross-entropy,
   RMSprop in place in Keras's form): the floor a NumPy framework can approach.
 
-The sides start from different random weights and shuffles, so they agree on the epoch's loss
-and accuracy only roughly (see CHECK_RTOL).
+The sides need not draw the same initial weights or shuffles (torch's generator differs), so
+they agree on the epoch's loss and accuracy only roughly (see CHECK_RTOL).
 
 Usage:
     python benchmarks/mnist_mlp.py --threads 1 --rounds 5

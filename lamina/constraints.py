@@ -184,6 +184,12 @@ for _name, _obj in {
 }.items():
     _REGISTRY.objects[_name] = _obj
 
+# Keras's lower-case spellings of the classes (`keras.constraints.max_norm is MaxNorm`).
+max_norm = MaxNorm
+min_max_norm = MinMaxNorm
+non_neg = NonNeg
+unit_norm = UnitNorm
+
 
 def get(identifier: Any) -> Any:
     """Return a constraint for a name, a config dict, a class, an instance, a callable or None.
@@ -218,5 +224,9 @@ __all__ = [
     "UnitNorm",
     "deserialize",
     "get",
+    "max_norm",
+    "min_max_norm",
+    "non_neg",
     "serialize",
+    "unit_norm",
 ]

@@ -507,8 +507,31 @@ for _name, _cls in {
     "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal,
     "OrthogonalInitializer": Orthogonal,
+    "orthogonal_initializer": Orthogonal,
+    # Keras's short spellings.
+    "uniform": RandomUniform,
+    "normal": RandomNormal,
+    "one": Ones,
+    "zero": Zeros,
 }.items():
     _REGISTRY.objects[_name] = _cls
+
+# Keras's other spellings of the classes (`keras.initializers.glorot_uniform is GlorotUniform`).
+zeros = Zeros
+ones = Ones
+constant = Constant
+identity = IdentityInitializer = Identity
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+glorot_uniform = GlorotUniform
+glorot_normal = GlorotNormal
+he_uniform = HeUniform
+he_normal = HeNormal
+lecun_uniform = LecunUniform
+lecun_normal = LecunNormal
+orthogonal = OrthogonalInitializer = Orthogonal
 
 
 def get(identifier: Any) -> Any:
@@ -543,18 +566,35 @@ __all__ = [
     "HeNormal",
     "HeUniform",
     "Identity",
+    "IdentityInitializer",
     "Initializer",
     "LecunNormal",
     "LecunUniform",
     "Ones",
     "Orthogonal",
+    "OrthogonalInitializer",
     "RandomNormal",
     "RandomUniform",
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
     "compute_fans",
+    "constant",
     "deserialize",
     "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "lecun_normal",
+    "lecun_uniform",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
     "serialize",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
 ]

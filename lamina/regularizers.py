@@ -185,6 +185,11 @@ for _name, _obj in {
 }.items():
     _REGISTRY.objects[_name] = _obj
 
+# Keras's lower-case spellings of the classes (`keras.regularizers.l2 is L2`).
+l1 = L1
+l2 = L2
+orthogonal_regularizer = OrthogonalRegularizer
+
 
 def get(identifier: Any) -> Any:
     """Return a regularizer for a name, a config dict, a class, an instance, a callable or None.
@@ -223,6 +228,9 @@ __all__ = [
     "Regularizer",
     "deserialize",
     "get",
+    "l1",
     "l1_l2",
+    "l2",
+    "orthogonal_regularizer",
     "serialize",
 ]

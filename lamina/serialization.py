@@ -45,6 +45,12 @@ class Registry:
             return custom_objects[name]
         obj = self.objects.get(name)
         if obj is None:
+            # Users' objects: `custom_objects`, an active custom_object_scope, or one
+            # registered with lamina.saving.register_serializable; never a module path.
+            from lamina.saving.object_registry import get_registered_object
+
+            obj = get_registered_object(name, custom_objects)
+        if obj is None:
             known = ", ".join(sorted(self.objects, key=str.lower))
             raise ValueError(f"Unknown {self.kind} {name!r}. Known: {known}. Received: {name!r}")
         return obj
@@ -58,18 +64,24 @@ def serialize(obj: Any, registry: Registry) -> Any:
     """Return a JSON-safe description of `obj`: a name for functions, a dict for objects."""
     if obj is None:
         return None
+    from lamina.saving.object_registry import registered_name_of
+
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
-        return registry.name_of(obj) or obj.__name__
+        return registry.name_of(obj) or registered_name_of(obj) or obj.__name__
     if not hasattr(obj, "get_config"):
         raise TypeError(
             f"Cannot serialize {registry.kind} {obj!r}: it has no get_config(). "
             f"Received: {type(obj).__name__}"
         )
-    return {
+    out = {
         "module": registry.module,
         "class_name": type(obj).__name__,
         "config": obj.get_config(),
     }
+    registered = registered_name_of(type(obj))
+    if registered is not None:
+        out["registered_name"] = registered
+    return out
 
 
 def deserialize(config: Any, registry: Registry, custom_objects: dict | None = None) -> Any:
@@ -84,7 +96,7 @@ def deserialize(config: Any, registry: Registry, custom_objects: dict | None = N
             f"Expected a {registry.kind} name or a dict with 'class_name' and 'config'. "
             f"Received: config={config!r}"
         )
-    cls = registry.lookup(config["class_name"], custom_objects)
+    cls = registry.lookup(config.get("registered_name") or config["class_name"], custom_objects)
     inner = config.get("config") or {}
     if not inspect.isclass(cls):
         return cls

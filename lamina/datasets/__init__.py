@@ -1,5 +1,21 @@
 """Datasets with Keras's `load_data()` signatures."""
 
-from lamina.datasets import fashion_mnist, mnist
+from lamina.datasets import (
+    boston_housing,
+    cifar10,
+    fashion_mnist,
+    imdb,
+    jena_climate,
+    mnist,
+    reuters,
+)
 
-__all__ = ["fashion_mnist", "mnist"]
+__all__ = [
+    "boston_housing",
+    "cifar10",
+    "fashion_mnist",
+    "imdb",
+    "jena_climate",
+    "mnist",
+    "reuters",
+]

@@ -38,7 +38,8 @@ def load_or_build(path: str | os.PathLike, key: str, build: Callable[[], Arrays]
 
     Warns:
         UserWarning: an existing entry was corrupt (its sha256 differs from the one stored
-            beside it, or it cannot be read) and was rebuilt.
+            beside it, or it cannot be read) and was rebuilt, or the new entry could not be
+            written.
 
     Example:
         >>> arrays = load_or_build(path, "v1:" + source_sha256, build)  # doctest: +SKIP
@@ -47,7 +48,15 @@ def load_or_build(path: str | os.PathLike, key: str, build: Callable[[], Arrays]
     arrays = _read_if_valid(path, key)
     if arrays is None:
         arrays = build()
-        write_arrays(path, arrays, key)
+        try:
+            write_arrays(path, arrays, key)
+        except OSError as e:  # e.g. a read-only or full disk: the arrays are still good
+            warnings.warn(
+                f"Could not cache the arrays in {path}; they will be built again next time. "
+                f"Received: error={e!r}",
+                UserWarning,
+                stacklevel=2,
+            )
     return arrays
 
 

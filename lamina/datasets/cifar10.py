@@ -9,13 +9,12 @@ to, the originals. Decoding needs Pillow (`pip install lamina[images]`).
 import importlib
 import io
 import re
-import tarfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from lamina.datasets import cache, files
+from lamina.datasets.archive import iter_tar
 
 NAME = "cifar10_jpg"
 ARCHIVE = "cifar10_jpg_subset.tar.gz"
@@ -31,7 +30,6 @@ SHUFFLE_SEED = 113
 
 _BUILD_VERSION = "cifar10-1"
 _MEMBER = re.compile(r"(?:\./)?cifar10_jpg/(train|test)/([a-z]+)/([^/]+\.jpg)")
-_ARCHIVE_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError)
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -107,26 +105,15 @@ def _build(image_module) -> cache.Arrays:
 def _read_images(archive: Path, image_module) -> dict[tuple[str, int, str], np.ndarray]:
     """Decodes every image in one pass; keys are `(split, label, file name)`."""
     images = {}
-    try:
-        with tarfile.open(archive, "r|*") as tar:
-            for member in tar:
-                match = _MEMBER.fullmatch(member.name)
-                if match is None or not member.isfile():
-                    continue
-                split, class_name, filename = match.groups()
-                if class_name not in CLASS_NAMES:
-                    raise ValueError(
-                        f"{archive} has an image of an unknown class, {member.name}. "
-                        f"Expected one of {CLASS_NAMES}. Received: class={class_name!r}"
-                    )
-                data = tar.extractfile(member).read()
-                label = CLASS_NAMES.index(class_name)
-                images[split, label, filename] = _decode(data, image_module, archive, member.name)
-    except _ARCHIVE_ERRORS as e:
-        raise ValueError(
-            f"The CIFAR-10 archive {archive} is cut short or corrupt; replace it with a good "
-            f"copy. Received: error={e!r}"
-        ) from e
+    for match, data in iter_tar(archive, _MEMBER, "The CIFAR-10 archive"):
+        split, class_name, filename = match.groups()
+        if class_name not in CLASS_NAMES:
+            raise ValueError(
+                f"{archive} has an image of an unknown class, {match.group()}. "
+                f"Expected one of {CLASS_NAMES}. Received: class={class_name!r}"
+            )
+        label = CLASS_NAMES.index(class_name)
+        images[split, label, filename] = _decode(data, image_module, archive, match.group())
     return images
 
 

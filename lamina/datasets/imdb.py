@@ -7,14 +7,12 @@ exactly.
 
 import json
 import re
-import tarfile
-import zlib
-from lzma import LZMAError
 from pathlib import Path
 
 import numpy as np
 
 from lamina.datasets import cache, files
+from lamina.datasets.archive import iter_tar
 from lamina.datasets.text_corpus import Ragged, check_options, encode, keras_sequences, tokenize
 
 NAME = "imdb"
@@ -30,7 +28,6 @@ WORD_INDEX_ORIGINS = ("https://storage.googleapis.com/tensorflow/tf-keras-datase
 # Bump when the way the cached arrays are built changes, so old caches are rebuilt.
 _BUILD_VERSION = "imdb-1"
 _MEMBER = re.compile(r"(?:\./)?aclImdb/(train|test)/(pos|neg)/([^/]+\.txt)")
-_ARCHIVE_ERRORS = (tarfile.TarError, LZMAError, EOFError, zlib.error, OSError)
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -126,54 +123,46 @@ def _cache_key() -> str:
     return f"{_BUILD_VERSION}:{REVIEWS_SHA256}:{WORD_INDEX_SHA256}"
 
 
+def _find_sources() -> tuple[Path, Path]:
+    """Finds both files, reporting every missing one at once (they have different origins)."""
+    found, errors = [], []
+    for filename, sha256, origins in (
+        (REVIEWS, REVIEWS_SHA256, ()),
+        (WORD_INDEX, WORD_INDEX_SHA256, WORD_INDEX_ORIGINS),
+    ):
+        try:
+            found.append(files.find_dataset_files(NAME, {filename: sha256}, origins)[filename])
+        except FileNotFoundError as e:
+            errors.append(str(e))
+    if errors:
+        raise FileNotFoundError("\n\n".join(errors))
+    return found[0], found[1]
+
+
 def _build() -> cache.Arrays:
-    word_index_path = files.find_dataset_files(
-        NAME, {WORD_INDEX: WORD_INDEX_SHA256}, WORD_INDEX_ORIGINS
-    )[WORD_INDEX]
-    reviews_path = files.find_dataset_files(NAME, {REVIEWS: REVIEWS_SHA256}, ())[REVIEWS]
+    reviews_path, word_index_path = _find_sources()
     word_index = {w.encode("utf-8"): i for w, i in _read_word_index(word_index_path).items()}
-    reviews = _read_reviews(reviews_path, word_index)
+    reviews = {
+        match.groups(): encode(tokenize(text), word_index)
+        for match, text in iter_tar(reviews_path, _MEMBER, "The IMDB reviews archive")
+    }
     arrays: cache.Arrays = {}
     for split in ("train", "test"):
-        names = {
-            label: sorted(n for s, lab, n in reviews if (s, lab) == (split, label))
-            for label in ("pos", "neg")
-        }
-        if not names["pos"] or not names["neg"]:
-            raise ValueError(
-                f"{reviews_path} has no aclImdb/{split}/pos/ or aclImdb/{split}/neg/ reviews; "
-                "it is not the IMDB reviews archive. Received: "
-                f"{split}_reviews={len(names['pos']) + len(names['neg'])}"
-            )
-        keys = [(split, "pos", n) for n in names["pos"]] + [(split, "neg", n) for n in names["neg"]]
+        keys, labels = [], []
+        for label, value in (("pos", 1), ("neg", 0)):
+            names = sorted(n for s, lab, n in reviews if (s, lab) == (split, label))
+            if not names:
+                raise ValueError(
+                    f"{reviews_path} has no aclImdb/{split}/{label}/*.txt review; it is not "
+                    "the IMDB reviews archive."
+                )
+            keys += [(split, label, n) for n in names]
+            labels += [value] * len(names)
         seqs = Ragged.from_lists(reviews[k] for k in keys)
         arrays[f"{split}_values"] = seqs.values
         arrays[f"{split}_offsets"] = seqs.offsets
-        arrays[f"{split}_labels"] = np.array(
-            [1] * len(names["pos"]) + [0] * len(names["neg"]), dtype=np.int8
-        )
+        arrays[f"{split}_labels"] = np.array(labels, dtype=np.int8)
     return arrays
-
-
-def _read_reviews(
-    path: Path, word_index: dict[bytes, int]
-) -> dict[tuple[str, str, str], list[int]]:
-    """Reads the archive in one pass (a stream: no seeking back through the xz data)."""
-    reviews = {}
-    try:
-        with tarfile.open(path, "r|*") as tar:
-            for member in tar:
-                match = _MEMBER.fullmatch(member.name)
-                if match is None or not member.isfile():
-                    continue
-                text = tar.extractfile(member).read()
-                reviews[match.groups()] = encode(tokenize(text), word_index)
-    except _ARCHIVE_ERRORS as e:
-        raise ValueError(
-            f"The IMDB reviews archive {path} is cut short or corrupt; replace it with a good "
-            f"copy. Received: error={e!r}"
-        ) from e
-    return reviews
 
 
 def _read_word_index(path: Path) -> dict[str, int]:

@@ -7,15 +7,13 @@ ships. lamina rebuilds it from the same files once and caches the result (see `l
 """
 
 import re
-import tarfile
-import zlib
 from collections import Counter
-from lzma import LZMAError
 from pathlib import Path
 
 import numpy as np
 
 from lamina.datasets import cache, files
+from lamina.datasets.archive import iter_tar
 from lamina.datasets.text_corpus import (
     Ragged,
     check_options,
@@ -47,7 +45,6 @@ _ARTICLE = re.compile(rb"<REUTERS\b.*?</REUTERS>", re.S)
 _TOPICS = re.compile(rb"<TOPICS>(.*?)</TOPICS>", re.S)
 _TOPIC = re.compile(rb"<D>(.*?)</D>", re.S)
 _BODY = re.compile(rb"<BODY>(.*?)</BODY>", re.S)
-_ARCHIVE_ERRORS = (tarfile.TarError, LZMAError, EOFError, zlib.error, OSError)
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -186,7 +183,7 @@ def _build() -> cache.Arrays:
     return {
         "values": seqs.values,
         "offsets": seqs.offsets,
-        "labels": np.array([topic_numbers[topic] for topic, _ in kept], dtype=np.int8),
+        "labels": np.array([topic_numbers[topic] for topic, _ in kept], dtype=np.int64),
         "words": _blob(word_index),
         "label_names": _blob(topic_numbers),
     }
@@ -194,17 +191,10 @@ def _build() -> cache.Arrays:
 
 def _read_wires(archive: Path) -> list[tuple[bytes, bytes]]:
     """Returns `(first topic, body)` for each wire with a topic, in file order."""
-    sgm_files = {}
-    try:
-        with tarfile.open(archive, "r|*") as tar:
-            for member in tar:
-                if member.isfile() and _SGM.fullmatch(member.name):
-                    sgm_files[Path(member.name).name] = tar.extractfile(member).read()
-    except _ARCHIVE_ERRORS as e:
-        raise ValueError(
-            f"The Reuters archive {archive} is cut short or corrupt; replace it with a good "
-            f"copy. Received: error={e!r}"
-        ) from e
+    sgm_files = {
+        Path(match.group()).name: data
+        for match, data in iter_tar(archive, _SGM, "The Reuters archive")
+    }
     if not sgm_files:
         raise ValueError(
             f"{archive} holds no reuters21578/reut2-NNN.sgm file; it is not the Reuters-21578 "

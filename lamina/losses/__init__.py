@@ -14,6 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from lamina import serialization
+from lamina.losses.generalized_cross_entropy import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
 from lamina.losses.hinge import (
     CategoricalHinge,
     Hinge,
@@ -55,6 +59,7 @@ from lamina.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from lamina.losses.segmentation import Dice, Tversky, dice, tversky
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -83,6 +88,9 @@ FUNCTION_CLASSES: dict[Callable, type[Loss]] = {
     hinge: Hinge,
     squared_hinge: SquaredHinge,
     categorical_hinge: CategoricalHinge,
+    categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy,
+    dice: Dice,
+    tversky: Tversky,
 }
 
 _REGISTRY = serialization.Registry("loss", "lamina.losses")
@@ -168,8 +176,10 @@ __all__ = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLD",
@@ -188,14 +198,17 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "bce",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",
+    "dice",
     "get",
     "hinge",
     "huber",
@@ -218,4 +231,5 @@ __all__ = [
     "sparse_categorical_crossentropy",
     "squared_hinge",
     "to_loss",
+    "tversky",
 ]

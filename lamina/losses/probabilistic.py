@@ -17,6 +17,7 @@ from lamina.losses.loss import (
     reduce_weighted_values,
     squeeze_or_expand_to_same_rank,
 )
+from lamina.ops.nn import softmax_cross_entropy, softmax_logits
 from lamina.tensor import Tensor
 
 
@@ -95,11 +96,10 @@ def categorical_crossentropy(
         check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
         n = y_true.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
-    if from_logits:
-        log_probs = ops.log_softmax(y_pred, axis=axis)
-    else:
-        log_probs = ops.log(_clipped_probs(y_pred, axis))
-    return -ops.sum(y_true * log_probs, axis=axis)
+    logits = y_pred if from_logits else softmax_logits(y_pred, axis)
+    if logits is not None:
+        return softmax_cross_entropy(y_true, logits, axis=axis)
+    return -ops.sum(y_true * ops.log(_clipped_probs(y_pred, axis)), axis=axis)
 
 
 def _sparse_targets(op: str, y_true: Any, y_pred: Tensor, axis: int) -> Any:

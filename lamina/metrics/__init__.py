@@ -39,6 +39,18 @@ from lamina.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from lamina.metrics.constrained import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
+from lamina.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from lamina.metrics.f_score import F1Score, FBetaScore
 from lamina.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from lamina.metrics.metric import Metric
@@ -52,6 +64,7 @@ from lamina.metrics.probabilistic import (
     SparseCategoricalCrossentropy,
     SquaredHinge,
 )
+from lamina.metrics.r2_score import R2Score
 from lamina.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from lamina.metrics.regression import (
     CosineSimilarity,
@@ -68,6 +81,19 @@ from lamina.metrics.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+
+# Keras's `metrics` namespace also exports these loss functions.
+binary_crossentropy = _losses.binary_crossentropy
+binary_focal_crossentropy = _losses.binary_focal_crossentropy
+categorical_crossentropy = _losses.categorical_crossentropy
+categorical_focal_crossentropy = _losses.categorical_focal_crossentropy
+categorical_hinge = _losses.categorical_hinge
+hinge = _losses.hinge
+huber = _losses.huber
+kl_divergence = _losses.kl_divergence
+poisson = _losses.poisson
+sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
+squared_hinge = _losses.squared_hinge
 
 _CLASSES = (
     Metric,
@@ -87,6 +113,9 @@ _CLASSES = (
     RootMeanSquaredError,
     CosineSimilarity,
     LogCoshError,
+    R2Score,
+    PearsonCorrelation,
+    ConcordanceCorrelation,
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
@@ -102,6 +131,10 @@ _CLASSES = (
     TrueNegatives,
     FalseNegatives,
     AUC,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
     F1Score,
     FBetaScore,
     IoU,
@@ -169,6 +202,8 @@ _FUNCTIONS: dict[str, Callable] = {
         mean_squared_logarithmic_error,
         cosine_similarity,
         log_cosh,
+        pearson_correlation,
+        concordance_correlation,
     )
 }
 
@@ -333,6 +368,7 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
 __all__ = [
     "AUC",
     "Accuracy",
+    "ConcordanceCorrelation",
     "BinaryIoU",
     "F1Score",
     "FBetaScore",
@@ -342,8 +378,14 @@ __all__ = [
     "MeanIoU",
     "OneHotIoU",
     "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
     "Recall",
+    "RecallAtPrecision",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
     "TrueNegatives",
     "TruePositives",
     "BinaryAccuracy",
@@ -372,20 +414,33 @@ __all__ = [
     "TopKCategoricalAccuracy",
     "accuracy",
     "binary_accuracy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "concordance_correlation",
     "cosine_similarity",
     "deserialize",
     "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
     "log_cosh",
     "mean_absolute_error",
     "mean_absolute_percentage_error",
     "mean_squared_error",
     "mean_squared_logarithmic_error",
     "metric_function",
+    "pearson_correlation",
+    "poisson",
     "register",
     "resolve_accuracy",
     "serialize",
     "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
     "top_k_categorical_accuracy",
 ]

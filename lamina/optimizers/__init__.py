@@ -10,16 +10,32 @@ from typing import Any
 
 from lamina import serialization
 from lamina.optimizers import schedules
+from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adagrad import Adadelta, Adagrad
 from lamina.optimizers.adam import Adam, AdamW
 from lamina.optimizers.adamax import Adamax, Nadam
+from lamina.optimizers.ftrl import Ftrl
+from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
 
 _REGISTRY = serialization.Registry("optimizer", "lamina.optimizers")
-_CLASSES = [SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion]
+_CLASSES = [
+    SGD,
+    RMSprop,
+    Adam,
+    AdamW,
+    Adagrad,
+    Adadelta,
+    Adamax,
+    Nadam,
+    Lion,
+    Ftrl,
+    Adafactor,
+    Lamb,
+]
 
 
 def _register() -> None:
@@ -72,10 +88,13 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Optimizer:
 __all__ = [
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
+    "Lamb",
     "Lion",
     "Nadam",
     "Optimizer",

@@ -82,7 +82,17 @@ def num_samples(x: Any, y: Any, sample_weight: Any) -> int:
 
 
 class ArrayAdapter:
-    """Batches from in-memory arrays, shuffled each epoch when asked."""
+    """Batches from arrays, shuffled each epoch when asked; arrays on disk are read per batch.
+
+    `shuffle=True` draws a new permutation of the samples each epoch. `shuffle="batch"` cuts
+    the samples into contiguous blocks of `batch_size`, shuffles the order of the blocks and
+    the samples within each block: every read is one contiguous slice, for data on a slow disk.
+
+    A `np.memmap` (e.g. `np.load(path, mmap_mode="r")`) is never read whole: each batch gathers
+    only its rows. With `shuffle=True` those row indices are sorted within the batch, so the
+    reads go forwards through the file (the batch's samples and their mean loss are the same;
+    only their order within the batch changes).
+    """
 
     def __init__(
         self,
@@ -90,7 +100,7 @@ class ArrayAdapter:
         y: Any,
         sample_weight: Any,
         batch_size: int,
-        shuffle: bool,
+        shuffle: Any,
         steps: int | None = None,
     ) -> None:
         self.x = map_arrays(lambda a: _as_array(a, "x"), x)
@@ -98,34 +108,52 @@ class ArrayAdapter:
         self.sample_weight = map_arrays(lambda a: _as_array(a, "sample_weight"), sample_weight)
         self.n = num_samples(self.x, self.y, self.sample_weight)
         self.batch_size = batch_size
-        self.shuffle = shuffle
+        if shuffle not in (True, False, "batch") and not isinstance(shuffle, np.bool_):
+            raise ValueError(
+                f"Expected shuffle to be True, False or 'batch'. Received: shuffle={shuffle!r}"
+            )
+        self.shuffle = shuffle if shuffle == "batch" else bool(shuffle)
+        arrays = flatten_arrays([self.x, self.y, self.sample_weight])
+        self.on_disk = any(isinstance(a, np.memmap) for a in arrays)
         batches = -(-self.n // batch_size)
         self.steps = min(steps, batches) if steps else batches
 
     def peek(self) -> tuple:
         """The first batch, in order (for the checks made before training)."""
-        pick = lambda a: a[: self.batch_size]  # noqa: E731
+        return self._take(slice(0, min(self.batch_size, self.n)))
+
+    def epoch(self) -> Iterator[tuple]:
+        bs, n = self.batch_size, self.n
+        if self.shuffle == "batch":
+            blocks = global_rng().permutation(-(-n // bs))
+            for b in blocks[: self.steps]:
+                within = global_rng().permutation(min(bs, n - b * bs))
+                yield self._take(slice(b * bs, min((b + 1) * bs, n)), within)
+            return
+        order = global_rng().permutation(n) if self.shuffle else None
+        for i in range(self.steps):
+            s = slice(i * bs, min((i + 1) * bs, n))
+            if order is None:
+                yield self._take(s)
+            elif self.on_disk:
+                yield self._take(np.sort(order[s]))
+            else:
+                yield self._take(order[s])
+
+    def _take(self, rows: Any, then: Any = None) -> tuple:
+        """The batch of samples `rows` (a slice or indices), reordered by `then` if given."""
+
+        def pick(a: Any) -> Any:
+            batch = a[rows]
+            if isinstance(batch, np.memmap):  # a view of the file: read it now, in one place
+                batch = np.array(batch)
+            return batch if then is None else batch[then]
+
         return (
             map_arrays(pick, self.x),
             map_arrays(pick, self.y),
             map_arrays(pick, self.sample_weight),
         )
-
-    def epoch(self) -> Iterator[tuple]:
-        if self.shuffle:
-            order = global_rng().permutation(self.n)
-            take = lambda a, s: a[order[s]]  # noqa: E731
-        else:
-            take = lambda a, s: a[s]  # noqa: E731
-        bs = self.batch_size
-        for i in range(self.steps):
-            s = slice(i * bs, min((i + 1) * bs, self.n))
-            pick = lambda a, s=s: take(a, s)  # noqa: E731
-            yield (
-                map_arrays(pick, self.x),
-                map_arrays(pick, self.y),
-                map_arrays(pick, self.sample_weight),
-            )
 
 
 class GeneratorAdapter:
@@ -210,7 +238,20 @@ class GeneratorAdapter:
 def make_adapter(
     x: Any, y: Any, sample_weight: Any, batch_size: int | None, shuffle: Any, steps: int | None
 ) -> Any:
-    """Choose the adapter for `x`: arrays (and lists/dicts of arrays) or a generator."""
+    """Choose the adapter for `x`: arrays (and lists/dicts of arrays), a PyDataset, or a
+    generator / iterable."""
+    from lamina.utils.py_dataset import PyDataset
+
+    if isinstance(x, PyDataset):
+        if y is not None or sample_weight is not None:
+            raise ValueError(
+                "fit: a PyDataset yields (x, y) or (x, y, sample_weight) batches itself; do not "
+                f"pass y or sample_weight. Received: x={type(x).__name__} object and "
+                f"y={type(y).__name__}, sample_weight={type(sample_weight).__name__}"
+            )
+        from lamina.training.py_dataset_adapter import PyDatasetAdapter
+
+        return PyDatasetAdapter(x, shuffle, steps)
     if _is_generator_like(x):
         if y is not None:
             raise ValueError(

@@ -1,17 +1,32 @@
 """PyDataset: a dataset of batches, indexed, that `fit` can read with parallel workers."""
 
+from collections.abc import Iterator
 from typing import Any
 
 
 class PyDataset:
     """Base class for datasets that produce whole batches: implement `__len__` and `__getitem__`.
 
-    `fit` reads batches by index, in a shuffled order each epoch when `shuffle=True`, prefetching
-    the next ones with `workers` threads (or processes with `use_multiprocessing=True`) while the
-    current batch trains, and calls `on_epoch_end` after each epoch.
+    `fit`, `evaluate` and `predict` read batches by index. `fit` takes them in a new shuffled
+    order each epoch when `shuffle=True` (lamina's global random generator decides it, so
+    `lamina.utils.set_random_seed` makes it reproducible), and calls `on_epoch_begin` and
+    `on_epoch_end` around each epoch. With `workers > 1` the next batches are prepared by that
+    many threads while the current one trains, at most `max_queue_size` ahead and delivered in
+    order; with `use_multiprocessing=True` by processes instead. Data larger than memory works
+    the same way: `__getitem__` reads only its batch (from a `np.memmap`, files, images).
+
+    Threads are the right default: NumPy releases the GIL while it copies, reads files and
+    multiplies matrices. Processes help only when `__getitem__` is pure Python (decoding,
+    augmentation loops); each worker then gets a pickled copy of the dataset, re-sent at each
+    epoch, so the dataset must be picklable: keep paths, not open files, and open a memmap in
+    `__getitem__` (a pickled `np.memmap` carries its whole content).
+
+    Subclasses written for Keras 2's `Sequence`, whose `__init__` does not call
+    `super().__init__()`, get the defaults (one worker, threads, a queue of 10).
 
     Args:
-        workers: how many threads or processes prepare batches ahead (1: in the training loop).
+        workers: how many threads or processes prepare batches ahead (1 with threads: in the
+            training loop, no prefetching).
         use_multiprocessing: use processes instead of threads (for Python-heavy `__getitem__`).
         max_queue_size: how many batches may be prepared ahead.
 
@@ -25,18 +40,29 @@ class PyDataset:
     ...     def __getitem__(self, i):
     ...         s = slice(i * self.batch_size, (i + 1) * self.batch_size)
     ...         return self.x[s], self.y[s]
+    >>> model.fit(Batches(x_train, y_train, 128, workers=2), epochs=5)
     """
+
+    # Class-level defaults, for subclasses whose __init__ does not call super().__init__().
+    workers: int = 1
+    use_multiprocessing: bool = False
+    max_queue_size: int = 10
 
     def __init__(
         self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10
     ) -> None:
-        if not isinstance(workers, int) or workers < 1:
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ValueError(
                 f"Expected workers to be a positive integer. Received: workers={workers!r}"
             )
-        if not isinstance(max_queue_size, int) or max_queue_size < 1:
+        if (
+            not isinstance(max_queue_size, int)
+            or isinstance(max_queue_size, bool)
+            or max_queue_size < 1
+        ):
             raise ValueError(
-                f"Expected max_queue_size to be a positive integer. Received: {max_queue_size!r}"
+                "Expected max_queue_size to be a positive integer. "
+                f"Received: max_queue_size={max_queue_size!r}"
             )
         self.workers = workers
         self.use_multiprocessing = bool(use_multiprocessing)
@@ -50,11 +76,21 @@ class PyDataset:
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__(index)")
 
+    def __iter__(self) -> Iterator[Any]:
+        """The batches in order, once (without this, `iter` would index past the end)."""
+        for i in range(len(self)):
+            yield self[i]
+
+    def on_epoch_begin(self) -> None:
+        """Called before each epoch, in the training process."""
+
     def on_epoch_end(self) -> None:
-        """Called after each epoch; override to reshuffle or change the data."""
+        """Called after each epoch, in the training process; override to reshuffle or change
+        the data (worker processes see the change: they get a fresh copy each epoch)."""
 
     @property
     def num_batches(self) -> int:
+        """Batches per epoch: `len(self)`."""
         return len(self)
 
 

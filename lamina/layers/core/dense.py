@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from lamina import activations, constraints, initializers, ops, regularizers
+from lamina import activations, constraints, initializers, regularizers
 from lamina.layers.layer import Layer
+from lamina.ops.linalg import dense
 
 
 class Dense(Layer):
@@ -88,9 +89,7 @@ class Dense(Layer):
                 f"Dense {self.name!r} was built for inputs with last axis {self.kernel.shape[0]}. "
                 f"Received: inputs with shape {inputs.shape}"
             )
-        x = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            x = x + self.bias
+        x = dense(inputs, self.kernel, self.bias)
         x = self.activation(x)
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(x))

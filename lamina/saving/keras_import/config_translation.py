@@ -1,0 +1,592 @@
+"""Translating a Keras 3 model config (`config.json` of a `.keras` file) into lamina objects.
+
+Only classes on a whitelist become lamina layers: each Keras class name maps to the lamina
+class with the same meaning, and each config key to a checked constructor argument. Keys a
+layer does not know are refused rather than dropped, so a model never loads with a setting
+silently lost (the few keys Keras adds that change nothing, like `autocast` or a `lora_rank`
+whose effect is already merged into the saved kernel, are ignored). Other class names resolve
+through `custom_objects` only. Sequential and functional models (nested ones too) are rebuilt
+by calling the layers on symbolic inputs, as Keras does.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lamina.layers import (
+    ELU,
+    Activation,
+    Add,
+    Average,
+    Concatenate,
+    Dense,
+    Dot,
+    Dropout,
+    Flatten,
+    InputLayer,
+    Layer,
+    LeakyReLU,
+    Maximum,
+    Minimum,
+    Multiply,
+    Permute,
+    ReLU,
+    RepeatVector,
+    Reshape,
+    Softmax,
+    Subtract,
+)
+from lamina.saving.keras_import.config_values import (
+    Ctx,
+    custom_name,
+    is_keras_module,
+    one_of,
+    optional,
+    to_activation,
+    to_axes,
+    to_bool,
+    to_constraint,
+    to_dtype,
+    to_float,
+    to_initializer,
+    to_int,
+    to_int_list,
+    to_regularizer,
+    to_shape,
+    to_str,
+)
+from lamina.saving.keras_import.errors import KerasFileError
+from lamina.saving.keras_import.h5_weights import KerasEntry
+
+Translator = Callable[[Any, str, Ctx], Any]
+
+
+def _positive_int(value: Any, key: str, ctx: Ctx) -> int:
+    return to_int(value, key, ctx, low=1)
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+def _is_false(value: Any) -> bool:
+    return value is None or value is False
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """How one Keras layer class becomes a lamina layer.
+
+    Args:
+        cls: the lamina class.
+        args: Keras config key -> translator of its value into the lamina argument.
+        rename: Keras key -> lamina argument name, where they differ.
+        ignore: keys dropped when their value passes the check (they change nothing).
+    """
+
+    cls: type
+    args: dict[str, Translator] = field(default_factory=dict)
+    rename: dict[str, str] = field(default_factory=dict)
+    ignore: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
+
+
+_BASE_ARGS: dict[str, Translator] = {
+    "name": to_str,
+    "trainable": to_bool,
+    "dtype": to_dtype,
+    "batch_input_shape": optional(to_shape),
+    "batch_shape": optional(to_shape),
+    "input_shape": optional(to_shape),
+    "input_dim": optional(_positive_int),
+}
+_BASE_IGNORE: dict[str, Callable[[Any], bool]] = {
+    "autocast": _anything,
+    "activity_regularizer": _is_none,
+}
+
+LAYERS: dict[str, LayerSpec] = {
+    "Dense": LayerSpec(
+        Dense,
+        {
+            "units": _positive_int,
+            "activation": to_activation,
+            "use_bias": to_bool,
+            "kernel_initializer": to_initializer,
+            "bias_initializer": to_initializer,
+            "kernel_regularizer": to_regularizer,
+            "bias_regularizer": to_regularizer,
+            "activity_regularizer": to_regularizer,
+            "kernel_constraint": to_constraint,
+            "bias_constraint": to_constraint,
+        },
+        # Keras merges a LoRA update into the kernel it saves, so the rank changes nothing here.
+        ignore={"quantization_config": _is_none, "lora_rank": _anything, "lora_alpha": _anything},
+    ),
+    "Activation": LayerSpec(Activation, {"activation": to_activation}),
+    "Dropout": LayerSpec(
+        Dropout,
+        {"rate": to_float, "noise_shape": optional(to_shape), "seed": optional(to_int)},
+    ),
+    "Flatten": LayerSpec(
+        Flatten, {"data_format": optional(one_of("channels_last", "channels_first"))}
+    ),
+    "Reshape": LayerSpec(Reshape, {"target_shape": to_int_list}),
+    "Permute": LayerSpec(Permute, {"dims": to_int_list}),
+    "RepeatVector": LayerSpec(RepeatVector, {"n": _positive_int}),
+    "ReLU": LayerSpec(
+        ReLU,
+        {"max_value": optional(to_float), "negative_slope": to_float, "threshold": to_float},
+    ),
+    "LeakyReLU": LayerSpec(
+        LeakyReLU,
+        {"negative_slope": to_float, "alpha": to_float},
+        rename={"alpha": "negative_slope"},
+    ),
+    "ELU": LayerSpec(ELU, {"alpha": to_float}),
+    "Softmax": LayerSpec(Softmax, {"axis": to_int}),
+    "Add": LayerSpec(Add),
+    "Subtract": LayerSpec(Subtract),
+    "Multiply": LayerSpec(Multiply),
+    "Average": LayerSpec(Average),
+    "Maximum": LayerSpec(Maximum),
+    "Minimum": LayerSpec(Minimum),
+    "Concatenate": LayerSpec(Concatenate, {"axis": to_int}),
+    "Dot": LayerSpec(Dot, {"axes": to_axes, "normalize": to_bool}),
+}
+_MODELS = ("Sequential", "Functional", "Model")
+_CODE_LAYERS = {
+    "Lambda": "a Keras Lambda layer, which stores Python code",
+    "TFOpLambda": "a TensorFlow op recorded by tf.keras, which names a Python function",
+    "SlicingOpLambda": "a TensorFlow slicing op recorded by tf.keras",
+}
+
+
+def known_layers() -> list[str]:
+    """The Keras layer classes lamina translates."""
+    return sorted([*LAYERS, "InputLayer", *_MODELS])
+
+
+def model_from_config(
+    record: Any, custom_objects: dict | None = None, where: str = "config.json"
+) -> tuple[Any, list[KerasEntry]]:
+    """Build a lamina model from the top-level object of a Keras `config.json`.
+
+    Returns:
+        The model and its layers as `KerasEntry` items, in the order (and with the Keras class
+        names) that name their groups in the archive's weights file.
+
+    Raises:
+        KerasFileError: for a config lamina cannot translate; the message names the layer.
+    """
+    if not isinstance(record, dict) or not isinstance(record.get("class_name"), str):
+        raise KerasFileError(
+            f"{where} should hold a serialized model: a dict with 'class_name' and 'config'."
+        )
+    class_name = record["class_name"]
+    if class_name not in _MODELS or not is_keras_module(record.get("module")):
+        raise KerasFileError(
+            f"{where} describes a {class_name!r} (module {record.get('module')!r}); lamina "
+            "rebuilds Keras Sequential and functional models only. For a subclassed model, "
+            "build it in lamina and load the weights with load_keras_h5_weights."
+        )
+    return _model(record, Ctx(where, custom_objects))
+
+
+def _model(record: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
+    config = record.get("config")
+    if not isinstance(config, dict):
+        raise ctx.error(f"the {record['class_name']} config should be a dict.")
+    name = config.get("name")
+    sub = Ctx(f"{ctx.where}, model {name!r}", ctx.custom_objects)
+    if record["class_name"] == "Sequential":
+        model, entries = _sequential(config, record, sub)
+    else:
+        model, entries = _functional(config, sub)
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model, entries
+
+
+# ----- layers ----------------------------------------------------------------------------------
+
+
+def layer_from_record(record: Any, ctx: Ctx) -> tuple[Layer, KerasEntry]:
+    """Make the lamina layer a Keras layer record describes (a whitelisted or custom class)."""
+    if not isinstance(record, dict) or not isinstance(record.get("class_name"), str):
+        raise ctx.error(f"a layer should be a dict with 'class_name'. Received: {record!r:.200}")
+    class_name = record["class_name"]
+    config = record.get("config")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ctx.error(f"the config of a {class_name!r} layer should be a dict.")
+    name = record.get("name", config.get("name"))
+    lctx = Ctx(f"{ctx.where}, layer {name!r} ({class_name})", ctx.custom_objects)
+    custom = custom_name(record, ctx.custom_objects)
+    if custom is not None:
+        layer = _custom_layer(ctx.custom_objects[custom], class_name, config, lctx)
+        return layer, KerasEntry(class_name, layer)
+    module = record.get("module")
+    if not is_keras_module(module):
+        raise lctx.error(
+            f"the class {class_name!r} is given module {module!r}; lamina never imports modules "
+            f"named in a file. It translates Keras's own layers ({', '.join(known_layers())}); "
+            f"pass any other class in custom_objects={{{class_name!r}: YourLayer}}."
+        )
+    if class_name in _MODELS:
+        model, children = _model(record, lctx)
+        return model, KerasEntry(class_name, model, children)
+    if class_name == "InputLayer":
+        layer = _input_layer(config, lctx)
+        return layer, KerasEntry(class_name, layer)
+    spec = LAYERS.get(class_name)
+    if spec is None:
+        if class_name in _CODE_LAYERS:
+            raise lctx.error(
+                f"this is {_CODE_LAYERS[class_name]}; lamina never loads code from a file. "
+                "Write the computation as a Layer subclass and pass it in "
+                f"custom_objects={{{class_name!r}: YourLayer}}."
+            )
+        raise lctx.error(
+            f"unknown layer class {class_name!r}. lamina translates "
+            f"{', '.join(known_layers())}; pass any other class in "
+            f"custom_objects={{{class_name!r}: YourLayer}}."
+        )
+    layer = _construct(spec, config, lctx)
+    return layer, KerasEntry(class_name, layer)
+
+
+def _translate(spec: LayerSpec, config: dict, ctx: Ctx) -> dict:
+    args = {**_BASE_ARGS, **spec.args}
+    ignore = {**_BASE_IGNORE, **spec.ignore}
+    kwargs: dict = {}
+    unknown = []
+    for key, value in config.items():
+        if key in args:
+            translated = args[key](value, key, ctx)
+            if key in ("batch_input_shape", "batch_shape", "input_shape") and translated is None:
+                continue
+            kwargs[spec.rename.get(key, key)] = translated
+        elif key in ignore and ignore[key](value):
+            continue
+        else:
+            unknown.append(key)
+    if unknown:
+        shown = {k: config[k] for k in unknown}
+        raise ctx.error(
+            f"lamina's {spec.cls.__name__} has no setting {sorted(unknown)}, so it cannot "
+            f"reproduce this layer. Received: {shown!r:.300}"
+        )
+    return kwargs
+
+
+def _construct(spec: LayerSpec, config: dict, ctx: Ctx) -> Layer:
+    kwargs = _translate(spec, config, ctx)
+    try:
+        return spec.cls(**kwargs)
+    except (ValueError, TypeError) as e:
+        raise ctx.error(f"lamina's {spec.cls.__name__} refused the config: {e}") from None
+
+
+def _input_layer(config: dict, ctx: Ctx) -> InputLayer:
+    spec = LayerSpec(
+        InputLayer,
+        {
+            "batch_shape": optional(to_shape),
+            "batch_input_shape": optional(to_shape),
+            "dtype": to_dtype,
+            "name": to_str,
+        },
+        ignore={"sparse": _is_false, "ragged": _is_false, "optional": _is_false},
+    )
+    allowed = {*spec.args, *spec.ignore}
+    extra = sorted(set(config) - allowed)
+    if extra:
+        raise ctx.error(
+            f"lamina's InputLayer has no setting {extra} (sparse, ragged and optional inputs are "
+            f"not supported). Received: { {k: config[k] for k in extra}!r:.300}"
+        )
+    kwargs = {}
+    for key, value in config.items():
+        if key in spec.args:
+            kwargs[key] = spec.args[key](value, key, ctx)
+        elif not spec.ignore[key](value):
+            raise ctx.error(f"lamina has no {key} inputs. Received: {key}={value!r}")
+    shape = kwargs.pop("batch_shape", None) or kwargs.pop("batch_input_shape", None)
+    kwargs.pop("batch_input_shape", None)
+    if shape is None:
+        raise ctx.error("an InputLayer needs batch_shape. Received: none")
+    try:
+        return InputLayer(batch_shape=shape, **kwargs)
+    except (ValueError, TypeError) as e:
+        raise ctx.error(f"lamina's InputLayer refused the config: {e}") from None
+
+
+def _custom_layer(cls: Any, class_name: str, config: dict, ctx: Ctx) -> Layer:
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise ctx.error(
+            f"custom_objects[{class_name!r}] should be a lamina Layer subclass. Received: {cls!r}"
+        )
+    config = dict(config)
+    if "dtype" in config:
+        config["dtype"] = to_dtype(config["dtype"], "dtype", ctx)
+    try:
+        layer = cls.from_config(config)
+    except (ValueError, TypeError) as e:
+        raise ctx.error(f"{cls.__name__}.from_config refused the config: {e}") from None
+    if not isinstance(layer, Layer):
+        raise ctx.error(f"{cls.__name__}.from_config returned {type(layer).__name__}, not a Layer.")
+    return layer
+
+
+# ----- Sequential ------------------------------------------------------------------------------
+
+_SEQUENTIAL_KEYS = {"name", "trainable", "dtype", "layers", "build_input_shape"}
+
+
+def _sequential(config: dict, record: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
+    from lamina.models.sequential import Sequential
+
+    _check_keys(config, _SEQUENTIAL_KEYS, "Sequential", ctx)
+    records = config.get("layers")
+    if not isinstance(records, list):
+        raise ctx.error("a Sequential config should list its layers.")
+    name = config.get("name")
+    model = Sequential(name=to_str(name, "name", ctx) if name is not None else None)
+    entries = []
+    for i, layer_record in enumerate(records):
+        layer, entry = layer_from_record(layer_record, ctx)
+        if isinstance(layer, InputLayer) and i != 0:
+            raise ctx.error(f"an InputLayer can only come first; it is layer #{i}.")
+        try:
+            model.add(layer)
+        except (ValueError, TypeError) as e:
+            raise ctx.error(f"adding layer {layer.name!r} failed: {e}") from None
+        if not isinstance(layer, InputLayer):
+            entries.append(entry)
+    if not model.built:
+        shape = config.get("build_input_shape")
+        if shape is None:
+            shape = (record.get("build_config") or {}).get("input_shape")
+        if shape is not None:
+            shape = to_shape(shape, "build_input_shape", ctx)
+            try:
+                model.build(tuple(shape))
+            except (ValueError, TypeError) as e:
+                raise ctx.error(f"building for input shape {shape} failed: {e}") from None
+    if not model.built:
+        raise ctx.error(
+            "the Sequential model has no input shape (no InputLayer, no build_input_shape), so "
+            "its weights cannot be made."
+        )
+    return model, entries
+
+
+# ----- Functional ------------------------------------------------------------------------------
+
+_FUNCTIONAL_KEYS = {"name", "trainable", "dtype", "layers", "input_layers", "output_layers"}
+_CALL_KWARGS: dict[str, Callable[[Any], bool]] = {
+    "training": lambda v: v is None or isinstance(v, bool),
+    "mask": _is_none,
+}
+
+
+@dataclass
+class _Pending:
+    name: str
+    layer: Layer
+    nodes: list
+
+
+def _functional(config: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
+    from lamina.models.model import Model
+
+    _check_keys(config, _FUNCTIONAL_KEYS, "functional", ctx)
+    records = config.get("layers")
+    if not isinstance(records, list):
+        raise ctx.error("a functional config should list its layers.")
+    created: dict[str, Layer] = {}
+    pending: list[_Pending] = []
+    entries = []
+    for record in records:
+        layer, entry = layer_from_record(record, ctx)
+        name = record.get("name", layer.name)
+        if not isinstance(name, str):
+            raise ctx.error(f"a layer name should be a string. Received: {name!r}")
+        if name in created:
+            raise ctx.error(f"two layers are named {name!r}.")
+        created[name] = layer
+        entries.append(entry)
+        nodes = record.get("inbound_nodes", [])
+        if not isinstance(nodes, list):
+            raise ctx.error(f"the inbound_nodes of layer {name!r} should be a list.")
+        pending.append(_Pending(name, layer, list(nodes)))
+    _connect(pending, created, ctx)
+    inputs = _single(_tensors(config.get("input_layers"), created, "input_layers", ctx))
+    outputs = _single(_tensors(config.get("output_layers"), created, "output_layers", ctx))
+    name = config.get("name")
+    try:
+        model = Model(inputs, outputs, name=to_str(name, "name", ctx) if name else None)
+    except (ValueError, TypeError) as e:
+        raise ctx.error(f"the graph does not make a model: {e}") from None
+    return model, entries
+
+
+def _connect(pending: list[_Pending], created: dict[str, Layer], ctx: Ctx) -> None:
+    """Call each layer on its inputs, deferring calls whose inputs do not exist yet.
+
+    A layer shared at different depths can be listed before the layer that feeds its later
+    call, so calls are retried until a pass makes no progress.
+    """
+    progress = True
+    while progress and any(p.nodes for p in pending):
+        progress = False
+        for p in pending:
+            while p.nodes:
+                call = _node_call(p.nodes[0], created, p.name, ctx)
+                if call is None:
+                    break
+                inputs, kwargs = call
+                try:
+                    p.layer(inputs, **kwargs)
+                except (ValueError, TypeError) as e:
+                    raise ctx.error(f"calling layer {p.name!r} on its inputs failed: {e}") from None
+                p.nodes.pop(0)
+                progress = True
+    stuck = [p.name for p in pending if p.nodes]
+    if stuck:
+        raise ctx.error(
+            f"the inputs of layers {stuck} refer to layer calls that never happen; the graph "
+            "is incomplete or cyclic."
+        )
+
+
+def _node_call(node: Any, created: dict[str, Layer], owner: str, ctx: Ctx) -> Any:
+    """The (inputs, kwargs) of one recorded call, or None while an input is not made yet."""
+    where = f"an inbound node of layer {owner!r}"
+    if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+        args, kwargs = node.get("args", []), node.get("kwargs", {})
+        if set(node) - {"args", "kwargs"} or not isinstance(args, list):
+            raise ctx.error(f"{where} should be {{'args': [...], 'kwargs': {{...}}}}.")
+        if len(args) != 1:
+            raise ctx.error(
+                f"{where} passes {len(args)} positional arguments; lamina layers take their "
+                "inputs as one argument."
+            )
+        structure = args[0]
+    elif isinstance(node, list):  # Keras 2: [[layer, node, tensor, kwargs], ...]
+        kwargs = {}
+        refs = []
+        for item in node:
+            if not (isinstance(item, list) and len(item) in (3, 4)):
+                raise ctx.error(f"{where} should list [layer, node, tensor] references.")
+            if len(item) == 4:
+                if not isinstance(item[3] or {}, dict):
+                    raise ctx.error(f"the call arguments in {where} should be a dict.")
+                kwargs.update(item[3] or {})
+            refs.append({"class_name": "__keras_tensor__", "config": {"keras_history": item[:3]}})
+        structure = refs[0] if len(refs) == 1 else refs
+    else:
+        raise ctx.error(f"{where} has an unknown form: {node!r:.200}")
+    if not isinstance(kwargs, dict):
+        raise ctx.error(f"the kwargs of {where} should be a dict.")
+    for key, value in kwargs.items():
+        check = _CALL_KWARGS.get(key)
+        if check is None or not check(value):
+            raise ctx.error(
+                f"{where} passes {key}={value!r:.100}; lamina translates only training=True/False "
+                "and mask=None in layer calls."
+            )
+    inputs = _resolve(structure, created, where, ctx, history_offset=False)
+    if inputs is _NOT_YET:
+        return None
+    return inputs, kwargs
+
+
+_NOT_YET = object()
+
+
+def _resolve(structure: Any, created: dict, where: str, ctx: Ctx, history_offset: bool) -> Any:
+    """Replace every tensor reference in `structure` with the symbolic tensor it names."""
+    if isinstance(structure, dict) and structure.get("class_name") == "__keras_tensor__":
+        history = (structure.get("config") or {}).get("keras_history")
+        return _tensor(history, created, where, ctx, history_offset)
+    if isinstance(structure, list):
+        items = [_resolve(s, created, where, ctx, history_offset) for s in structure]
+        return _NOT_YET if any(i is _NOT_YET for i in items) else items
+    raise ctx.error(
+        f"{where} passes {structure!r:.200} where lamina expects layer outputs; constant "
+        "arguments in layer calls are not translated."
+    )
+
+
+def _tensor(history: Any, created: dict, where: str, ctx: Ctx, offset: bool) -> Any:
+    from lamina.models.functional import Functional
+    from lamina.models.symbolic import flatten
+
+    if not (
+        isinstance(history, list)
+        and len(history) == 3
+        and isinstance(history[0], str)
+        and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in history[1:])
+    ):
+        raise ctx.error(
+            f"{where} refers to a tensor as {history!r}; expected [layer name, node index, "
+            "tensor index]."
+        )
+    name, node_index, tensor_index = history
+    layer = created.get(name)
+    if layer is None:
+        raise ctx.error(f"{where} refers to a layer {name!r} that the config does not define.")
+    if offset and isinstance(layer, Functional):
+        # Keras counts a nested functional model's own graph as its node 0 in these lists.
+        node_index -= 1
+    if node_index >= len(layer._inbound_nodes):
+        return _NOT_YET
+    outputs = flatten(layer._inbound_nodes[node_index].output_value)
+    if tensor_index >= len(outputs):
+        raise ctx.error(
+            f"{where} refers to output {tensor_index} of layer {name!r}, which has "
+            f"{len(outputs)} output(s)."
+        )
+    return outputs[tensor_index]
+
+
+def _tensors(spec: Any, created: dict, key: str, ctx: Ctx) -> Any:
+    """The model inputs or outputs: a [layer, node, tensor] leaf, or a list or dict of them."""
+    where = f"the model's {key}"
+    if spec is None:
+        raise ctx.error(f"a functional config needs {key}.")
+    if _is_history(spec):
+        out = _tensor(spec, created, where, ctx, offset=True)
+    elif isinstance(spec, list):
+        out = [_tensors(s, created, key, ctx) for s in spec]
+    elif isinstance(spec, dict):
+        out = {str(k): _tensors(v, created, key, ctx) for k, v in spec.items()}
+    else:
+        raise ctx.error(f"{where} should list [layer, node, tensor] references. Received: {spec!r}")
+    if out is _NOT_YET:
+        raise ctx.error(f"{where} refer to a layer call that never happens: {spec!r}")
+    return out
+
+
+def _single(structure: Any) -> Any:
+    """A list of one tensor as that tensor: Keras 3 models return a lone output unwrapped."""
+    return structure[0] if isinstance(structure, list) and len(structure) == 1 else structure
+
+
+def _is_history(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+
+
+def _check_keys(config: dict, allowed: set, kind: str, ctx: Ctx) -> None:
+    extra = sorted(set(config) - allowed)
+    if extra:
+        raise ctx.error(
+            f"the {kind} model config has settings lamina does not know: {extra}. Received: "
+            f"{ {k: config[k] for k in extra}!r:.300}"
+        )

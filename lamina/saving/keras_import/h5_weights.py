@@ -1,0 +1,393 @@
+"""Loading weights from Keras's HDF5 files into a lamina model.
+
+Two layouts exist:
+
+* Keras 2 (`model.save("m.h5")`, `model.save_weights("m.h5")`; Keras 3's legacy `.h5` too):
+  the weights group (the file root, or `model_weights/` in a full-model file) lists its layers
+  in the attribute `layer_names`; each layer has a group of that name whose attribute
+  `weight_names` lists its datasets (`dense/kernel:0`) in the order trainable weights, then
+  non-trainable ones. Layers are matched in order (topology) or by name.
+* Keras 3 (`model.save_weights("m.weights.h5")`, and `model.weights.h5` inside `.keras`): the
+  layers of a model sit under `layers/`, named by class and position (`dense`, `dense_1`,
+  `input_layer`, ...), each with its variables as datasets `vars/0`, `vars/1`, ...; a nested
+  model has its own `layers/` inside its group. Files written by tf.keras 2.13 to 2.15 name the
+  layers instead, under `_layer_checkpoint_dependencies/`.
+
+Every count and shape is checked, and every value read, before any weight changes: a failed
+load leaves the model as it was.
+"""
+
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lamina.backend import get_xp
+from lamina.naming import to_snake_case
+from lamina.saving.keras_import.errors import KerasFileError
+from lamina.saving.keras_import.h5_reader import (
+    get_dataset,
+    get_group,
+    open_h5,
+    read_array,
+    read_names,
+    read_text_attr,
+    require_h5py,
+)
+
+
+@dataclass
+class _Match:
+    """A model weight and the dataset that will fill it."""
+
+    variable: Any
+    dataset: Any
+
+
+@dataclass
+class KerasEntry:
+    """A layer as a Keras 3 weights file knows it: the Keras class name decides its group name.
+
+    `children` lists the layers of a nested model (None for a plain layer).
+    """
+
+    class_name: str
+    layer: Any
+    children: list["KerasEntry"] | None = None
+
+
+def load_keras_h5_weights(
+    model: Any,
+    path: str | os.PathLike,
+    by_name: bool = False,
+    skip_mismatch: bool = False,
+) -> None:
+    """Load weights from a Keras HDF5 file (`.h5` or `.weights.h5`) into a built lamina model.
+
+    Reads Keras 2 full-model and weights-only `.h5` files and Keras 3 `.weights.h5` files,
+    without Keras. Weights go to lamina's order (Dense: kernel, then bias).
+
+    Args:
+        model: a built lamina model (or layer) made of the same layers as the Keras one.
+        path: the HDF5 file.
+        by_name: match layers by name instead of by order (Keras 2 layout only; Keras 3
+            files do not record layer names). Layers absent from the file are left as they are.
+        skip_mismatch: skip, with a warning, the weights whose shape differs (and, by name,
+            the layers whose weight count differs) instead of raising.
+
+    Raises:
+        KerasFileError: for a file that is not a Keras weights file, is unsafe (external
+            links, virtual datasets ...), or does not fit the model; the message names the
+            layer and the weight.
+        ImportError: when h5py is not installed.
+        ValueError: when the model is not built yet.
+
+    Example:
+    >>> model = lamina.Sequential([lamina.Input((784,)), Dense(512, activation="relu"),
+    ...                            Dense(10, activation="softmax")])
+    >>> load_keras_h5_weights(model, "mnist_keras2.h5")
+    """
+    where = repr(os.fspath(path))
+    _require_built(model)
+    with open_h5(path, where) as f:
+        matches = match_h5_weights(model, f, where, by_name, skip_mismatch)
+        assign(matches, where)
+
+
+def match_h5_weights(
+    model: Any, f: Any, where: str, by_name: bool = False, skip_mismatch: bool = False
+) -> list[_Match]:
+    """Pair each weight of `model` with its dataset in the open file `f`, checking shapes."""
+    legacy = _legacy_root(f, where)
+    if legacy is not None:
+        return _match_legacy(model, legacy, where, by_name, skip_mismatch)
+    if any(key in f for key in ("layers", "_layer_checkpoint_dependencies", "vars")):
+        if by_name:
+            raise KerasFileError(
+                f"{where} is a Keras 3 weights file, which names layers by class and position, "
+                "not by layer name, so it can only be loaded in order. Received: by_name=True"
+            )
+        return match_keras3(keras_entries(model), model, f, where, skip_mismatch)
+    raise KerasFileError(
+        f"{where} is an HDF5 file but not a Keras weights file: it has neither the Keras 2 "
+        "attribute 'layer_names' (nor a 'model_weights' group) nor the Keras 3 group 'layers'."
+    )
+
+
+def assign(matches: list[_Match], where: str) -> None:
+    """Read every dataset, then assign them all (nothing changes when a read fails)."""
+    values = []
+    for m in matches:
+        var = m.variable
+        value = read_array(m.dataset, tuple(var.shape), where)
+        if not np.can_cast(value.dtype, var.dtype, casting="same_kind"):
+            raise KerasFileError(
+                f"{where}: the dataset {m.dataset.name!r} holds {value.dtype} but the weight "
+                f"{var.name!r} is {var.dtype}."
+            )
+        values.append(value)
+    for m, value in zip(matches, values, strict=True):
+        m.variable.assign(get_xp(m.variable.data).asarray(value))
+
+
+def keras_entries(model: Any) -> list[KerasEntry]:
+    """The layers of a lamina model as Keras 3 would list them (ops excluded)."""
+    from lamina.layers.core.op_layer import OpLayer
+    from lamina.models.functional import Functional
+    from lamina.models.sequential import Sequential
+
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, OpLayer):
+            continue
+        children = keras_entries(layer) if isinstance(layer, Sequential | Functional) else None
+        out.append(KerasEntry(type(layer).__name__, layer, children))
+    return out
+
+
+# ----- Keras 2 layout ------------------------------------------------------------------------
+
+
+def _legacy_root(f: Any, where: str) -> Any:
+    if "layer_names" in f.attrs or "layer_names0" in f.attrs:
+        return f
+    group = get_group(f, "model_weights", where) if "model_weights" in f else None
+    if group is not None and ("layer_names" in group.attrs or "layer_names0" in group.attrs):
+        return group
+    return None
+
+
+def _match_legacy(
+    model: Any, root: Any, where: str, by_name: bool, skip_mismatch: bool
+) -> list[_Match]:
+    version = read_text_attr(root, "keras_version", where) or "unknown"
+    where = f"{where} (Keras {version})"
+    saved = []  # (layer name, datasets) in file order
+    for name in read_names(root, "layer_names", where):
+        group = get_group(root, name, where)
+        if group is None:
+            raise KerasFileError(f"{where} lists a layer {name!r} but has no group for it.")
+        weight_names = read_names(group, "weight_names", where)
+        saved.append((name, [get_dataset(group, w, where) for w in weight_names]))
+    matches: list[_Match] = []
+    if by_name:
+        index: dict[str, list] = {}
+        for layer in model.layers:
+            index.setdefault(layer.name, []).append(layer)
+        for k, (name, datasets) in enumerate(saved):
+            for layer in index.get(name, []):
+                label = f"layer #{k} ({name!r})"
+                _match_layer(label, _legacy_weights(layer), datasets, where, skip_mismatch, matches)
+    else:
+        layers = [layer for layer in model.layers if _legacy_weights(layer)]
+        saved_with_weights = [(n, d) for n, d in saved if d]
+        if len(layers) != len(saved_with_weights):
+            raise KerasFileError(
+                f"{where} holds weights for {len(saved_with_weights)} layers "
+                f"{[n for n, _ in saved_with_weights]} but model {model.name!r} has "
+                f"{len(layers)} layers with weights {[layer.name for layer in layers]}. "
+                "Build the same layers, or pass by_name=True to match layers by name."
+            )
+        for k, (layer, (name, datasets)) in enumerate(zip(layers, saved_with_weights, strict=True)):
+            label = f"layer #{k} ({layer.name!r} in the model, {name!r} in the file)"
+            weights = _legacy_weights(layer)
+            if len(weights) != len(datasets):
+                raise KerasFileError(_count_message(label, weights, datasets, where))
+            _match_layer(label, weights, datasets, where, skip_mismatch, matches)
+    top = get_group(root, "top_level_model_weights", where)
+    if top is not None:
+        datasets = [get_dataset(top, w, where) for w in read_names(top, "weight_names", where)]
+        own = _own_weights(model)
+        if datasets or own:
+            label = f"the model's own weights (model {model.name!r})"
+            _match_layer(label, own, datasets, where, skip_mismatch and by_name, matches)
+    return matches
+
+
+def _legacy_weights(layer: Any) -> list:
+    """Keras 2's order: trainable weights, then non-trainable ones."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+# ----- Keras 3 layout ------------------------------------------------------------------------
+
+
+def match_keras3(
+    entries: list[KerasEntry], model: Any, f: Any, where: str, skip_mismatch: bool = False
+) -> list[_Match]:
+    """Pair the weights of `entries` (a model's layers, in Keras's order) with a Keras 3 file.
+
+    Args:
+        entries: the layers with the Keras class names that named their groups.
+        model: the model, whose own weights (rarely any) sit in the root group `vars`.
+        f: the open file (or the group of a nested model).
+        where: the file, for messages.
+        skip_mismatch: warn and skip instead of raising for missing or misshapen weights.
+    """
+    matches: list[_Match] = []
+    _match_model(entries, model, f, where, skip_mismatch, matches)
+    return matches
+
+
+def _match_model(
+    entries: list[KerasEntry],
+    model: Any,
+    group: Any,
+    where: str,
+    skip_mismatch: bool,
+    out: list[_Match],
+) -> None:
+    own = _own_weights(model)
+    vars_group = get_group(group, "vars", where)
+    datasets = _vars_datasets(vars_group, where)
+    if own or datasets:
+        label = f"the own weights of model {model.name!r}"
+        _match_layer(label, own, datasets, where, skip_mismatch, out, strict_count=True)
+    container = get_group(group, "layers", where)
+    by_layer_name = False
+    if container is None:
+        container = get_group(group, "_layer_checkpoint_dependencies", where)
+        by_layer_name = container is not None
+    counts: dict[str, int] = {}
+    used: set[str] = set()
+    for entry in entries:
+        layer = entry.layer
+        if by_layer_name:
+            key = layer.name
+        else:
+            base = to_snake_case(entry.class_name)
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            key = base if n == 0 else f"{base}_{n}"
+        sub = get_group(container, key, where) if container is not None else None
+        if sub is not None:
+            used.add(key)
+        label = f"layer {layer.name!r} ({entry.class_name}, stored as {key!r})"
+        if entry.children is not None:
+            if sub is None:
+                if layer.weights:
+                    _missing(label, where, skip_mismatch)
+                continue
+            _match_model(entry.children, layer, sub, where, skip_mismatch, out)
+            continue
+        own = _own_weights(layer)
+        _refuse_sublayer_weights(layer, entry.class_name, where)
+        vars_group = get_group(sub, "vars", where) if sub is not None else None
+        datasets = _vars_datasets(vars_group, where)
+        if not own and not datasets:
+            continue
+        if vars_group is None:
+            _missing(label, where, skip_mismatch)
+            continue
+        _match_layer(label, own, datasets, where, skip_mismatch, out, strict_count=False)
+    if container is None:
+        return
+    extra = [key for key in container if key not in used and _holds_data(container[key])]
+    if extra:
+        message = (
+            f"{where} holds weights for layers the model lacks: "
+            f"{[f'{container.name}/{key}' for key in extra]}. "
+            "Build the same layers as the Keras model, in the same order."
+        )
+        if not skip_mismatch:
+            raise KerasFileError(message)
+        warnings.warn(f"Skipping: {message}", stacklevel=4)
+
+
+def _vars_datasets(group: Any, where: str) -> list:
+    if group is None:
+        return []
+    keys = list(group)
+    expected = [str(i) for i in range(len(keys))]
+    if sorted(keys, key=_index_key) != expected:
+        raise KerasFileError(
+            f"{where}: {group.name!r} should hold datasets '0', '1', ... Received: {sorted(keys)}"
+        )
+    return [get_dataset(group, key, where) for key in expected]
+
+
+def _index_key(key: str) -> tuple:
+    return (0, int(key)) if key.isdigit() else (1, key)
+
+
+def _holds_data(group: Any) -> bool:
+    h5py = require_h5py()
+    stack = [group]
+    while stack:
+        g = stack.pop()
+        if isinstance(g, h5py.Dataset):
+            return True
+        if isinstance(g, h5py.Group):
+            stack.extend(g[name] for name in g)
+    return False
+
+
+def _refuse_sublayer_weights(layer: Any, class_name: str, where: str) -> None:
+    if any(sub.weights for sub in getattr(layer, "_sublayers", [])):
+        raise KerasFileError(
+            f"{where}: layer {layer.name!r} ({class_name}) holds other layers with weights; "
+            "Keras 3 files store those under attribute names that lamina cannot map. Load the "
+            "inner layers' weights with set_weights instead."
+        )
+
+
+# ----- shared --------------------------------------------------------------------------------
+
+
+def _own_weights(layer: Any) -> list:
+    """A layer's own variables as Keras 3 lists them: trainable, then non-trainable."""
+    own = list(getattr(layer, "_own_weights", []))
+    return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+
+
+def _match_layer(
+    label: str,
+    weights: list,
+    datasets: list,
+    where: str,
+    skip_mismatch: bool,
+    out: list[_Match],
+    strict_count: bool = False,
+) -> None:
+    if len(weights) != len(datasets):
+        message = _count_message(label, weights, datasets, where)
+        if strict_count or not skip_mismatch:
+            raise KerasFileError(message)
+        warnings.warn(f"Skipping {label}: {message}", stacklevel=4)
+        return
+    for var, ds in zip(weights, datasets, strict=True):
+        if tuple(ds.shape) != tuple(var.shape):
+            message = (
+                f"{where}: {label}: weight {var.name!r} has shape {tuple(var.shape)} but the "
+                f"file holds shape {tuple(ds.shape)} for it ({ds.name!r})."
+            )
+            if not skip_mismatch:
+                raise KerasFileError(message)
+            warnings.warn(f"Skipping a weight. {message}", stacklevel=4)
+            continue
+        out.append(_Match(var, ds))
+
+
+def _count_message(label: str, weights: list, datasets: list, where: str) -> str:
+    return (
+        f"{where}: {label} has {len(weights)} weight(s) {[w.name for w in weights]} but the "
+        f"file holds {len(datasets)} for it {[d.name for d in datasets]}."
+    )
+
+
+def _missing(label: str, where: str, skip_mismatch: bool) -> None:
+    message = f"{where} holds no weights for {label}."
+    if not skip_mismatch:
+        raise KerasFileError(message)
+    warnings.warn(f"Skipping: {message}", stacklevel=4)
+
+
+def _require_built(model: Any) -> None:
+    if not getattr(model, "built", True):
+        raise ValueError(
+            f"Model {getattr(model, 'name', type(model).__name__)!r} is not built, so its "
+            "weights do not exist yet: start it with lamina.Input(...), call it on data, or "
+            "call build(input_shape) before loading weights."
+        )
