@@ -20,16 +20,15 @@ class ModelCheckpoint(MonitorCallback):
 
     `filepath` may hold `str.format` fields filled from the logs: `{epoch}` (counted from 1),
     `{batch}` (from 1, when saving every N batches) and any logged value, e.g.
-    `"ckpt-{epoch:02d}-{val_loss:.2f}.weights.npz"`. Missing folders are created. Every file is
-    written atomically: a crash or an error mid-save leaves the previous file intact.
+    `"ckpt-{epoch:02d}-{val_loss:.2f}.weights.safetensors"`. Missing folders are created. Every
+    file is written atomically: a crash or an error mid-save leaves the previous file intact.
 
-    Until lamina has a whole-model format, `save_weights_only=False` writes the weights file
-    (the same content as `save_weights`) under the `.keras` name, readable with
-    `model.load_weights`; if the model has a `save` method, that is used instead.
+    `save_weights_only=False` saves the whole model with `model.save` (architecture, weights,
+    compile settings and optimizer state; `lamina.models.load_model` reads it back).
 
     Args:
-        filepath: where to save; ends in `.weights.npz` with `save_weights_only=True`, in
-            `.keras` otherwise.
+        filepath: where to save; ends in `.weights.safetensors` with `save_weights_only=True`,
+            in `.keras` otherwise.
         monitor: the logged quantity `save_best_only` compares.
         verbose: 1 prints a line at each decision.
         save_best_only: save only when `monitor` improves on the best so far.
@@ -41,9 +40,9 @@ class ModelCheckpoint(MonitorCallback):
 
     Example:
     >>> checkpoint = lamina.callbacks.ModelCheckpoint(
-    ...     "best.weights.npz", save_weights_only=True, save_best_only=True)
+    ...     "best.weights.safetensors", save_weights_only=True, save_best_only=True)
     >>> model.fit(x, y, validation_split=0.2, epochs=20, callbacks=[checkpoint])
-    >>> model.load_weights("best.weights.npz")
+    >>> model.load_weights("best.weights.safetensors")
     """
 
     def __init__(
@@ -118,10 +117,8 @@ class ModelCheckpoint(MonitorCallback):
             os.makedirs(folder, exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(filepath, overwrite=True)
-        elif callable(getattr(self.model, "save", None)):
-            self.model.save(filepath, overwrite=True)
         else:
-            weights_file.write_weights(self.model, filepath)
+            self.model.save(filepath, overwrite=True)
         if self.verbose > 0:
             print_msg(f"Epoch {epoch + 1}: finished saving model to {filepath}")
 

@@ -24,6 +24,9 @@ _HIGHER_IS_BETTER = (
     "iou",
     "r2",
     "cosine_similarity",
+    "correlation",
+    "sensitivity",
+    "specificity",
 )
 
 

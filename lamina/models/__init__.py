@@ -3,5 +3,6 @@
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
+from lamina.saving.model_file import load_model, model_from_json
 
-__all__ = ["Functional", "Model", "Sequential"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "model_from_json"]

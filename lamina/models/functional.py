@@ -148,3 +148,18 @@ class Functional(Model):
 
     def _convert_input(self, x: Any) -> Any:
         return x
+
+    def get_config(self) -> dict:
+        """The graph: each layer's config and calls, and the model's inputs and outputs."""
+        from lamina.models.graph_config import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
+        """Rebuild the graph that `get_config` describes (with fresh weights)."""
+        from lamina.models.graph_config import functional_from_config
+        from lamina.saving.object_registry import custom_object_scope
+
+        with custom_object_scope(custom_objects):
+            return functional_from_config(cls, config)

@@ -1,5 +1,6 @@
 """Model: a layer that can be trained, plus `Model(inputs, outputs)` for functional models."""
 
+import inspect
 from typing import Any
 
 from lamina.layers.layer import Layer
@@ -70,31 +71,104 @@ class Model(Trainer, Layer):
         """Print a table of the layers, their output shapes and parameter counts."""
         print_summary(self, line_length=line_length, print_fn=print_fn)
 
+    def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """Save the whole model to one `.keras` file: architecture, weights, compile settings
+        and optimizer state (see `lamina.saving.save_model`).
+
+        Example:
+        >>> model.save("mnist.keras")
+        >>> restored = lamina.models.load_model("mnist.keras")
+        """
+        from lamina.saving import model_file
+
+        model_file.save_model(self, filepath, overwrite, include_optimizer)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as JSON text (no weights); `lamina.models.model_from_json` reads it.
+
+        Args:
+            **kwargs: passed to `json.dumps` (`indent=2`, say).
+        """
+        import json
+
+        from lamina.saving.config import serialize_layer
+
+        return json.dumps(serialize_layer(self), allow_nan=False, **kwargs)
+
+    def get_config(self) -> dict:
+        """The constructor arguments of a subclassed model.
+
+        A subclass whose `__init__` takes arguments of its own must override this (calling
+        `super().get_config()`) and be registered with `lamina.saving.register_serializable`
+        for `model.save` to work.
+
+        Raises:
+            NotImplementedError: when `__init__` has required arguments this cannot know.
+        """
+        cls = type(self)
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        if cls.get_config is Model.get_config:
+            required = [
+                p.name
+                for p in params
+                if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            ]
+            if required:
+                raise NotImplementedError(
+                    f"Model class {cls.__name__} takes {required} in __init__, so saving it "
+                    "needs a get_config() that returns them (and registration with "
+                    "lamina.saving.register_serializable)."
+                )
+        config = Layer.get_config(self)
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            return config
+        names = {p.name for p in params}
+        return {k: v for k, v in config.items() if k in names}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
+        """Create a model from the dict `get_config()` returned."""
+        from lamina.saving.object_registry import custom_object_scope
+
+        with custom_object_scope(custom_objects):
+            return cls(**config)
+
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Save the weights, in the order of `model.weights`, to a `.weights.npz` file.
+        """Save the weights to a `.weights.safetensors` file.
 
         The file is written atomically: a crash mid-save leaves the previous file intact.
 
         Args:
-            filepath: the file; its name must end in `.weights.npz`.
+            filepath: the file; its name must end in `.weights.safetensors`.
             overwrite: if False, refuse to replace an existing file.
 
         Example:
-        >>> model.save_weights("mlp.weights.npz")
+        >>> model.save_weights("mlp.weights.safetensors")
         """
         from lamina.saving import weights_file
 
         weights_file.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any) -> None:
-        """Load weights saved by `save_weights` into this (built) model, by position.
+    def load_weights(
+        self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False
+    ) -> None:
+        """Load weights saved by `save_weights` (or from a `.keras` file) into this built model.
+
+        Layers with weights are matched by position (topology), or by name with
+        `by_name=True`. Legacy `.weights.npz` files are read too.
+
+        Args:
+            filepath: a `.weights.safetensors`, `.keras` or `.weights.npz` file.
+            skip_mismatch: skip, with a warning, layers whose weights do not fit.
+            by_name: match layers by name; layers not in the file keep their weights.
 
         Raises:
-            ValueError: when the count or a shape differs (nothing is changed then).
+            lamina.saving.ModelFileError: when the file is invalid or its weights do not fit
+                (nothing is changed then).
 
         Example:
-        >>> model.load_weights("mlp.weights.npz")
+        >>> model.load_weights("mlp.weights.safetensors")
         """
         from lamina.saving import weights_file
 
-        weights_file.load_weights(self, filepath)
+        weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)

@@ -117,6 +117,31 @@ class Sequential(Model):
     def output_names(self) -> list[str]:
         return [self._stack[-1].name] if self._stack else []
 
+    def get_config(self) -> dict:
+        """The model's name and its layers' configs, its input layer first when it has one."""
+        from lamina.saving.config import serialize_layer
+
+        stack = ([self._input.node.layer] if self._input is not None else []) + self._stack
+        return {**Layer.get_config(self), "layers": [serialize_layer(lay) for lay in stack]}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
+        """Rebuild the stack that `get_config` describes (with fresh weights)."""
+        from lamina.saving.config import deserialize_layer
+        from lamina.saving.object_registry import custom_object_scope
+
+        config = dict(config)
+        entries = config.pop("layers", [])
+        if not isinstance(entries, list):
+            raise TypeError(
+                f"Sequential config: 'layers' must be a list. Received: {entries!r:.80}"
+            )
+        with custom_object_scope(custom_objects):
+            model = cls(**config)
+            for i, entry in enumerate(entries):
+                model.add(deserialize_layer(entry, f"layer {i} of Sequential {model.name!r}"))
+        return model
+
     def _require_built(self) -> "Sequential":
         if self._input is None:
             raise AttributeError(

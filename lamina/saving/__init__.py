@@ -1,6 +1,37 @@
-"""Saving: atomic file writes and weights files (`model.save_weights` / `load_weights`)."""
+"""Saving: whole-model files (`.keras`), weights files, configs and the custom-object registry.
+
+Example:
+>>> model.save("mnist.keras")
+>>> model = lamina.models.load_model("mnist.keras")
+>>> model.save_weights("mnist.weights.safetensors")
+"""
 
 from lamina.saving.atomic import atomic_open, atomic_write
+from lamina.saving.errors import ModelFileError
+from lamina.saving.model_file import load_model, model_from_json, save_model
+from lamina.saving.object_registry import (
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    register_serializable,
+)
 from lamina.saving.weights_file import load_weights, save_weights
 
-__all__ = ["atomic_open", "atomic_write", "load_weights", "save_weights"]
+__all__ = [
+    "ModelFileError",
+    "atomic_open",
+    "atomic_write",
+    "custom_object_scope",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "load_model",
+    "load_weights",
+    "model_from_json",
+    "register_keras_serializable",
+    "register_serializable",
+    "save_model",
+    "save_weights",
+]

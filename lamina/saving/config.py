@@ -58,7 +58,9 @@ def serialize_layer(layer: Any) -> dict:
         )
     check_json_safe(config, f"the config of layer {layer.name!r} ({cls.__name__})")
     builtin = builtin_layer_classes().get(cls.__name__) is cls
-    module = (MODELS_MODULE if cls.__name__ in _MODEL_CLASSES else LAYERS_MODULE) if builtin else None
+    module = None
+    if builtin:
+        module = MODELS_MODULE if cls.__name__ in _MODEL_CLASSES else LAYERS_MODULE
     return {
         "module": module,
         "class_name": cls.__name__,
@@ -316,9 +318,9 @@ def compile_arguments(config: Any, where: str) -> dict:
 
     if not isinstance(config, dict):
         raise ModelFileError(f"{where}: 'compile_config' must be an object or null.")
-    unknown = sorted(set(config) - {"optimizer", "loss", "loss_weights", "metrics"} - {
-        "weighted_metrics"
-    })
+    unknown = sorted(
+        set(config) - {"optimizer", "loss", "loss_weights", "metrics"} - {"weighted_metrics"}
+    )
     if unknown:
         raise ModelFileError(f"{where}: 'compile_config' has unknown keys {unknown}.")
     try:

@@ -208,9 +208,7 @@ def check_header(
             )
         code = entry["dtype"]
         if not isinstance(code, str) or code not in DTYPES:
-            raise ModelFileError(
-                f"{where} has dtype {code!r}; lamina reads {', '.join(DTYPES)}."
-            )
+            raise ModelFileError(f"{where} has dtype {code!r}; lamina reads {', '.join(DTYPES)}.")
         shape = entry["shape"]
         if (
             not isinstance(shape, list)

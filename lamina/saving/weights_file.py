@@ -232,9 +232,7 @@ def _layer_order(text: str, groups: dict, source: str) -> list[str]:
     listed = {name: count for name, count in layout}
     actual = {name: len(arrays) for name, arrays in groups.items()}
     if len(listed) != len(layout) or listed != actual:
-        raise ModelFileError(
-            f"{source}: metadata 'layers' does not match the tensors in the file."
-        )
+        raise ModelFileError(f"{source}: metadata 'layers' does not match the tensors in the file.")
     return [name for name, _ in layout]
 
 
@@ -331,8 +329,7 @@ def _plan(model: Any, store: WeightStore, skip_mismatch: bool, by_name: bool) ->
                 f"{_name(model)} has {len(groups)} layers with weights.{hint}"
             )
         pairs = [
-            (g, vs, fg, store.groups[fg])
-            for (g, vs), fg in zip(groups, store.order, strict=True)
+            (g, vs, fg, store.groups[fg]) for (g, vs), fg in zip(groups, store.order, strict=True)
         ]
     plan = []
     for group, variables, file_group, arrays in pairs:

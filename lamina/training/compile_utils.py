@@ -212,6 +212,25 @@ class CompileMetrics:
     def flat(self) -> list:
         return [m for group in self.metrics or [] for m in group]
 
+    def check(self, y_true: list, y_pred: list) -> None:
+        """Try every metric on a batch (then reset it), so a metric that cannot apply to an
+        output fails before training, naming the output and the metric."""
+        if self.metrics is None:
+            self.build(y_true, y_pred)
+        for group, name, yt, yp in zip(
+            self.metrics, self.output_names, y_true, y_pred, strict=True
+        ):
+            for m in group:
+                try:
+                    m.update_state(yt, yp.data)
+                except (ValueError, TypeError, IndexError) as err:
+                    raise ValueError(
+                        f"Metric {m.name!r} cannot apply to output {name!r} (predictions of shape "
+                        f"{tuple(yp.shape)}, targets of shape {np.shape(yt)}): {err}"
+                    ) from None
+                finally:
+                    m.reset_state()
+
     def update(self, y_true: list, y_pred: list, sample_weight: Any) -> None:
         if self.metrics is None:
             self.build(y_true, y_pred)

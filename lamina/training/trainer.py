@@ -363,6 +363,8 @@ class Trainer:
             compile_utils.check_targets(
                 loss.fns, _as_targets(targets, loss.output_names), _as_list(pred), loss.output_names
             )
+        if by is not None:
+            self._compile_metrics.check(_as_targets(by, loss.output_names), _as_list(pred))
         self._warn_from_logits()
 
     def _check_inputs(self, x: Any) -> None:

@@ -266,7 +266,7 @@ class ImageDataset(PyDataset):
 
     Made by `image_dataset_from_directory`. `len(ds)` is the number of batches, `ds[i]` the
     i-th batch, and `for images, labels in ds:` goes through one epoch. With `shuffle`, each
-    pass after the first is in a new random order.
+    epoch after the first (a finished `for` loop, or `on_epoch_end()`) is in a new random order.
 
     Attributes:
         class_names: the class names, in label order.
@@ -305,7 +305,7 @@ class ImageDataset(PyDataset):
         self.data_format = data_format
         self.on_error = on_error
         self._seed = int(seed) if seed is not None else int(global_rng().integers(2**32))
-        self._visits = [0] * len(self)
+        self._epoch = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -321,14 +321,14 @@ class ImageDataset(PyDataset):
             raise IndexError(
                 f"Batch index out of range: the dataset has {count} batches. Received: idx={idx}"
             )
-        with self._lock:
-            visit = self._visits[idx]
-            self._visits[idx] += 1
+        return self._get(idx, self._epoch)
+
+    def _get(self, idx: int, epoch: int) -> Any:
         n = len(self.file_paths)
-        if self.shuffle and visit:
-            order = np.random.default_rng((self._seed, visit)).permutation(n)
+        if self.shuffle and epoch:
+            order = np.random.default_rng((self._seed, epoch)).permutation(n)
         else:
-            order = np.arange(n)
+            order = np.arange(n)  # the first epoch reads file_paths in order
         size = self.batch_size or 1
         picks = order[idx * size : (idx + 1) * size]
         images, kept = [], []
@@ -379,8 +379,17 @@ class ImageDataset(PyDataset):
         return image_utils.img_to_array(img, data_format=self.data_format, dtype="float32")
 
     def __iter__(self) -> Iterator:
+        epoch = self._epoch
         for i in range(len(self)):
-            yield self[i]
+            yield self._get(i, epoch)
+        with self._lock:
+            if self._epoch == epoch:
+                self._epoch += 1  # a finished pass; the next one is reshuffled
+
+    def on_epoch_end(self) -> None:
+        """Start a new epoch: the files are reshuffled (with `shuffle=True`)."""
+        with self._lock:
+            self._epoch += 1
 
     def take(self, count: int) -> "PyDataset":
         """The first `count` batches (all for -1), as with `tf.data.Dataset.take`.

@@ -95,15 +95,17 @@ def test_exact_pixels_order_and_unbatched(shapes):
 
 
 def test_shuffling_is_seeded_and_changes_every_epoch(shapes):
-    def values(ds):
-        return [int(v) for i in range(len(ds)) for v in ds[i][0][:, 0, 0, 0]]
+    def epoch(ds):
+        return [int(v) for images, _ in ds for v in images[:, 0, 0, 0]]
 
     a = image_dataset_from_directory(shapes, image_size=(2, 3), batch_size=4, seed=3)
     b = image_dataset_from_directory(shapes, image_size=(2, 3), batch_size=4, seed=3)
-    epoch1, epoch2 = values(a), values(a)
-    assert epoch1 == values(b)
+    epoch1, epoch2 = epoch(a), epoch(a)
+    assert epoch1 == epoch(b)
     assert sorted(epoch1) == sorted(epoch2) == [0, 1, 10, 11, 12, 20, 21, 22, 23]
     assert epoch1 != epoch2
+    c = image_dataset_from_directory(shapes, image_size=(2, 3), batch_size=4, seed=3)
+    assert [int(c[i][0][0, 0, 0, 0]) for i in range(len(c))] == epoch1[::4]  # by index
     for images, labels in a:  # labels stay with their images
         np.testing.assert_array_equal(images[:, 0, 0, 0] // 10, labels)
 

@@ -1,5 +1,6 @@
 """OpLayer: an op of `lamina.ops` applied to symbolic tensors (slicing, arithmetic)."""
 
+import inspect
 from typing import Any
 
 from lamina import ops
@@ -19,8 +20,12 @@ class OpLayer(Layer):
     """
 
     def __init__(self, op: str, args: list, kwargs: dict | None = None, **layer_kwargs: Any):
-        if not hasattr(ops, op):
-            raise ValueError(f"OpLayer: unknown op. Received: op={op!r}")
+        # Only the public functions of lamina.ops: a saved config names the op, and a name
+        # from a file must never reach anything else.
+        if not isinstance(op, str) or op not in ops.__all__ or inspect.ismodule(getattr(ops, op)):
+            raise ValueError(f"OpLayer: unknown op. Received: op={op!r:.80}")
+        if not isinstance(args, list | tuple):
+            raise ValueError(f"OpLayer: args must be a list. Received: args={args!r:.80}")
         if layer_kwargs.get("name") is None:
             layer_kwargs["name"] = unique_name(op)
         super().__init__(**layer_kwargs)
@@ -37,9 +42,23 @@ class OpLayer(Layer):
         return x
 
     def get_config(self) -> dict:
+        # Slices, tuples, Ellipsis and arrays (from `x[:, 0]`, `x + np.ones(3)`) become
+        # JSON-safe markers that from_config turns back.
+        from lamina.saving.config import encode_value
+
         return {
             **super().get_config(),
             "op": self.op,
-            "args": self.op_args,
-            "kwargs": self.op_kwargs,
+            "args": encode_value(self.op_args),
+            "kwargs": encode_value(self.op_kwargs),
         }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "OpLayer":
+        from lamina.saving.config import decode_value
+
+        config = dict(config)
+        for key in ("args", "kwargs"):
+            if key in config:
+                config[key] = decode_value(config[key], f"OpLayer {config.get('name')!r}")
+        return cls(**config)

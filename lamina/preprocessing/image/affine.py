@@ -10,6 +10,7 @@ The standalone functions keep Keras's defaults, which assume channels-first imag
 (`row_axis=1, col_axis=2, channel_axis=0`); pass the axes for channels-last arrays.
 """
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,13 @@ def _fold(idx: np.ndarray, n: int, fill_mode: str) -> np.ndarray:
     return np.clip(idx, 0, n - 1)
 
 
+@functools.lru_cache(maxsize=8)
+def _grid(h: int, w: int) -> np.ndarray:
+    grid = np.indices((h, w), dtype=np.float64).reshape(2, -1)
+    grid.flags.writeable = False
+    return grid
+
+
 def resample(
     x: np.ndarray, matrix: np.ndarray, fill_mode: str = "nearest", cval: float = 0.0, order: int = 1
 ) -> np.ndarray:
@@ -90,14 +98,14 @@ def resample(
         An array of `x`'s shape and dtype.
     """
     h, w, c = x.shape
-    rows, cols = np.indices((h, w), dtype=np.float64).reshape(2, -1)
+    rows, cols = _grid(h, w)
     src_r = matrix[0, 0] * rows + matrix[0, 1] * cols + matrix[0, 2]
     src_c = matrix[1, 0] * rows + matrix[1, 1] * cols + matrix[1, 2]
     flat = x.reshape(h * w, c)
     if order == 0:
         r = np.floor(src_r + 0.5).astype(np.intp)
         q = np.floor(src_c + 0.5).astype(np.intp)
-        out = flat[_fold(r, h, fill_mode) * w + _fold(q, w, fill_mode)]
+        out = np.take(flat, _fold(r, h, fill_mode) * w + _fold(q, w, fill_mode), axis=0)
     else:
         r0f, c0f = np.floor(src_r), np.floor(src_c)
         fr = (src_r - r0f).astype(x.dtype)[:, None]
@@ -105,9 +113,10 @@ def resample(
         r0, c0 = r0f.astype(np.intp), c0f.astype(np.intp)
         ra, rb = _fold(r0, h, fill_mode) * w, _fold(r0 + 1, h, fill_mode) * w
         ca, cb = _fold(c0, w, fill_mode), _fold(c0 + 1, w, fill_mode)
-        top_left, bottom_left = flat[ra + ca], flat[rb + ca]
-        top = top_left + fc * (flat[ra + cb] - top_left)
-        bottom = bottom_left + fc * (flat[rb + cb] - bottom_left)
+        # np.take gathers rows several times faster than fancy indexing
+        top_left, bottom_left = np.take(flat, ra + ca, axis=0), np.take(flat, rb + ca, axis=0)
+        top = top_left + fc * (np.take(flat, ra + cb, axis=0) - top_left)
+        bottom = bottom_left + fc * (np.take(flat, rb + cb, axis=0) - bottom_left)
         out = top + fr * (bottom - top)
     if fill_mode == "constant":
         outside = (src_r < -0.5) | (src_r >= h - 0.5) | (src_c < -0.5) | (src_c >= w - 0.5)

@@ -4,10 +4,11 @@ Each is a `PyDataset` (`len(it)` batches, `it[i]` the i-th batch) and also an en
 (`next(it)` cycles through the batches forever), so both `model.fit(it)` and the older
 `model.fit(it, steps_per_epoch=...)` / `for x, y in it: ... break` styles work.
 
-Shuffling and augmentation are reproducible and safe with parallel workers: the k-th time
-batch i is read, it is drawn from the k-th shuffled order of the samples and augmented with a
-generator seeded from `(seed, i, k)`. So every pass over the batches is a fresh epoch whether
-`fit` reads them by index or by `next`, and a seed fixes the whole sequence.
+Shuffling and augmentation are reproducible and safe with parallel workers. The samples are
+in a new random order each epoch, the epoch advancing when `next()` wraps around to the first
+batch or when `on_epoch_end()` is called (as `fit` does for a PyDataset read by index). Each
+read of a batch is augmented with a generator seeded from `(seed, batch, times read)`, so a
+batch read again gets new transforms and a seed fixes the whole sequence.
 """
 
 import operator
@@ -59,6 +60,8 @@ class Iterator(PyDataset):
         self.batch_index = 0
         self.total_batches_seen = 0
         self._base_seed = int(seed) if seed is not None else int(global_rng().integers(2**32))
+        self._epoch = 0
+        self._order_cache: tuple = (-1, None)
         self._visits = [0] * len(self)
         self._lock = threading.Lock()
 
@@ -74,18 +77,23 @@ class Iterator(PyDataset):
             raise IndexError(
                 f"Batch index out of range: this iterator has {count} batches. Received: idx={idx}"
             )
+        return self._get(idx, self._epoch)
+
+    def _get(self, idx: int, epoch: int) -> Any:
         with self._lock:
             visit = self._visits[idx]
             self._visits[idx] += 1
             self.total_batches_seen += 1
-        order = self._order(visit)
+        cached = self._order_cache
+        if cached[0] == epoch:
+            order = cached[1]
+        else:
+            order = np.arange(self.n)
+            if self.shuffle:
+                order = np.random.default_rng((self._base_seed, 2**32 + epoch)).permutation(order)
+            self._order_cache = (epoch, order)
         picks = order[idx * self.batch_size : (idx + 1) * self.batch_size]
         return self._batch(picks, np.random.default_rng((self._base_seed, idx, visit)))
-
-    def _order(self, epoch: int) -> np.ndarray:
-        if not self.shuffle:
-            return np.arange(self.n)
-        return np.random.default_rng((self._base_seed, 2**32 + epoch)).permutation(self.n)
 
     def _batch(self, indices: np.ndarray, rng: np.random.Generator) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement _batch")
@@ -95,9 +103,11 @@ class Iterator(PyDataset):
 
     def __next__(self) -> Any:
         with self._lock:
-            idx = self.batch_index
+            idx, epoch = self.batch_index, self._epoch
             self.batch_index = (idx + 1) % len(self)
-        return self[idx]
+            if self.batch_index == 0:
+                self._epoch += 1
+        return self._get(idx, epoch)
 
     next = __next__  # the Keras 2 method name
 
@@ -106,7 +116,9 @@ class Iterator(PyDataset):
         self.batch_index = 0
 
     def on_epoch_end(self) -> None:
-        """Nothing to do: each pass over the batches is already reshuffled (see the module)."""
+        """Start a new epoch: the samples are reshuffled (with `shuffle=True`)."""
+        with self._lock:
+            self._epoch += 1
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

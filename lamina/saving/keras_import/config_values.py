@@ -255,7 +255,10 @@ def to_activation(value: Any, key: str, ctx: Ctx) -> Any:
 def to_initializer(value: Any, key: str, ctx: Ctx) -> Any:
     from lamina import initializers
 
-    return _registered(value, key, ctx, initializers.deserialize, "initializer")
+    # Keras 3.13+ records the axes its variance-scaling initializers take fans from; unset,
+    # they mean lamina's rule (the first and last axes).
+    unset = ("input_axes", "output_axes")
+    return _registered(value, key, ctx, initializers.deserialize, "initializer", unset)
 
 
 def to_regularizer(value: Any, key: str, ctx: Ctx) -> Any:
@@ -270,8 +273,18 @@ def to_constraint(value: Any, key: str, ctx: Ctx) -> Any:
     return _registered(value, key, ctx, constraints.deserialize, "constraint")
 
 
-def _registered(value: Any, key: str, ctx: Ctx, deserialize: Callable, kind: str) -> Any:
-    """Resolve a name or a `{"class_name", "config"}` record through a lamina registry."""
+def _registered(
+    value: Any,
+    key: str,
+    ctx: Ctx,
+    deserialize: Callable,
+    kind: str,
+    drop_if_none: tuple[str, ...] = (),
+) -> Any:
+    """Resolve a name or a `{"class_name", "config"}` record through a lamina registry.
+
+    Keys in `drop_if_none` are removed from the record's config when they are null.
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -295,6 +308,7 @@ def _registered(value: Any, key: str, ctx: Ctx, deserialize: Callable, kind: str
             )
         for k, v in inner.items():
             plain(v, f"{key}.{k}", ctx)
+        inner = {k: v for k, v in inner.items() if not (k in drop_if_none and v is None)}
         config = {"class_name": name or class_name, "config": inner}
     else:
         raise ctx.error(f"{key} should be a {kind} name or record. Received: {key}={value!r}")

@@ -105,10 +105,7 @@ def match_h5_weights(
         return _match_legacy(model, legacy, where, by_name, skip_mismatch)
     if any(key in f for key in ("layers", "_layer_checkpoint_dependencies", "vars")):
         if by_name:
-            raise KerasFileError(
-                f"{where} is a Keras 3 weights file, which names layers by class and position, "
-                "not by layer name, so it can only be loaded in order. Received: by_name=True"
-            )
+            return _match_keras3_by_name(model, f, where, skip_mismatch)
         return match_keras3(keras_entries(model), model, f, where, skip_mismatch)
     raise KerasFileError(
         f"{where} is an HDF5 file but not a Keras weights file: it has neither the Keras 2 "
@@ -176,10 +173,15 @@ def _match_legacy(
         index: dict[str, list] = {}
         for layer in model.layers:
             index.setdefault(layer.name, []).append(layer)
+        matched = False
         for k, (name, datasets) in enumerate(saved):
             for layer in index.get(name, []):
                 label = f"layer #{k} ({name!r})"
-                _match_layer(label, _legacy_weights(layer), datasets, where, skip_mismatch, matches)
+                weights = _legacy_weights(layer)
+                matched = matched or bool(weights and datasets)
+                _match_layer(label, weights, datasets, where, skip_mismatch, matches)
+        if not matched:
+            _no_name_matched(model, [n for n, d in saved if d], where)
     else:
         layers = [layer for layer in model.layers if _legacy_weights(layer)]
         saved_with_weights = [(n, d) for n, d in saved if d]
@@ -294,6 +296,57 @@ def _match_model(
         if not skip_mismatch:
             raise KerasFileError(message)
         warnings.warn(f"Skipping: {message}", stacklevel=4)
+
+
+def _match_keras3_by_name(model: Any, f: Any, where: str, skip_mismatch: bool) -> list[_Match]:
+    """Match layers by the `name` attribute that recent Keras 3 versions set on `vars`."""
+    from lamina.layers.core.op_layer import OpLayer
+    from lamina.models.functional import Functional
+    from lamina.models.sequential import Sequential
+
+    container = get_group(f, "layers", where)
+    index: dict[str, list] = {}
+    for key in container if container is not None else []:
+        group = get_group(container, key, where)
+        vars_group = get_group(group, "vars", where) if group is not None else None
+        name = read_text_attr(vars_group, "name", where) if vars_group is not None else None
+        if name is not None:
+            index.setdefault(name, []).append((key, group, vars_group))
+    if not index:
+        raise KerasFileError(
+            f"{where} is a Keras 3 weights file that records no layer names (Keras names its "
+            "groups by class and position, and only recent versions add the layer name), so "
+            "it can only be loaded in order. Received: by_name=True"
+        )
+    matches: list[_Match] = []
+    matched = False
+    for layer in model.layers:
+        if isinstance(layer, OpLayer):
+            continue
+        for key, group, vars_group in index.get(layer.name, []):
+            if not layer.weights:
+                continue
+            matched = True
+            if isinstance(layer, Sequential | Functional):
+                _match_model(keras_entries(layer), layer, group, where, skip_mismatch, matches)
+                continue
+            _refuse_sublayer_weights(layer, type(layer).__name__, where)
+            label = f"layer {layer.name!r} (stored as {key!r})"
+            datasets = _vars_datasets(vars_group, where)
+            _match_layer(label, _own_weights(layer), datasets, where, skip_mismatch, matches)
+    if not matched:
+        _no_name_matched(model, sorted(index), where)
+    return matches
+
+
+def _no_name_matched(model: Any, saved: list[str], where: str) -> None:
+    mine = [layer.name for layer in model.layers if layer.weights]
+    if saved and mine:
+        raise KerasFileError(
+            f"by_name=True matched no layer: {where} holds weights for layers {saved} and model "
+            f"{model.name!r} has layers {mine}. Name the layers as in the Keras model, or load "
+            "in order with by_name=False."
+        )
 
 
 def _vars_datasets(group: Any, where: str) -> list:
