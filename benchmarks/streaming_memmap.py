@@ -17,7 +17,11 @@ own process:
 Each child reports the epoch time per sample and its peak anonymous resident memory
 (`RssAnon` in /proc/self/status, sampled every 5 ms: the process's own buffers; the mapped
 file's page cache is `RssFile` and does not count). The acceptance: peak RssAnon under 1 GB on
-the memmap, and the time per sample within 15% of the in-memory run.
+the memmap, and the time per sample within 15% of the in-memory run. The in-memory side runs
+several epochs and several times (first, between and after the disk sides), and the summary
+also compares the best 469-step stretch of each side and the CPU time per sample (of the
+training process: worker processes are not counted), which other processes on a shared
+machine disturb much less than the wall time.
 
 Page cache: the 4.1 GB file fits in the page cache of a machine with enough free memory, and
 right after it is written it is cached, so the memmap sides read from memory through page
@@ -30,7 +34,7 @@ OpenBLAS builds; they slow a current NumPy's OpenBLAS about 1.8x), with the same
 count; the table names the BLAS kernel that threadpoolctl reports.
 
 Usage:
-    python benchmarks/streaming_memmap.py                     # memory, memmap, pydataset
+    python benchmarks/streaming_memmap.py             # memory, memmap, memory, pydataset, memory
     python benchmarks/streaming_memmap.py --threads 2 --sides memory,pydataset --cold
     python benchmarks/streaming_memmap.py --rows 200000       # a quicker, smaller file
 """
@@ -56,6 +60,7 @@ ROWS = 1_300_000
 NOISE = 0.1
 CHUNK = 20_000  # rows per write: 63 MB
 WARMUP_STEPS = 5
+SEGMENT = 469  # steps in one epoch of MNIST's 60,000 rows
 ANON_LIMIT_MB = 1000
 TIME_TOLERANCE = 0.15
 DROPPED_ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -164,6 +169,24 @@ class MemmapBatches(lamina.utils.PyDataset):
         return tuple(np.array(a[s]) for a in self.arrays)
 
 
+class SegmentClock(lamina.callbacks.Callback):
+    """Wall seconds per SEGMENT steps (an MNIST epoch's worth): their best is the speed
+    under the least interference from other processes on a shared machine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wall: list[float] = []  # of full segments only
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.mark = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if (batch + 1) % SEGMENT == 0:
+            now = time.perf_counter()
+            self.wall.append(now - self.mark)
+            self.mark = now
+
+
 def run_side(side: str, args: argparse.Namespace) -> dict:
     """Builds the model, warms it up, then trains the side's epoch(s) under the sampler."""
     from threadpoolctl import threadpool_info
@@ -183,7 +206,7 @@ def run_side(side: str, args: argparse.Namespace) -> dict:
     model.fit(rng.random((warm, FEATURES), dtype=np.float32), warm_y, batch_size=BATCH, verbose=0)
     start = memory_status()
     epochs = args.memory_epochs if side == "memory" else 1
-    times = []
+    wall, cpu, clock = [], [], SegmentClock()
     with PeakSampler() as sampler:
         if side == "memory":
             x, y = load_mnist()
@@ -197,9 +220,11 @@ def run_side(side: str, args: argparse.Namespace) -> dict:
             y = None
         samples = len(x) if y is not None else x.rows
         for _ in range(epochs):
-            begin = time.perf_counter()
-            history = model.fit(x, y, batch_size=None if y is None else BATCH, verbose=0)
-            times.append(time.perf_counter() - begin)
+            begin = time.perf_counter(), time.process_time()
+            batch_size = None if y is None else BATCH
+            history = model.fit(x, y, batch_size=batch_size, verbose=0, callbacks=[clock])
+            wall.append(time.perf_counter() - begin[0])
+            cpu.append(time.process_time() - begin[1])
     blas = [
         f"{i['internal_api']} {i['version']} kernel {i.get('architecture')}, "
         f"{i['num_threads']} threads"
@@ -209,9 +234,10 @@ def run_side(side: str, args: argparse.Namespace) -> dict:
     return {
         "side": side,
         "samples": samples,
-        "epoch_s": statistics.median(times),
-        "epoch_times_s": times,
-        "us_per_sample": statistics.median(times) / samples * 1e6,
+        "epoch_s": statistics.median(wall),
+        "us_per_sample": statistics.median(wall) / samples * 1e6,
+        "cpu_us_per_sample": statistics.median(cpu) / samples * 1e6,
+        "best_segment_us": min(clock.wall) / (SEGMENT * BATCH) * 1e6,
         "anon_start_mb": start["RssAnon"],
         "anon_peak_mb": sampler.peak["RssAnon"],
         "file_peak_mb": sampler.peak["RssFile"],
@@ -241,38 +267,54 @@ def launch(side: str, args: argparse.Namespace, x_path: Path, y_path: Path) -> d
 
 
 def report(results: list[dict]) -> None:
+    """The table, then each disk side against the in-memory runs, by three measures.
+
+    - epoch: the epoch's wall time per sample (the issue's figure), against the median of the
+      in-memory runs;
+    - best: the best 469-step stretch of each (the least disturbed by other processes);
+    - cpu: the process's CPU time per sample (all its threads; blind to waiting for the disk).
+    """
     print(
-        f"{'side':<10}{'samples':>10}{'epoch s':>9}{'us/sample':>11}{'anon start':>12}"
-        f"{'anon peak':>11}{'file peak':>11}{'loss':>8}{'acc':>7}"
+        f"{'side':<10}{'samples':>9}{'epoch s':>9}{'us/sample':>10}{'best us':>9}{'cpu us':>8}"
+        f"{'anon start':>11}{'anon peak':>10}{'file peak':>10}{'loss':>7}{'acc':>7}"
     )
     for r in results:
         print(
-            f"{r['side']:<10}{r['samples']:>10}{r['epoch_s']:>9.1f}{r['us_per_sample']:>11.1f}"
-            f"{r['anon_start_mb']:>12.0f}{r['anon_peak_mb']:>11.0f}{r['file_peak_mb']:>11.0f}"
-            f"{r['loss']:>8.3f}{r['accuracy']:>7.3f}"
+            f"{r['side']:<10}{r['samples']:>9}{r['epoch_s']:>9.1f}{r['us_per_sample']:>10.1f}"
+            f"{r['best_segment_us']:>9.1f}{r['cpu_us_per_sample']:>8.1f}"
+            f"{r['anon_start_mb']:>11.0f}{r['anon_peak_mb']:>10.0f}{r['file_peak_mb']:>10.0f}"
+            f"{r['loss']:>7.3f}{r['accuracy']:>7.3f}"
         )
-    print(f"(MiB; BLAS: {results[0]['blas']}; env {results[0]['env']})")
-    memory = [r["us_per_sample"] for r in results if r["side"] == "memory"]
+    print(f"(memory in MiB; BLAS: {results[0]['blas']}; environment {results[0]['env']})")
+    memory = [r for r in results if r["side"] == "memory"]
     if not memory:
         return
-    reference = statistics.median(memory)
+    reference = {
+        "epoch": statistics.median(r["us_per_sample"] for r in memory),
+        "best": min(r["best_segment_us"] for r in memory),
+        "cpu": statistics.median(r["cpu_us_per_sample"] for r in memory),
+    }
     for r in results:
         if r["side"] == "memory":
             continue
-        ratio = r["us_per_sample"] / reference
-        time_ok = ratio <= 1 + TIME_TOLERANCE
-        anon_ok = r["anon_peak_mb"] < ANON_LIMIT_MB
+        ratio = {
+            "epoch": r["us_per_sample"] / reference["epoch"],
+            "best": r["best_segment_us"] / reference["best"],
+            "cpu": r["cpu_us_per_sample"] / reference["cpu"],
+        }
+        verdict = "within" if ratio["epoch"] <= 1 + TIME_TOLERANCE else "NOT within"
+        anon = "under" if r["anon_peak_mb"] < ANON_LIMIT_MB else "NOT under"
         print(
-            f"{r['side']}: time per sample {ratio:.2f}x the in-memory run "
-            f"({'within' if time_ok else 'NOT within'} {TIME_TOLERANCE:.0%}); peak RssAnon "
-            f"{r['anon_peak_mb']:.0f} MiB ({'under' if anon_ok else 'NOT under'} 1 GB), "
-            f"{r['anon_peak_mb'] - r['anon_start_mb']:+.0f} MiB over its start"
+            f"{r['side']}: time per sample {ratio['epoch']:.2f}x the in-memory run's "
+            f"({verdict} {TIME_TOLERANCE:.0%}; best stretch {ratio['best']:.2f}x, CPU "
+            f"{ratio['cpu']:.2f}x); peak RssAnon {r['anon_peak_mb']:.0f} MiB ({anon} 1 GB, "
+            f"{r['anon_peak_mb'] - r['anon_start_mb']:+.0f} MiB over its start)"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sides", default="memory,memmap,pydataset,memory")
+    parser.add_argument("--sides", default="memory,memmap,memory,pydataset,memory")
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
     parser.add_argument("--workers", type=int, default=2, help="PyDataset workers")

@@ -18,7 +18,9 @@ from lamina import (  # noqa: E402 - the engine above comes first
     metrics,
     models,
     optimizers,
+    preprocessing,
     random,
+    saving,
     utils,
 )
 from lamina.layers import Input  # noqa: E402
@@ -45,7 +47,9 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
+    "saving",
     "stop_gradient",
     "utils",
 ]

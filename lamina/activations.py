@@ -137,6 +137,71 @@ def exponential(x: Any) -> Tensor:
     return ops.exp(x)
 
 
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """Continuously differentiable ELU: `x` if x >= 0 else `alpha * (exp(x / alpha) - 1)`."""
+    return ops.celu(x, alpha=alpha)
+
+
+def glu(x: Any, axis: int = -1) -> Tensor:
+    """Gated linear unit: `a * sigmoid(b)`, `a` and `b` the halves of `x` along `axis`."""
+    return ops.glu(x, axis=axis)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """`x` where `|x| > threshold`, 0 elsewhere."""
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+def hard_tanh(x: Any) -> Tensor:
+    """`x` clipped to `[-1, 1]`."""
+    return ops.hard_tanh(x)
+
+
+def log_sigmoid(x: Any) -> Tensor:
+    """`log(sigmoid(x))`, finite for any input."""
+    return ops.log_sigmoid(x)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """`x - threshold` above `threshold`, `x + threshold` below `-threshold`, 0 between."""
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+def sparse_plus(x: Any) -> Tensor:
+    """0 for x <= -1, `(x + 1)^2 / 4` for -1 < x < 1, `x` for x >= 1."""
+    return ops.sparse_plus(x)
+
+
+def sparse_sigmoid(x: Any) -> Tensor:
+    """0 for x <= -1, `(x + 1) / 2` for -1 < x < 1, 1 for x >= 1."""
+    return ops.sparse_sigmoid(x)
+
+
+def sparsemax(x: Any, axis: int = -1) -> Tensor:
+    """Sparsemax over `axis`: the projection of `x` onto the probability simplex.
+
+    Example:
+    >>> sparsemax([0.5, 0.3, -1.0]).numpy()
+    array([0.6, 0.4, 0. ], dtype=float32)
+    """
+    return ops.sparsemax(x, axis=axis)
+
+
+def squareplus(x: Any, b: float = 4) -> Tensor:
+    """`(x + sqrt(x^2 + b)) / 2`, a smooth ReLU."""
+    return ops.squareplus(x, b=b)
+
+
+def tanh_shrink(x: Any) -> Tensor:
+    """`x - tanh(x)`."""
+    return ops.tanh_shrink(x)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Tensor:
+    """`x` where `x > threshold`, `default_value` elsewhere; both are required, as in Keras."""
+    return ops.threshold(x, threshold, default_value)
+
+
 def linear(x: Any) -> Any:
     """The identity; what `get(None)` returns."""
     return x
@@ -159,6 +224,18 @@ for _fn in (
     exponential,
     linear,
     mish,
+    celu,
+    glu,
+    hard_shrink,
+    hard_tanh,
+    log_sigmoid,
+    soft_shrink,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
+    tanh_shrink,
+    threshold,
 ):
     _REGISTRY.add(_fn)
 _REGISTRY.add(silu, "swish")
@@ -218,16 +295,21 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Callable[[An
 
 
 __all__ = [
+    "celu",
     "deserialize",
     "elu",
     "exponential",
     "gelu",
     "get",
+    "glu",
+    "hard_shrink",
     "hard_sigmoid",
     "hard_silu",
     "hard_swish",
+    "hard_tanh",
     "leaky_relu",
     "linear",
+    "log_sigmoid",
     "log_softmax",
     "mish",
     "relu",
@@ -236,9 +318,16 @@ __all__ = [
     "serialize",
     "sigmoid",
     "silu",
+    "soft_shrink",
     "softmax",
     "softplus",
     "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
     "swish",
     "tanh",
+    "tanh_shrink",
+    "threshold",
 ]

@@ -25,6 +25,7 @@ from lamina.layers.merging.merge import (
     multiply,
     subtract,
 )
+from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.reshape import Permute, RepeatVector, Reshape
@@ -54,6 +55,7 @@ __all__ = [
     "Reshape",
     "Softmax",
     "Subtract",
+    "TextVectorization",
     "add",
     "average",
     "concatenate",

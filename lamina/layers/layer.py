@@ -70,7 +70,7 @@ class Layer:
             batch_shape = (None, *_as_shape(shape, "input_shape"))
         self._input_batch_shape = tuple(batch_shape) if batch_shape is not None else None
         self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self.dtype = np.dtype(dtype).name if dtype is not None else floatx()
+        self.dtype = standardize_dtype(dtype) if dtype is not None else floatx()
         self.built = False
         self._trainable = bool(trainable)
         self._own_weights: list[Variable] = []
@@ -344,6 +344,17 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """A dtype's name; text of any kind (`str`, `"string"`, `<U7`, object) is `"string"`."""
+    if dtype in ("string", str, bytes):
+        return "string"
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"Unknown dtype. Received: dtype={dtype!r}") from None
+    return "string" if dt.kind in "USO" else dt.name
 
 
 def _unique(items: list) -> list:

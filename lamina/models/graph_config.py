@@ -29,7 +29,8 @@ def functional_config(model: Any) -> dict:
     """
     from lamina.saving.config import serialize_layer
 
-    in_model = {id(n) for n in model._nodes}
+    # An input the outputs do not use has no node in model._nodes, yet it is an input.
+    in_model = {id(n) for n in model._nodes} | {id(t.node) for t in model.inputs}
     node_index: dict[int, int] = {}
     names: set[str] = set()
     for layer in model.layers:
@@ -81,7 +82,7 @@ def functional_from_config(cls: type, config: dict) -> Any:
     if not isinstance(entries, list):
         raise ModelFileError(f"{where}: 'layers' must be a list.")
     layers: dict[str, Layer] = {}
-    pending: list[tuple[str, int, Any]] = []
+    pending: list[tuple[str, int, Any]] = []  # (layer name, node index, node config)
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise ModelFileError(f"{where}: layer {i} is not an object.")
@@ -98,26 +99,11 @@ def functional_from_config(cls: type, config: dict) -> Any:
             raise ModelFileError(f"{where}: input layer {name!r} cannot have inbound nodes.")
         pending.extend((name, k, node) for k, node in enumerate(nodes))
     tensors: dict[tuple, KerasTensor] = {}
-    made = dict.fromkeys(layers, 0)
     for name, layer in layers.items():
         if isinstance(layer, InputLayer):
             tensors[(name, 0, 0)] = layer._inbound_nodes[0].output_value
-            made[name] = 1
-    while pending:
-        waiting = []
-        for name, k, node in pending:
-            if made[name] != k or not _ready(node, tensors, layers, where):
-                waiting.append((name, k, node))
-                continue
-            _call_node(layers[name], name, k, node, tensors, where)
-            made[name] += 1
-        if len(waiting) == len(pending):
-            name, k, _ = waiting[0]
-            raise ModelFileError(
-                f"{where}: node {k} of layer {name!r} reads tensors that no node makes (or the "
-                "graph has a cycle), so the model cannot be rebuilt."
-            )
-        pending = waiting
+    for name, k, node in _schedule(pending, layers, where):
+        _call_node(layers[name], name, k, node, tensors, where)
     inputs = _decode_refs(config.get("input_layers"), tensors, where)
     outputs = _decode_refs(config.get("output_layers"), tensors, where)
     kwargs = {k: config[k] for k in ("name", "trainable", "dtype") if k in config}
@@ -200,17 +186,53 @@ def _refs(value: Any, where: str) -> list[tuple]:
     return out
 
 
-def _ready(node: Any, tensors: dict, layers: dict, where: str) -> bool:
-    if not isinstance(node, dict) or not isinstance(node.get("args"), list) or not node["args"]:
-        raise ModelFileError(f"{where}: each inbound node needs a non-empty 'args' list.")
-    if not isinstance(node.get("kwargs", {}), dict):
-        raise ModelFileError(f"{where}: an inbound node's 'kwargs' must be an object.")
-    for ref in _refs(node, where):
-        if ref[0] not in layers:
-            raise ModelFileError(f"{where}: a node reads a tensor of unknown layer {ref[0]!r}.")
-        if ref not in tensors:
-            return False
-    return True
+def _schedule(pending: list, layers: dict, where: str) -> list:
+    """The nodes in an order where each runs after the nodes it reads and its layer's earlier
+    nodes (Kahn's algorithm: linear in the size of the graph, whatever the config's order).
+
+    Raises:
+        ModelFileError: for a malformed node, a tensor of a node that does not exist, or a
+            cycle.
+    """
+    nodes = {(name, k): node for name, k, node in pending}
+    for name, layer in layers.items():
+        if isinstance(layer, InputLayer):
+            nodes[(name, 0)] = None
+    users: dict[tuple, list] = {}
+    missing: dict[tuple, int] = {}
+    for name, k, node in pending:
+        if not isinstance(node, dict) or not isinstance(node.get("args"), list) or not node["args"]:
+            raise ModelFileError(f"{where}: each inbound node needs a non-empty 'args' list.")
+        if not isinstance(node.get("kwargs", {}), dict):
+            raise ModelFileError(f"{where}: an inbound node's 'kwargs' must be an object.")
+        needs = {(ref[0], ref[1]) for ref in _refs(node, where)}
+        if k > 0:
+            needs.add((name, k - 1))
+        for need in needs:
+            if need not in nodes:
+                raise ModelFileError(
+                    f"{where}: node {k} of layer {name!r} reads a tensor of node {need[1]} of "
+                    f"layer {need[0]!r}, which does not exist."
+                )
+            if nodes[need] is not None:  # not an input layer's node, which exists already
+                users.setdefault(need, []).append((name, k))
+        missing[(name, k)] = sum(nodes[need] is not None for need in needs)
+    ready = [key for key, count in missing.items() if count == 0]
+    order = []
+    while ready:
+        key = ready.pop()
+        order.append((*key, nodes[key]))
+        for user in users.get(key, ()):
+            missing[user] -= 1
+            if missing[user] == 0:
+                ready.append(user)
+    if len(order) != len(pending):
+        name, k = next(key for key, count in missing.items() if count)
+        raise ModelFileError(
+            f"{where}: node {k} of layer {name!r} depends on itself through a cycle, so the "
+            "model cannot be rebuilt."
+        )
+    return order
 
 
 def _call_node(layer: Layer, name: str, k: int, node: dict, tensors: dict, where: str) -> None:
@@ -233,8 +255,13 @@ def _call_node(layer: Layer, name: str, k: int, node: dict, tensors: dict, where
             return decode_value(v, where)
         return {key: walk(x) for key, x in v.items()}
 
-    args = walk(node["args"])
-    kwargs = walk(node.get("kwargs", {}))
+    try:
+        args = walk(node["args"])
+        kwargs = walk(node.get("kwargs", {}))
+    except KeyError as e:
+        raise ModelFileError(
+            f"{where}: node {k} of layer {name!r} reads tensor {e}, which its node does not make."
+        ) from None
     try:
         outputs = layer(args[0], *args[1:], **kwargs)
     except ModelFileError:

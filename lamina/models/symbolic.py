@@ -31,7 +31,7 @@ class KerasTensor:
         name: str | None = None,
     ) -> None:
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.dtype = np.dtype(object) if dtype == "string" else np.dtype(dtype)
         self.node = node
         self.index = index
         self.name = name
@@ -143,6 +143,8 @@ def has_symbolic(*structures: Any) -> bool:
 
 def _concrete(t: KerasTensor, fill: int) -> Tensor:
     shape = tuple(fill if n is None else n for n in t.shape)
+    if t.dtype.kind in "USO":  # text inputs (TextVectorization) are NumPy string arrays
+        return Tensor(np.full(shape, "", dtype=object))
     return Tensor(default_xp().zeros(shape, dtype=t.dtype))
 
 

@@ -280,3 +280,249 @@ def softmax_logits(probs: Tensor, axis: int) -> Tensor | None:
     if isinstance(node, Softmax) and node.axis == axis % probs.ndim:
         return node.inputs[0]
     return None
+
+
+# ----- Keras 3.6+ activations ---------------------------------------------------------------
+
+
+class Celu(Function):
+    def forward(self, x):
+        xp = get_xp(x)
+        self.positive = x >= 0
+        self.neg = self.alpha * xp.expm1(xp.minimum(x, 0) / self.alpha)
+        return xp.where(self.positive, x, self.neg)
+
+    def backward(self, grad):
+        # 1 for x >= 0, exp(x / alpha) = celu(x) / alpha + 1 elsewhere
+        return (get_xp(grad).where(self.positive, grad, grad * (self.neg / self.alpha + 1)),)
+
+
+class HardShrink(Function):
+    def forward(self, x):
+        xp = get_xp(x)
+        self.keep = xp.abs(x) > self.threshold
+        return xp.where(self.keep, x, 0)
+
+    def backward(self, grad):
+        # 1 where |x| > threshold, 0 elsewhere
+        return (grad * self.keep,)
+
+
+class SoftShrink(Function):
+    def forward(self, x):
+        xp = get_xp(x)
+        t = self.threshold
+        above, below = x > t, x < -t
+        self.keep = above | below
+        return xp.where(above, x - t, xp.where(below, x + t, 0))
+
+    def backward(self, grad):
+        # 1 where x > threshold or x < -threshold, 0 elsewhere
+        return (grad * self.keep,)
+
+
+class SparsePlus(Function):
+    def forward(self, x):
+        xp = get_xp(x)
+        # sparse_sigmoid(x), which is both the derivative and the square root of the middle piece
+        self.half = 0.5 * (xp.clip(x, -1, 1) + 1)
+        return xp.where(x >= 1, x, self.half * self.half)
+
+    def backward(self, grad):
+        # sparse_plus' = sparse_sigmoid(x) = clip((x + 1) / 2, 0, 1)
+        return (grad * self.half,)
+
+
+class Squareplus(Function):
+    def forward(self, x):
+        xp = get_xp(x)
+        self.root = xp.hypot(x, math.sqrt(self.b))  # sqrt(x^2 + b) without overflowing x^2
+        # For x < 0, (x + root) / 2 cancels to nothing; b / (2 (root - x)) is the same value.
+        denom = xp.where(x < 0, self.root - x, 1)
+        self.out = xp.where(x < 0, 0.5 * self.b / denom, 0.5 * (x + self.root))
+        return self.out
+
+    def backward(self, grad):
+        # squareplus' = (1 + x / root) / 2 = squareplus(x) / root (0 at the kink of b = 0, x = 0)
+        xp = get_xp(grad)
+        return (grad * self.out / xp.where(self.root > 0, self.root, 1),)
+
+
+class Sparsemax(Function):
+    """Euclidean projection onto the probability simplex (Martins & Astudillo, 2016)."""
+
+    def forward(self, x):
+        xp = get_xp(x)
+        axis, n = self.axis, x.shape[self.axis]
+        if n == 0:
+            self.support = xp.zeros(x.shape, dtype=bool)
+            self.count = xp.ones(x.shape, dtype=x.dtype)
+            return x.copy()
+        z = -xp.sort(-x, axis=axis)
+        shape = [1] * x.ndim
+        shape[axis] = n
+        k = xp.arange(1, n + 1, dtype=x.dtype).reshape(shape)
+        cums = xp.cumsum(z, axis=axis)
+        # The support size k(z): the largest k with 1 + k z_(k) > sum_{j <= k} z_(j).
+        k_z = (1 + k * z > cums).sum(axis=axis, keepdims=True)
+        tau = (xp.take_along_axis(cums, k_z - 1, axis=axis) - 1) / k_z.astype(x.dtype)
+        out = xp.maximum(x - tau, 0)
+        self.support = out > 0
+        self.count = xp.maximum(self.support.sum(axis=axis, keepdims=True), 1).astype(x.dtype)
+        return out
+
+    def backward(self, grad):
+        # J = diag(s) - s s^T / |S| with s the support indicator: dx = s (dy - sum(s dy) / |S|)
+        s = self.support
+        g = grad * s
+        return (g - s * (g.sum(axis=self.axis, keepdims=True) / self.count),)
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """Continuously differentiable ELU: `x` if x >= 0 else `alpha * (exp(x / alpha) - 1)`.
+
+    Raises:
+        ValueError: if `alpha` is 0.
+
+    Example:
+    >>> lamina.ops.celu([-1.0, 0.0, 1.0]).numpy()
+    array([-0.63212055,  0.        ,  1.        ], dtype=float32)
+    """
+    x = float_input("celu", x)
+    alpha = float(alpha)
+    if alpha == 0:
+        raise ValueError(f"celu: alpha must not be 0 (it divides x). Received: alpha={alpha}")
+    return Celu.apply(x, alpha=alpha)
+
+
+def glu(x: Any, axis: int = -1) -> Tensor:
+    """Gated linear unit: `a * sigmoid(b)`, where `a` and `b` are the halves of `x` along `axis`.
+
+    Raises:
+        ValueError: if the length of `x` along `axis` is odd.
+
+    Example:
+    >>> lamina.ops.glu([-1.0, 0.0, 1.0, 1.0]).numpy()
+    array([-0.7310586,  0.       ], dtype=float32)
+    """
+    from lamina.ops.movement import split
+
+    x = float_input("glu", x)
+    axis = normalize_axis("glu", axis, x.ndim)
+    if x.shape[axis] % 2:
+        raise ValueError(
+            f"glu: the length of axis {axis} must be even to split it in halves. "
+            f"Received: x.shape={x.shape}, axis={axis}"
+        )
+    a, b = split(x, 2, axis=axis)
+    return a * sigmoid(b)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """`x` where `|x| > threshold`, 0 elsewhere.
+
+    Example:
+    >>> lamina.ops.hard_shrink([-0.5, 0.0, 1.0]).numpy()
+    array([0., 0., 1.], dtype=float32)
+    """
+    return HardShrink.apply(float_input("hard_shrink", x), threshold=float(threshold))
+
+
+def hard_tanh(x: Any) -> Tensor:
+    """`x` clipped to `[-1, 1]`."""
+    from lamina.ops.elementwise import clip
+
+    return clip(float_input("hard_tanh", x), -1.0, 1.0)
+
+
+def log_sigmoid(x: Any) -> Tensor:
+    """`log(sigmoid(x)) = -softplus(-x)`, finite for any input.
+
+    Example:
+    >>> lamina.ops.log_sigmoid([-1e4, 0.0, 1e4]).numpy()
+    array([-1.0000000e+04, -6.9314718e-01, -0.0000000e+00], dtype=float32)
+    """
+    return -Softplus.apply(-float_input("log_sigmoid", x))
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """`x - threshold` above `threshold`, `x + threshold` below `-threshold`, 0 between.
+
+    Example:
+    >>> lamina.ops.soft_shrink([-1.0, 0.0, 1.0]).numpy()
+    array([-0.5,  0. ,  0.5], dtype=float32)
+    """
+    return SoftShrink.apply(float_input("soft_shrink", x), threshold=float(threshold))
+
+
+def sparse_plus(x: Any) -> Tensor:
+    """0 for x <= -1, `(x + 1)^2 / 4` for -1 < x < 1, `x` for x >= 1: a sparse softplus.
+
+    Example:
+    >>> lamina.ops.sparse_plus([-1.0, 0.0, 1.0]).numpy()
+    array([0.  , 0.25, 1.  ], dtype=float32)
+    """
+    return SparsePlus.apply(float_input("sparse_plus", x))
+
+
+def sparse_sigmoid(x: Any) -> Tensor:
+    """0 for x <= -1, `(x + 1) / 2` for -1 < x < 1, 1 for x >= 1; the derivative of sparse_plus.
+
+    Example:
+    >>> lamina.ops.sparse_sigmoid([-6.0, 0.0, 6.0]).numpy()
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
+    from lamina.ops.elementwise import clip
+
+    return (clip(float_input("sparse_sigmoid", x), -1.0, 1.0) + 1.0) * 0.5
+
+
+def sparsemax(x: Any, axis: int = -1) -> Tensor:
+    """Sparsemax over `axis`: `max(x - tau, 0)`, with `tau` chosen so the result sums to 1.
+
+    The Euclidean projection of `x` onto the probability simplex (Martins & Astudillo, 2016):
+    like softmax, but small entries become exactly 0.
+
+    Example:
+    >>> lamina.ops.sparsemax([0.5, 0.3, -1.0]).numpy()
+    array([0.6, 0.4, 0. ], dtype=float32)
+    """
+    x = float_input("sparsemax", x)
+    return Sparsemax.apply(x, axis=normalize_axis("sparsemax", axis, x.ndim))
+
+
+def squareplus(x: Any, b: float = 4) -> Tensor:
+    """`(x + sqrt(x^2 + b)) / 2`, a smooth ReLU; `b` (>= 0) sets the width of the bend.
+
+    Raises:
+        ValueError: if `b` is negative.
+
+    Example:
+    >>> lamina.ops.squareplus([-2.0, 0.0, 2.0]).numpy()
+    array([0.41421354, 1.        , 2.4142137 ], dtype=float32)
+    """
+    x = float_input("squareplus", x)
+    b = float(b)
+    if not b >= 0:
+        raise ValueError(f"squareplus: b must be non-negative. Received: b={b}")
+    return Squareplus.apply(x, b=b)
+
+
+def tanh_shrink(x: Any) -> Tensor:
+    """`x - tanh(x)`."""
+    x = float_input("tanh_shrink", x)
+    return x - tanh(x)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Tensor:
+    """`x` where `x > threshold`, `default_value` elsewhere.
+
+    Example:
+    >>> lamina.ops.threshold([-1.0, 0.0, 1.0, 2.0], 1.0, 0.0).numpy()
+    array([0., 0., 0., 2.], dtype=float32)
+    """
+    from lamina.ops.compare import greater
+    from lamina.ops.elementwise import where
+
+    x = float_input("threshold", x)
+    return where(greater(x, threshold), x, default_value)

@@ -8,7 +8,6 @@ imported. Users' classes are found in `custom_objects`, an active `custom_object
 """
 
 import inspect
-import json
 import math
 from typing import Any
 
@@ -22,6 +21,9 @@ MODELS_MODULE = "lamina.models"
 _MODEL_CLASSES = ("Functional", "Model", "Sequential")
 _VALUE_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"}
 _VALUE_DTYPES |= {"uint64", "float16", "float32", "float64"}
+# Constructor arguments of lamina's layers that open a file when given a string. A config
+# from a file may hold lists there, never a path: nothing in a file is opened as a path.
+_PATH_ARGUMENTS = {"TextVectorization": ("vocabulary",)}
 
 
 def builtin_layer_classes() -> dict[str, type]:
@@ -149,6 +151,14 @@ def deserialize_layer(entry: Any, where: str = "config") -> Any:
     config = entry.get("config")
     if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
         raise ModelFileError(f"{where}: 'config' must be an object.")
+    lamina_bases = [c.__name__ for c in cls.__mro__ if c.__module__.startswith("lamina.")]
+    for key in {k for base in lamina_bases for k in _PATH_ARGUMENTS.get(base, ())}:
+        if isinstance(config.get(key), str):
+            raise ModelFileError(
+                f"{where}: {key!r} is a string, which {cls.__name__} would open as a file; "
+                f"a saved config holds the {key} itself, and lamina never opens a path taken "
+                "from a file."
+            )
     try:
         layer = cls.from_config(config)
     except ModelFileError:
@@ -160,11 +170,6 @@ def deserialize_layer(entry: Any, where: str = "config") -> Any:
     if not isinstance(layer, cls):
         raise ModelFileError(f"{where}: {cls.__name__}.from_config returned {layer!r:.80}.")
     return layer
-
-
-def model_json(model: Any) -> str:
-    """The JSON text of a model's architecture (`model.to_json()`)."""
-    return json.dumps(serialize_layer(model), allow_nan=False)
 
 
 # ----- JSON-safe values -----------------------------------------------------------------------

@@ -64,8 +64,9 @@ def save_model(
         model: a functional, Sequential or registered subclassed model.
         filepath: the file; its name must end in `.keras`.
         overwrite: if False, refuse to replace an existing file.
-        include_optimizer: also save the optimizer's state, so `fit` can go on where it
-            stopped.
+        include_optimizer: save the compile settings and the optimizer's state, so `fit` can
+            go on where it stopped; without them the loaded model is not compiled (as in
+            Keras 2).
 
     Raises:
         ValueError: for another file name, or a model that cannot be saved (the message says

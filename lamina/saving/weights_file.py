@@ -181,7 +181,7 @@ def store_from_arrays(arrays: dict[str, np.ndarray], metadata: dict, source: str
     if fmt is not None and fmt not in (FORMAT, "lamina.model"):
         raise ModelFileError(f"{source}: its metadata names the format {fmt!r}, not {FORMAT!r}.")
     version = metadata.get("format_version", "1")
-    if not version.isdigit():
+    if not _is_number(version):
         raise ModelFileError(f"{source}: format_version must be a number. Received: {version!r}")
     if int(version) > VERSION:
         raise ModelFileError(
@@ -199,7 +199,7 @@ def store_from_arrays(arrays: dict[str, np.ndarray], metadata: dict, source: str
             group, index = OWN_GROUP, key[len(OWN_GROUP) + 1 :]
         else:
             group, index = "", ""
-        if not group or not index.isdigit() or (index != "0" and index.startswith("0")):
+        if not group or not _is_number(index) or (index != "0" and index.startswith("0")):
             raise ModelFileError(
                 f"{source}: tensor {key!r} is not named like a lamina weight "
                 "('layers/<layer>/vars/<i>' or 'vars/<i>')."
@@ -420,6 +420,11 @@ def _legacy_plan(model: Any, store: WeightStore) -> list:
                 f"{saved!r})."
             )
     return list(zip(weights, values, strict=True))
+
+
+def _is_number(text: str) -> bool:
+    """1 to 18 plain ASCII decimal digits (`str.isdigit` also accepts `"²"`)."""
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
 
 
 def _name(model: Any) -> str:

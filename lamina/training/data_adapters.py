@@ -108,7 +108,7 @@ class ArrayAdapter:
         self.sample_weight = map_arrays(lambda a: _as_array(a, "sample_weight"), sample_weight)
         self.n = num_samples(self.x, self.y, self.sample_weight)
         self.batch_size = batch_size
-        if shuffle not in (True, False, "batch") and not isinstance(shuffle, np.bool_):
+        if shuffle not in (True, False, "batch"):
             raise ValueError(
                 f"Expected shuffle to be True, False or 'batch'. Received: shuffle={shuffle!r}"
             )
@@ -157,7 +157,7 @@ class ArrayAdapter:
 
 
 class GeneratorAdapter:
-    """Batches drawn from a Python generator, iterator or re-iterable (a list, a PyDataset)."""
+    """Batches drawn from a Python generator, iterator or re-iterable (a list of batches)."""
 
     def __init__(self, data: Any, steps: int | None) -> None:
         self.data = data

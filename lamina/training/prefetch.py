@@ -86,7 +86,7 @@ def prefetch(
 def add_batch_note(err: BaseException, owner: Any, index: int, where: str) -> None:
     """Attach to `err` which batch failed and where, so the training loop's traceback says so."""
     name = f"{type(owner).__name__}.__getitem__" if owner is not None else "fetch"
-    err.add_note(f"Raised by {name}({index}) in {where}, preparing batch index {index}.")
+    err.add_note(f"Raised while preparing batch index {index}: {name}({index}) in {where}.")
 
 
 def _make_executor(workers: int, use_multiprocessing: bool, owner: Any) -> Executor:

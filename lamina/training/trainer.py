@@ -260,7 +260,8 @@ class Trainer:
             callbacks: Callback objects.
             validation_split: the fraction of the arrays (taken from the end) held out.
             validation_data: `(x_val, y_val)` or a generator, evaluated after each epoch.
-            shuffle: shuffle the samples at each epoch.
+            shuffle: shuffle the samples at each epoch (of a PyDataset: the order of its
+                batches); `"batch"` shuffles blocks of `batch_size` samples, for arrays on disk.
             class_weight: `{class_id: weight}` scaling each sample's loss.
             sample_weight: a weight per sample.
             initial_epoch: the epoch to start from (to resume).

@@ -92,6 +92,7 @@ def image_dataset_from_directory(
     ((32, 180, 180, 3), (32,))
     """
     caller = "image_dataset_from_directory"
+    image_utils.require_pil()  # fail now, not at the first batch
     explicit = isinstance(labels, list | tuple | np.ndarray)
     if explicit:
         labels = list(labels)

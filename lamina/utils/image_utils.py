@@ -50,14 +50,18 @@ def check_data_format(data_format: str | None) -> str:
     return data_format
 
 
-def _resample_filter(interpolation: str) -> Any:
-    image = require_pil()
+def check_interpolation(interpolation: str) -> str:
+    """`interpolation` if it names a Pillow resize filter `load_img` knows, else a ValueError."""
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(
             f"Expected interpolation to be one of {_INTERPOLATIONS}. "
             f"Received: interpolation={interpolation!r}"
         )
-    return getattr(image.Resampling, interpolation.upper())
+    return interpolation
+
+
+def _resample_filter(interpolation: str) -> Any:
+    return getattr(require_pil().Resampling, check_interpolation(interpolation).upper())
 
 
 def _describe(path: Any) -> str:
@@ -102,15 +106,14 @@ def load_img(
             f"Received: color_mode={color_mode!r}"
         )
     resample = _resample_filter(interpolation) if target_size is not None else None
+    if isinstance(path, str | os.PathLike):
+        with open(path, "rb") as f:  # a missing or unreadable file raises its own OSError
+            source: Any = io.BytesIO(f.read())
+    else:
+        source = path
     try:
-        if isinstance(path, str | os.PathLike):
-            with open(path, "rb") as f:
-                img = image.open(io.BytesIO(f.read()))
-        else:
-            img = image.open(path)
+        img = image.open(source)
         img.load()
-    except FileNotFoundError:
-        raise
     except (OSError, ValueError, SyntaxError, image.DecompressionBombError) as err:
         raise ValueError(
             f"load_img: cannot decode {_describe(path)} as an image ({err})."

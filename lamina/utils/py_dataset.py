@@ -16,10 +16,12 @@ class PyDataset:
     the same way: `__getitem__` reads only its batch (from a `np.memmap`, files, images).
 
     Threads are the right default: NumPy releases the GIL while it copies, reads files and
-    multiplies matrices. Processes help only when `__getitem__` is pure Python (decoding,
-    augmentation loops); each worker then gets a pickled copy of the dataset, re-sent at each
-    epoch, so the dataset must be picklable: keep paths, not open files, and open a memmap in
-    `__getitem__` (a pickled `np.memmap` carries its whole content).
+    multiplies matrices. Worker threads call `__getitem__` concurrently on the same object, so
+    it must not change shared state (reading slices of arrays, memmaps or files is safe).
+    Processes help only when `__getitem__` is pure Python (decoding, augmentation loops); each
+    worker then gets a pickled copy of the dataset, re-sent at each epoch, so the dataset must
+    be picklable: keep paths, not open files, and open a memmap in `__getitem__` (a pickled
+    `np.memmap` carries its whole content).
 
     Subclasses written for Keras 2's `Sequence`, whose `__init__` does not call
     `super().__init__()`, get the defaults (one worker, threads, a queue of 10).

@@ -59,16 +59,17 @@ def fit(model, callbacks, epochs=3, **kwargs):
 
 
 def test_every_epoch_with_formatted_names(tmp_path):
-    pattern = str(tmp_path / "ckpt-{epoch:02d}-{val_loss:.2f}.weights.npz")
+    pattern = str(tmp_path / "ckpt-{epoch:02d}-{val_loss:.2f}.weights.safetensors")
     history = fit(make_model(), [ModelCheckpoint(pattern, save_weights_only=True)])
     expected = {
-        f"ckpt-{e + 1:02d}-{v:.2f}.weights.npz" for e, v in enumerate(history.history["val_loss"])
+        f"ckpt-{e + 1:02d}-{v:.2f}.weights.safetensors"
+        for e, v in enumerate(history.history["val_loss"])
     }
     assert set(os.listdir(tmp_path)) == expected
 
 
 def test_load_weights_restores_equal_predictions(tmp_path):
-    path = tmp_path / "last.weights.npz"
+    path = tmp_path / "last.weights.safetensors"
     model = make_model()
     fit(model, [ModelCheckpoint(path, save_weights_only=True)])
     x, _ = make_data()
@@ -80,20 +81,20 @@ def test_load_weights_restores_equal_predictions(tmp_path):
 
 
 def test_save_best_only_saves_when_improving(tmp_path):
-    pattern = str(tmp_path / "best-{epoch}.weights.npz")
+    pattern = str(tmp_path / "best-{epoch}.weights.safetensors")
     script = Script("val_loss", [3.0, 1.0, 2.0, 0.5, 0.7])
     checkpoint = ModelCheckpoint(pattern, save_best_only=True, save_weights_only=True)
     fit(make_model(), [script, checkpoint], epochs=5)
     assert sorted(os.listdir(tmp_path)) == [
-        "best-1.weights.npz",
-        "best-2.weights.npz",
-        "best-4.weights.npz",
+        "best-1.weights.safetensors",
+        "best-2.weights.safetensors",
+        "best-4.weights.safetensors",
     ]
     assert checkpoint.best == 0.5
 
 
 def test_save_best_only_keeps_the_best_weights(tmp_path):
-    path = tmp_path / "best.weights.npz"
+    path = tmp_path / "best.weights.safetensors"
     record = RecordWeights()
     script = Script("val_loss", [3.0, 1.0, 2.0, 1.5])
     model = make_model()
@@ -110,32 +111,38 @@ def test_save_best_only_keeps_the_best_weights(tmp_path):
 
 
 def test_max_mode_for_accuracy(tmp_path):
-    pattern = str(tmp_path / "acc-{epoch}.weights.npz")
+    pattern = str(tmp_path / "acc-{epoch}.weights.safetensors")
     script = Script("val_accuracy", [0.5, 0.4, 0.9])
     checkpoint = ModelCheckpoint(
         pattern, monitor="val_accuracy", save_best_only=True, save_weights_only=True
     )
     fit(make_model(), [script, checkpoint])
-    assert sorted(os.listdir(tmp_path)) == ["acc-1.weights.npz", "acc-3.weights.npz"]
+    assert sorted(os.listdir(tmp_path)) == [
+        "acc-1.weights.safetensors",
+        "acc-3.weights.safetensors",
+    ]
 
 
 def test_initial_value_threshold(tmp_path):
-    pattern = str(tmp_path / "t-{epoch}.weights.npz")
+    pattern = str(tmp_path / "t-{epoch}.weights.safetensors")
     checkpoint = ModelCheckpoint(
         pattern, save_best_only=True, save_weights_only=True, initial_value_threshold=1.5
     )
     fit(make_model(), [Script("val_loss", [3.0, 2.0, 1.0]), checkpoint])
-    assert os.listdir(tmp_path) == ["t-3.weights.npz"]
+    assert os.listdir(tmp_path) == ["t-3.weights.safetensors"]
 
 
 def test_save_freq_in_batches(tmp_path):
     # 64 training samples in batches of 16: 4 batches an epoch, 8 in all; saves after 3 and 6.
-    pattern = str(tmp_path / "b-{epoch}-{batch}.weights.npz")
+    pattern = str(tmp_path / "b-{epoch}-{batch}.weights.safetensors")
     fit(make_model(), [ModelCheckpoint(pattern, save_weights_only=True, save_freq=3)], epochs=2)
-    assert sorted(os.listdir(tmp_path)) == ["b-1-3.weights.npz", "b-2-2.weights.npz"]
+    assert sorted(os.listdir(tmp_path)) == [
+        "b-1-3.weights.safetensors",
+        "b-2-2.weights.safetensors",
+    ]
 
 
-def test_model_format_writes_the_weights_for_now(tmp_path):
+def test_model_format_saves_the_whole_model(tmp_path):
     path = tmp_path / "sub" / "model.keras"
     model = make_model()
     fit(model, [ModelCheckpoint(path)], epochs=1)
@@ -143,10 +150,14 @@ def test_model_format_writes_the_weights_for_now(tmp_path):
     fresh.load_weights(path)
     for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+    loaded = lamina.models.load_model(path)
+    assert loaded.optimizer.iterations_int == model.optimizer.iterations_int
+    x, _ = make_data()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_missing_monitor_warns_and_saves(tmp_path):
-    path = tmp_path / "best.weights.npz"
+    path = tmp_path / "best.weights.safetensors"
     x, y = make_data()
     checkpoint = ModelCheckpoint(path, save_best_only=True, save_weights_only=True)
     with pytest.warns(UserWarning, match="only with val_loss available.*: loss, mae"):
@@ -155,13 +166,15 @@ def test_missing_monitor_warns_and_saves(tmp_path):
 
 
 def test_unknown_name_in_the_pattern(tmp_path):
-    checkpoint = ModelCheckpoint(str(tmp_path / "{val_acc}.weights.npz"), save_weights_only=True)
+    checkpoint = ModelCheckpoint(
+        str(tmp_path / "{val_acc}.weights.safetensors"), save_weights_only=True
+    )
     with pytest.raises(KeyError, match="'val_acc' is not logged"):
         fit(make_model(), [checkpoint], epochs=1)
 
 
 def test_verbose_messages(tmp_path, capsys):
-    path = str(tmp_path / "best.weights.npz")
+    path = str(tmp_path / "best.weights.safetensors")
     script = Script("val_loss", [2.0, 3.0])
     fit(
         make_model(),
@@ -174,12 +187,12 @@ def test_verbose_messages(tmp_path, capsys):
 
 
 def test_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
-    path = tmp_path / "ckpt.weights.npz"
+    path = tmp_path / "ckpt.weights.safetensors"
     model = make_model()
     fit(model, [ModelCheckpoint(path, save_weights_only=True)], epochs=1)
     before = path.read_bytes()
 
-    def broken_writer(f, arrays):
+    def broken_writer(f, arrays, metadata):
         f.write(b"half a file")
         raise OSError("disk full")
 
@@ -187,11 +200,11 @@ def test_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         fit(model, [ModelCheckpoint(path, save_weights_only=True)], epochs=1)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["ckpt.weights.npz"]
+    assert os.listdir(tmp_path) == ["ckpt.weights.safetensors"]
 
 
 def test_unwritable_folder_leaves_the_previous_file(tmp_path, monkeypatch):
-    path = tmp_path / "ckpt.weights.npz"
+    path = tmp_path / "ckpt.weights.safetensors"
     model = make_model()
     fit(model, [ModelCheckpoint(path, save_weights_only=True)], epochs=1)
     before = path.read_bytes()
@@ -203,11 +216,11 @@ def test_unwritable_folder_leaves_the_previous_file(tmp_path, monkeypatch):
     with pytest.raises(PermissionError):
         fit(model, [ModelCheckpoint(path, save_weights_only=True)], epochs=1)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["ckpt.weights.npz"]
+    assert os.listdir(tmp_path) == ["ckpt.weights.safetensors"]
 
 
 def test_read_only_folder_leaves_the_previous_file(tmp_path):
-    path = tmp_path / "ckpt.weights.npz"
+    path = tmp_path / "ckpt.weights.safetensors"
     model = make_model()
     fit(model, [ModelCheckpoint(path, save_weights_only=True)], epochs=1)
     before = path.read_bytes()
@@ -219,15 +232,15 @@ def test_read_only_folder_leaves_the_previous_file(tmp_path):
     finally:
         tmp_path.chmod(0o700)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["ckpt.weights.npz"]
+    assert os.listdir(tmp_path) == ["ckpt.weights.safetensors"]
 
 
 def test_folder_as_filepath_is_refused(tmp_path):
-    (tmp_path / "x.weights.npz").mkdir()
+    (tmp_path / "x.weights.safetensors").mkdir()
     with pytest.raises(IsADirectoryError):
         fit(
             make_model(),
-            [ModelCheckpoint(tmp_path / "x.weights.npz", save_weights_only=True)],
+            [ModelCheckpoint(tmp_path / "x.weights.safetensors", save_weights_only=True)],
             epochs=1,
         )
 
@@ -236,7 +249,7 @@ def test_folder_as_filepath_is_refused(tmp_path):
     ("kwargs", "received"),
     [
         ({"filepath": "w.weights.h5", "save_weights_only": True}, "filepath='w.weights.h5'"),
-        ({"filepath": "w.weights.npz"}, "filepath='w.weights.npz'"),
+        ({"filepath": "w.weights.safetensors"}, "filepath='w.weights.safetensors'"),
         ({"filepath": "m.h5"}, "filepath='m.h5'"),
         ({"filepath": "m.keras", "save_freq": 0}, "save_freq=0"),
         ({"filepath": "m.keras", "save_freq": "batch"}, "save_freq='batch'"),

@@ -60,6 +60,13 @@ def test_max_tokens_counts_the_special_tokens():
     np.testing.assert_array_equal(values(layer(["write poppy erase"])), [[3, 1, 2]])
 
 
+def test_max_tokens_cut_falls_on_the_largest_of_equally_frequent_tokens():
+    layer = adapted(["a a b c d e e"], max_tokens=5)  # room for 3: a, e, then d of b c d
+    assert layer.get_vocabulary() == ["", "[UNK]", "e", "a", "d"]
+    multi = adapted(["b a c c", "a"], max_tokens=3, output_mode="count")
+    assert multi.get_vocabulary() == ["[UNK]", "c", "a"]
+
+
 def test_int_mode_before_adapt_maps_everything_to_oov():
     layer = TextVectorization()
     assert layer.get_vocabulary() == ["", "[UNK]"]

@@ -105,10 +105,14 @@ def test_unreadable_and_missing_files(tmp_path):
         image.load_img(bad, color_mode="cmyk")
 
 
-def test_missing_pillow_says_how_to_install(monkeypatch):
+def test_missing_pillow_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "PIL", None)
     with pytest.raises(ImportError, match=r"lamina\[images\]"):
         image.load_img("whatever.png")
+    with pytest.raises(ImportError, match=r"lamina\[images\]"):
+        ImageDataGenerator().flow_from_directory(tmp_path)
+    batch = ImageDataGenerator(horizontal_flip=True).flow(np.ones((2, 3, 3, 1)))[0]
+    assert batch.shape == (2, 3, 3, 1)  # arrays need no Pillow
 
 
 def test_array_to_img_round_trip_and_scaling():
@@ -199,6 +203,28 @@ def test_zoom_and_identity_transforms_leave_the_image_alone():
     np.testing.assert_array_equal(gen.apply_transform(x, {"zx": 1.0, "zy": 1.0}), x)
     zoomed_out = apply_affine_transform(x, zx=2.0, zy=2.0, order=0, **HWC)
     assert zoomed_out.shape == x.shape and not np.array_equal(zoomed_out, x)
+
+
+def test_standalone_random_transforms():
+    lamina.utils.set_random_seed(0)
+    x = np.random.default_rng(0).uniform(0, 255, (3, 8, 10))  # Keras's default: channels first
+    for out in (
+        image.random_rotation(x, 30),
+        image.random_shift(x, 0.2, 0.2),
+        image.random_shear(x, 20),
+        image.random_zoom(x, (0.8, 1.2)),
+        image.random_channel_shift(x, 10.0),
+        image.random_brightness(x, (0.5, 1.5)),
+    ):
+        assert out.shape == x.shape and not np.array_equal(out, x)
+    hwc = image.random_rotation(x.transpose(1, 2, 0), 30, **HWC)
+    assert hwc.shape == (8, 10, 3)
+    with pytest.raises(ValueError, match="zoom_range"):
+        image.random_zoom(x, 0.2)
+    with pytest.raises(ValueError, match="brightness_range"):
+        image.random_brightness(x, 0.2)
+    with pytest.raises(ValueError, match="3D"):
+        apply_affine_transform(x[0], theta=10)
 
 
 def test_rescale_channel_shift_and_brightness():
@@ -419,6 +445,9 @@ def test_fit_on_flow_both_styles():
         gen.flow(x, y, batch_size=8), steps_per_epoch=5, epochs=2, verbose=0
     )
     assert np.isfinite(history.history["loss"]).all()
+    threaded = gen.flow(x, y, batch_size=4, seed=0)
+    threaded.workers = 2  # PyDataset's prefetching threads
+    assert len(model.fit(threaded, epochs=2, verbose=0).history["loss"]) == 2
 
 
 # flow_from_directory
@@ -512,6 +541,8 @@ def test_flow_from_directory_folder_problems(tmp_path):
         gen.flow_from_directory(tmp_path / "three", class_mode="binary")
     with pytest.raises(ValueError, match="class_mode"):
         gen.flow_from_directory(tmp_path / "three", class_mode="multi")
+    with pytest.raises(ValueError, match="interpolation"):
+        gen.flow_from_directory(tmp_path / "three", interpolation="cubic")
 
 
 def test_flow_from_directory_unreadable_images(tmp_path):

@@ -14,8 +14,16 @@ import pytest
 
 import lamina
 from lamina import layers
-from lamina.saving.keras_import import KerasFileError, load_keras_archive, load_keras_h5_weights
-from lamina.saving.keras_import import keras_archive, zip_reader
+from lamina.saving.keras_import import (
+    KerasFileError,
+    is_keras_archive,
+    keras_archive,
+    load_keras_archive,
+    load_keras_archive_weights,
+    load_keras_h5_model,
+    load_keras_h5_weights,
+    zip_reader,
+)
 
 h5py = pytest.importorskip("h5py")
 
@@ -68,34 +76,45 @@ def digits(n=6):
 # ----- writers in Keras's layouts ----------------------------------------------------------
 
 
-def write_keras2_h5(target, weights, order=None, full_model=False, chunk=None, extra=None):
-    """Keras 2 `save_weights("x.h5")` (or `save("x.h5")` with full_model): `layer_names`,
-    one group per layer with `weight_names` and datasets `<layer>/<weight>:0`."""
+def write_keras2_h5(
+    target, weights, order=None, full_model=False, chunk=None, extra=None, style="tf_keras"
+):
+    """Keras 2 `save_weights("x.h5")` (or `save("x.h5")` with full_model): `layer_names`, one
+    group per layer with `weight_names`, datasets at `<layer>/<weight name>`.
+
+    tf.keras 2 writes fixed-length byte names like `dense/kernel:0`; Keras 3's legacy writer
+    (`style="keras3"`) writes variable-length strings like `sequential/dense/kernel`.
+    """
     names = list(order or weights)
+    keras3 = style == "keras3"
+    version = "3.15.1" if keras3 else "2.15.0"
+
+    def text(values):
+        return list(values) if keras3 else [v.encode("utf8") for v in values]
+
     with h5py.File(target, "w") as f:
         if full_model:
-            f.attrs["model_config"] = json.dumps({"class_name": "Sequential"}).encode()
-            f.attrs["keras_version"] = b"2.15.0"
-            f.attrs["backend"] = b"tensorflow"
+            f.attrs["model_config"] = json.dumps({"class_name": "Sequential"})
+            f.attrs["keras_version"] = version
+            f.attrs["backend"] = "tensorflow"
             root = f.create_group("model_weights")
         else:
             root = f
-        encoded = [n.encode("utf8") for n in names]
         if chunk:
-            for i in range(0, len(encoded), chunk):
-                root.attrs[f"layer_names{i // chunk}"] = encoded[i : i + chunk]
+            for i in range(0, len(names), chunk):
+                root.attrs[f"layer_names{i // chunk}"] = text(names[i : i + chunk])
         else:
-            root.attrs["layer_names"] = encoded
+            root.attrs["layer_names"] = text(names)
         root.attrs["backend"] = b"tensorflow"
-        root.attrs["keras_version"] = b"2.15.0"
+        root.attrs["keras_version"] = version.encode()
         for name in sorted(names):
             g = root.create_group(name)
             values = weights.get(name, [])
             kinds = ["kernel", "bias", "extra"][: len(values)]
-            wnames = [f"{name}/{k}:0".encode() for k in kinds]
-            g.attrs["weight_names"] = wnames if wnames else np.array([])  # Keras: empty float array
-            for wn, v in zip(wnames, values, strict=True):
-                g.create_dataset(wn.decode(), data=np.asarray(v, "float32"))
+            paths = [f"sequential/{name}/{k}" if keras3 else f"{name}/{k}:0" for k in kinds]
+            g.attrs["weight_names"] = text(paths) if paths else np.array([])  # Keras writes []
+            for path, v in zip(paths, values, strict=True):
+                g.create_dataset(path, data=np.asarray(v, "float32"))
         if full_model:
             top = root.create_group("top_level_model_weights")
             top.attrs["weight_names"] = np.array([])
@@ -103,13 +122,16 @@ def write_keras2_h5(target, weights, order=None, full_model=False, chunk=None, e
             extra(f)
 
 
-def write_keras3_weights(target, groups, extra=None):
-    """Keras 3 `save_weights("x.weights.h5")`: `layers/<class_snake>[_n]/vars/<i>`."""
+def write_keras3_weights(target, groups, extra=None, names=None):
+    """Keras 3 `save_weights("x.weights.h5")`: `layers/<class_snake>[_n]/vars/<i>`; recent
+    versions label each `vars` group with the layer name (`names`: group key -> name)."""
     with h5py.File(target, "w") as f:
-        f.create_group("vars")
+        f.create_group("vars").attrs["name"] = "sequential"
         container = f.create_group("layers")
         for key, values in groups.items():
             g = container.create_group(key).create_group("vars")
+            if names is not None:
+                g.attrs["name"] = names.get(key, key)
             for i, v in enumerate(values):
                 g.create_dataset(str(i), data=np.asarray(v, "float32"))
         opt = f.create_group("optimizer").create_group("vars")
@@ -133,6 +155,11 @@ def initializer(class_name, config=None):
     return obj(class_name, config or {}, module="keras.initializers")
 
 
+def glorot_uniform():
+    """As Keras 3.15 writes it: the fan axes are recorded, null by default."""
+    return initializer("GlorotUniform", {"seed": None, "input_axes": None, "output_axes": None})
+
+
 def dense(name, units, activation="linear", **config):
     return obj(
         "Dense",
@@ -143,7 +170,7 @@ def dense(name, units, activation="linear", **config):
             "units": units,
             "activation": activation,
             "use_bias": True,
-            "kernel_initializer": initializer("GlorotUniform", {"seed": None}),
+            "kernel_initializer": glorot_uniform(),
             "bias_initializer": initializer("Zeros"),
             "kernel_regularizer": None,
             "bias_regularizer": None,
@@ -156,10 +183,8 @@ def dense(name, units, activation="linear", **config):
 
 
 def input_layer(name, shape, dtype="float32"):
-    return obj(
-        "InputLayer",
-        {"batch_shape": [None, *shape], "dtype": dtype, "sparse": False, "name": name},
-    )
+    config = {"batch_shape": [None, *shape], "dtype": dtype, "sparse": False, "ragged": False}
+    return obj("InputLayer", config | {"name": name, "optional": False})
 
 
 def simple(class_name, name, **config):
@@ -169,7 +194,12 @@ def simple(class_name, name, **config):
 def sequential(layer_configs, name="sequential", **record):
     return obj(
         "Sequential",
-        {"name": name, "trainable": True, "dtype": POLICY, "layers": layer_configs},
+        {
+            "name": name,
+            "trainable": True,
+            "dtype": POLICY | {"shared_object_id": 140151135932688},
+            "layers": layer_configs,
+        },
         module="keras",
         **record,
     )
@@ -231,11 +261,15 @@ def write_archive(path, config, weights=None, members=None, version="3.6.0"):
 # ----- Keras 2 HDF5 ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("full_model", [False, True], ids=["weights_only", "full_model"])
-def test_keras2_h5_mnist_network(tmp_path, full_model):
+@pytest.mark.parametrize(
+    "full_model, style",
+    [(False, "tf_keras"), (True, "tf_keras"), (False, "keras3"), (True, "keras3")],
+    ids=["weights_only", "full_model", "keras3_legacy_weights", "keras3_legacy_model"],
+)
+def test_keras2_h5_mnist_network(tmp_path, full_model, style):
     w = mnist_weights()
     path = tmp_path / "mnist.h5"
-    write_keras2_h5(path, w, full_model=full_model)
+    write_keras2_h5(path, w, full_model=full_model, style=style)
     model = mnist_model(names=("hidden", "output"))  # topology: names need not match
     load_keras_h5_weights(model, path)
     np.testing.assert_array_equal(model.layers[0].kernel.numpy(), w["dense"][0].astype("float32"))
@@ -316,6 +350,137 @@ def test_layer_count_mismatch_lists_both_sides(tmp_path):
         load_keras_h5_weights(model, path)
 
 
+def keras2_layer(class_name, name, inbound=(), **config):
+    """A layer as tf.keras 2 writes it in `model_config`: no module, string dtype, and
+    `inbound_nodes` as one list of `[layer, node, tensor, kwargs]` per call."""
+    record = {
+        "class_name": class_name,
+        "config": {"name": name, "trainable": True, "dtype": "float32", **config},
+    }
+    nodes = [[[ref, 0, 0, {}] for ref in inbound]] if inbound else []
+    return record | {"name": name, "inbound_nodes": nodes}
+
+
+def keras2_dense(name, units, activation, inbound):
+    glorot = {"class_name": "GlorotUniform", "config": {"seed": None}}
+    return keras2_layer(
+        "Dense",
+        name,
+        inbound,
+        units=units,
+        activation=activation,
+        use_bias=True,
+        kernel_initializer=glorot,
+        bias_initializer={"class_name": "Zeros", "config": {}},
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+    )
+
+
+def test_keras2_h5_whole_functional_model(tmp_path):
+    rng = np.random.default_rng(5)
+    w = {
+        "dense": [rng.normal(size=(6, 4)), rng.normal(size=4)],
+        "dense_1": [rng.normal(size=(5, 4)), rng.normal(size=4)],
+        "out": [rng.normal(size=(4, 2)), rng.normal(size=2)],
+    }
+    inputs = [
+        {
+            "class_name": "InputLayer",
+            "name": n,
+            "inbound_nodes": [],
+            "config": {
+                "batch_input_shape": [None, d],
+                "dtype": "float32",
+                "sparse": False,
+                "ragged": False,
+                "name": n,
+            },
+        }
+        for n, d in (("a", 6), ("b", 5))
+    ]
+    layers_config = [
+        *inputs,
+        keras2_dense("dense", 4, "relu", ["a"]),
+        keras2_dense("dense_1", 4, "linear", ["b"]),
+        keras2_layer("Multiply", "multiply", ["dense", "dense_1"]),
+        keras2_layer("LeakyReLU", "leaky_re_lu", ["multiply"], alpha=0.2),
+        keras2_layer(
+            "Reshape",
+            "reshape",
+            ["leaky_re_lu"],
+            target_shape={"class_name": "__tuple__", "items": [2, 2]},
+        ),
+        keras2_layer("Flatten", "flatten", ["reshape"], data_format="channels_last"),
+        keras2_dense("out", 2, "softmax", ["flatten"]),
+    ]
+    model_config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "model",
+            "trainable": True,
+            "layers": layers_config,
+            "input_layers": [["a", 0, 0], ["b", 0, 0]],
+            "output_layers": [["out", 0, 0]],
+        },
+        "keras_version": "2.15.0",
+        "backend": "tensorflow",
+    }
+    training_config = {
+        "loss": "categorical_crossentropy",
+        "metrics": [
+            [
+                {
+                    "class_name": "MeanMetricWrapper",
+                    "config": {
+                        "name": "accuracy",
+                        "dtype": "float32",
+                        "fn": "categorical_accuracy",
+                    },
+                }
+            ]
+        ],
+        "weighted_metrics": None,
+        "loss_weights": None,
+        "optimizer_config": {
+            "class_name": "Custom>Adam",
+            "config": {
+                "name": "Adam",
+                "learning_rate": 0.003,
+                "beta_1": 0.9,
+                "beta_2": 0.999,
+                "epsilon": 1e-07,
+                "amsgrad": False,
+                "is_legacy_optimizer": False,
+                "jit_compile": False,
+            },
+        },
+    }
+    path = tmp_path / "model.h5"
+
+    def configs(f):
+        f.attrs["model_config"] = json.dumps(model_config)
+        f.attrs["training_config"] = json.dumps(training_config)
+
+    order = ["a", "b", "dense", "dense_1", "multiply", "leaky_re_lu", "reshape", "flatten", "out"]
+    write_keras2_h5(path, w, order=order, full_model=True, extra=configs)
+    model = load_keras_h5_model(path, compile=True)
+    assert type(model.optimizer).__name__ == "Adam"
+    assert model.optimizer.learning_rate == pytest.approx(0.003)
+    xa, xb = rng.normal(size=(3, 6)), rng.normal(size=(3, 5))
+    h = relu(xa @ w["dense"][0] + w["dense"][1]) * (xb @ w["dense_1"][0] + w["dense_1"][1])
+    expected = softmax(np.where(h > 0, h, 0.2 * h) @ w["out"][0] + w["out"][1])
+    got = model.predict([xa.astype("float32"), xb.astype("float32")], verbose=0)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    weights_only = tmp_path / "weights.h5"
+    write_keras2_h5(weights_only, w, order=order)
+    with pytest.raises(KerasFileError, match="weights only.*load_keras_h5_weights"):
+        load_keras_h5_model(weights_only)
+
+
 # ----- Keras 3 .weights.h5 -----------------------------------------------------------------
 
 
@@ -329,6 +494,56 @@ def test_keras3_weights_h5_into_sequential(tmp_path):
     np.testing.assert_allclose(model.predict(x, verbose=0), mnist_reference(w, x), atol=1e-5)
     with pytest.raises(KerasFileError, match="by class and position"):
         load_keras_h5_weights(model, path, by_name=True)
+
+
+def test_keras3_weights_by_name_uses_the_recorded_layer_names(tmp_path):
+    w = mnist_weights(hidden=8)
+    path = tmp_path / "named.weights.h5"
+    write_keras3_weights(
+        path, {"dense": w["dense"], "dense_1": w["dense_1"]}, names={"dense": "hidden"}
+    )
+    model = lamina.Sequential(
+        [
+            lamina.Input((784,)),
+            layers.Dense(8, activation="relu", name="hidden"),
+            layers.Dense(8, name="other"),  # not in the file: left alone
+            layers.Dense(10, activation="softmax", name="dense_1"),
+        ]
+    )
+    other = model.layers[1].kernel.numpy().copy()
+    load_keras_h5_weights(model, path, by_name=True)
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), w["dense"][0].astype("float32"))
+    np.testing.assert_array_equal(model.layers[1].kernel.numpy(), other)
+    np.testing.assert_array_equal(model.layers[2].bias.numpy(), w["dense_1"][1].astype("float32"))
+    renamed = mnist_model(hidden=8, names=("a", "b"))
+    with pytest.raises(KerasFileError, match=r"matched no layer.*\['dense_1', 'hidden'\]"):
+        load_keras_h5_weights(renamed, path, by_name=True)
+
+
+def test_tf_keras_v3_layout_names_layers(tmp_path):
+    """tf.keras 2.13-2.15 wrote `.weights.h5` under `_layer_checkpoint_dependencies/<name>`."""
+    w = mnist_weights(hidden=4)
+    path = tmp_path / "tf.weights.h5"
+    with h5py.File(path, "w") as f:
+        for name, values in [("out", w["dense_1"]), ("hidden", w["dense"])]:
+            g = f.create_group(f"_layer_checkpoint_dependencies/{name}/vars")
+            for i, v in enumerate(values):
+                g[str(i)] = v
+    model = mnist_model(hidden=4, names=("hidden", "out"))
+    load_keras_h5_weights(model, path)
+    x = digits()
+    np.testing.assert_allclose(model.predict(x, verbose=0), mnist_reference(w, x), atol=1e-5)
+
+
+def test_a_file_object_and_a_huge_attribute(tmp_path, monkeypatch):
+    w = mnist_weights(hidden=4)
+    data = h5_bytes(write_keras2_h5, w)
+    model = mnist_model(hidden=4)
+    load_keras_h5_weights(model, io.BytesIO(data))
+    np.testing.assert_array_equal(model.layers[1].bias.numpy(), w["dense_1"][1].astype("float32"))
+    monkeypatch.setattr("lamina.saving.keras_import.h5_reader.MAX_ATTR_BYTES", 4)
+    with pytest.raises(KerasFileError, match="the attribute '.*' of '/' takes .* refusing"):
+        load_keras_h5_weights(model, io.BytesIO(data))
 
 
 def test_keras3_weights_missing_and_extra_layers(tmp_path):
@@ -505,6 +720,9 @@ def test_keras_archive_functional_with_a_merge_layer(tmp_path, merge):
     got = model.predict([xa.astype("float32"), xb.astype("float32")], verbose=0)
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert model.get_layer("merge").__class__.__name__ == merge
+    # The call recorded training=False; lamina must still drop units when training.
+    training = model([xa.astype("float32"), xb.astype("float32")], training=True).numpy()
+    assert not np.allclose(training, expected, atol=1e-3)
 
 
 def test_keras_archive_reshaping_and_activation_layers(tmp_path):
@@ -561,6 +779,51 @@ def test_keras_archive_nested_sequential_in_functional(tmp_path):
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5)
 
 
+def test_keras_archive_shared_layer_and_model_called_twice(tmp_path):
+    """As Keras 3.15 saves `Add()([shared(backbone(x1)), shared(backbone(x2))])`: node indices
+    1 for the second calls, `mask: null` in the nested model's calls, a lone output leaf."""
+    rng = np.random.default_rng(4)
+    k1, b1, k2, b2 = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 2)), [0.1] * 2
+    backbone = sequential(
+        [input_layer("input_layer", (4,)), dense("dense", 3, "relu")], name="backbone"
+    )
+    records = [
+        graph_layer(input_layer("input_layer_2", (4,))),
+        graph_layer(input_layer("input_layer_3", (4,))),
+        backbone
+        | {
+            "name": "backbone",
+            "inbound_nodes": [
+                node(tensor("input_layer_2"), mask=None),
+                node(tensor("input_layer_3"), mask=None),
+            ],
+        },
+        graph_layer(dense("shared", 2), node(tensor("backbone", 0)), node(tensor("backbone", 1))),
+        graph_layer(simple("Add", "add_1"), node([tensor("shared", 0), tensor("shared", 1)])),
+    ]
+    config = functional(
+        records, [["input_layer_2", 0, 0], ["input_layer_3", 0, 0]], ["add_1", 0, 0]
+    )
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_group("vars").attrs["name"] = "functional"
+        for key in ("input_layer", "input_layer_1", "add"):
+            f.create_group(f"layers/{key}/vars")
+        f.create_group("layers/sequential/vars").attrs["name"] = "backbone"
+        inner = f.create_group("layers/sequential/layers/dense/vars")
+        inner["0"], inner["1"] = k1, b1
+        head = f.create_group("layers/dense/vars")
+        head["0"], head["1"] = k2, b2
+    with zipfile.ZipFile(tmp_path / "s.keras", "w") as zf:
+        zf.writestr("config.json", json.dumps(config))
+        zf.writestr("model.weights.h5", buffer.getvalue())
+    model = load_keras_archive(tmp_path / "s.keras")
+    x1, x2 = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    expected = relu(x1 @ k1 + b1) @ k2 + b2 + relu(x2 @ k1 + b1) @ k2 + b2
+    got = model.predict([x1.astype("float32"), x2.astype("float32")], verbose=0)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
 def test_keras_archive_regularizers_constraints_and_initializers(tmp_path):
     config = sequential(
         [
@@ -597,8 +860,17 @@ def test_keras_archive_compile(tmp_path):
                 "beta_2": 0.999,
                 "epsilon": 1e-7,
                 "amsgrad": False,
+                "weight_decay": None,
+                "clipnorm": None,
+                "global_clipnorm": None,
+                "clipvalue": None,
+                "use_ema": False,
+                "ema_momentum": 0.99,
+                "ema_overwrite_frequency": None,
+                "loss_scale_factor": None,
+                "gradient_accumulation_steps": None,
             },
-            module="keras.optimizers",
+            module="keras.src.backend.torch.optimizers.torch_adam",
         ),
         "loss": "categorical_crossentropy",
         "loss_weights": None,
@@ -619,6 +891,9 @@ def test_keras_archive_compile(tmp_path):
     x, y = digits(8), np.eye(10, dtype="float32")[np.arange(8) % 10]
     model.fit(x, y, epochs=1, verbose=0)
     assert getattr(load_keras_archive(path), "optimizer", None) is None
+    never_compiled = mnist_config(hidden=4, compile_config={})
+    path = write_archive(tmp_path / "n.keras", never_compiled, mnist_weights(hidden=4))
+    assert getattr(load_keras_archive(path, compile=True), "optimizer", None) is None
 
 
 def test_keras_archive_custom_objects(tmp_path):
@@ -648,6 +923,9 @@ def test_keras_archive_custom_objects(tmp_path):
     model = load_keras_archive(path, custom_objects={"my_package>Scale": Scale})
     x = digits()
     np.testing.assert_allclose(model.predict(x, verbose=0), 3 * mnist_reference(w, x), atol=1e-5)
+    with lamina.saving.custom_object_scope({"Scale": Scale}):
+        model = load_keras_archive(path)
+    assert type(model.layers[-1]) is Scale and model.layers[-1].factor == 3.0
 
 
 @pytest.mark.parametrize(
@@ -673,6 +951,19 @@ def test_keras_archive_weights_that_do_not_fit(tmp_path):
     path = write_archive(tmp_path / "m.keras", mnist_config(hidden=5), w)
     with pytest.raises(KerasFileError, match=r"layer 'dense' \(Dense, stored as 'dense'\).*shape"):
         load_keras_archive(path)
+
+
+def test_keras_archive_weights_into_a_lamina_model(tmp_path):
+    w = mnist_weights(hidden=16)
+    path = write_archive(tmp_path / "m.keras", mnist_config(hidden=16), w)
+    assert is_keras_archive(path)
+    model = mnist_model(hidden=16, names=("x", "y"))
+    load_keras_archive_weights(model, path)
+    x = digits()
+    np.testing.assert_allclose(model.predict(x, verbose=0), mnist_reference(w, x), atol=1e-5)
+    (tmp_path / "lamina.keras").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
+    assert not is_keras_archive(tmp_path / "lamina.keras")
+    assert not is_keras_archive(tmp_path / "missing.keras")
 
 
 # ----- hostile archives --------------------------------------------------------------------
@@ -802,7 +1093,11 @@ def test_oversized_and_zip_bomb_members_are_refused(tmp_path, monkeypatch):
     with pytest.raises(KerasFileError, match="zip bomb"):
         load_keras_archive(tmp_path / "bomb.keras")
     monkeypatch.setattr(zip_reader, "MAX_MEMBERS", 2)
-    with pytest.raises(KerasFileError, match="3 members"):
+    with pytest.raises(KerasFileError, match="lists 3 members"):
+        load_keras_archive(path)
+    monkeypatch.undo()
+    monkeypatch.setattr(zip_reader, "MAX_DIRECTORY_BYTES", 50)
+    with pytest.raises(KerasFileError, match="lists 3 members in .* bytes"):
         load_keras_archive(path)
 
 

@@ -163,6 +163,13 @@ def test_processes_match_threads(data, make_classifier):
     assert ds.requested == [0]  # the workers read their own copies; only the peek ran here
 
 
+def test_processes_reraise_errors_naming_the_batch(data, make_classifier):
+    ds = ArrayBatches(*data, fail_at=2, workers=2, use_multiprocessing=True)
+    with pytest.raises(ValueError, match="bad record") as info:
+        trained_weights(make_classifier, ds, shuffle=False)
+    assert any("__getitem__(2) in a worker process" in note for note in info.value.__notes__)
+
+
 def test_processes_need_a_picklable_dataset(data, make_classifier):
     ds = ArrayBatches(*data, workers=2, use_multiprocessing=True)
     ds.lock = threading.Lock()

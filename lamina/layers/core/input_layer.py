@@ -2,8 +2,6 @@
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from lamina.backend import floatx
 from lamina.layers.layer import Layer
 
@@ -53,7 +51,7 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=dtype or floatx(), **kwargs)
         self.batch_shape = batch_shape
         self.built = True
-        output = KerasTensor(batch_shape, np.dtype(self.dtype), name=self.name)
+        output = KerasTensor(batch_shape, self.dtype, name=self.name)
         node = Node(self, [], (), {}, output)
         output.node = node
         self._inbound_nodes.append(node)

@@ -290,11 +290,8 @@ class TextVectorization(Layer):
                 num_docs += 1
         for token in (MASK_TOKEN, OOV_TOKEN):
             counts.pop(token, None)
-        # Most frequent first, ties broken by reverse token order (Keras's deterministic rule).
-        ranked = sorted(counts.items(), key=lambda item: (item[1], item[0]), reverse=True)
-        if self.max_tokens is not None:
-            ranked = ranked[: self.max_tokens - len(self._specials)]
-        tokens = [t for t, _ in ranked]
+        limit = None if self.max_tokens is None else self.max_tokens - len(self._specials)
+        tokens = _rank(counts, limit)
         self._vocab = self._specials + tokens
         self._vocab_set = True
         self._rebuild_index()
@@ -470,13 +467,17 @@ class TextVectorization(Layer):
             ids = [index.get(t, oov) for t in row if t != MASK_TOKEN]
             flat_ids += ids
             flat_rows += [r] * len(ids)
-        counts = np.zeros((len(rows), depth), dtype="float64")
-        np.add.at(counts, (np.asarray(flat_rows, int), np.asarray(flat_ids, int)), 1)
+        cells = np.asarray(flat_rows, dtype=np.int64) * depth + np.asarray(flat_ids, np.int64)
+        out = np.zeros(len(rows) * depth, dtype=floatx())
         if self.output_mode == "multi_hot":
-            counts = np.minimum(counts, 1)
-        elif self.output_mode == "tf_idf":
-            counts = counts * self._idf[:depth]
-        return counts.astype(floatx())
+            out[cells] = 1
+        else:
+            uniq, counts = np.unique(cells, return_counts=True)
+            out[uniq] = counts
+        out = out.reshape(len(rows), depth)
+        if self.output_mode == "tf_idf":
+            out *= self._idf[:depth].astype(out.dtype)
+        return out
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         shape = tuple(input_shape)
@@ -507,6 +508,20 @@ class TextVectorization(Layer):
             "idf_weights": idf,
             "encoding": self.encoding,
         }
+
+
+def _rank(counts: Counter, limit: int | None) -> list[str]:
+    """The `limit` most frequent tokens, ties in reverse token order (Keras's rule)."""
+    if limit is not None and limit < len(counts):
+        # Keep the tokens above the limit-th count, and fill up with the largest tokens of it.
+        values = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+        cut = np.partition(values, len(values) - limit)[len(values) - limit]
+        keys = list(counts)
+        kept = [keys[i] for i in np.flatnonzero(values > cut)]
+        tied = sorted((keys[i] for i in np.flatnonzero(values == cut)), reverse=True)
+        counts = Counter({t: counts[t] for t in kept + tied[: limit - len(kept)]})
+    # Two stable sorts: by token descending, then by count descending.
+    return sorted(sorted(counts, reverse=True), key=counts.__getitem__, reverse=True)
 
 
 def _valid_ngrams(ngrams: Any) -> bool:

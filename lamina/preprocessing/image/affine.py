@@ -318,7 +318,7 @@ def random_zoom(
     interpolation_order: int = 1,
 ) -> np.ndarray:
     """Zoom rows and columns by factors drawn independently from `zoom_range` (lower, upper)."""
-    if len(zoom_range) != 2:
+    if not isinstance(zoom_range, list | tuple | np.ndarray) or len(zoom_range) != 2:
         raise ValueError(
             f"Expected zoom_range to be (lower, upper). Received: zoom_range={zoom_range!r}"
         )

@@ -6,9 +6,10 @@ Each is a `PyDataset` (`len(it)` batches, `it[i]` the i-th batch) and also an en
 
 Shuffling and augmentation are reproducible and safe with parallel workers. The samples are
 in a new random order each epoch, the epoch advancing when `next()` wraps around to the first
-batch or when `on_epoch_end()` is called (as `fit` does for a PyDataset read by index). Each
-read of a batch is augmented with a generator seeded from `(seed, batch, times read)`, so a
-batch read again gets new transforms and a seed fixes the whole sequence.
+batch or when `on_epoch_end()` is called (as `fit` does after each epoch). Each read of a
+batch is augmented with a generator seeded from `(seed, epoch, batch, times read)`, so a batch
+read again gets new transforms (also in worker processes, which see the epoch) and a seed fixes
+the whole sequence.
 """
 
 import operator
@@ -93,7 +94,8 @@ class Iterator(PyDataset):
                 order = np.random.default_rng((self._base_seed, 2**32 + epoch)).permutation(order)
             self._order_cache = (epoch, order)
         picks = order[idx * self.batch_size : (idx + 1) * self.batch_size]
-        return self._batch(picks, np.random.default_rng((self._base_seed, idx, visit)))
+        rng = np.random.default_rng((self._base_seed, epoch, idx, visit))
+        return self._batch(picks, rng)
 
     def _batch(self, indices: np.ndarray, rng: np.random.Generator) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement _batch")
@@ -297,6 +299,7 @@ class DirectoryIterator(Iterator):
         on_error: str = "raise",
     ) -> None:
         caller = "flow_from_directory"
+        image_utils.require_pil()  # fail now, not at the first batch
         gen = image_data_generator
         self.image_data_generator = gen
         self.data_format = image_utils.check_data_format(
@@ -323,7 +326,8 @@ class DirectoryIterator(Iterator):
             else channels + self.target_size
         )
         self.color_mode, self.class_mode = color_mode, class_mode
-        self.interpolation, self.keep_aspect_ratio = interpolation, keep_aspect_ratio
+        self.interpolation = image_utils.check_interpolation(interpolation)
+        self.keep_aspect_ratio = keep_aspect_ratio
         self.on_error = image_utils.check_on_error(on_error)
         self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
         self.directory = image_utils.check_directory(directory, caller)

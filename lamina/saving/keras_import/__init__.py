@@ -1,4 +1,4 @@
-"""Reading Keras's files: HDF5 weights (`.h5`, `.weights.h5`) and Keras 3 `.keras` archives.
+"""Reading Keras's files: HDF5 weights and models (`.h5`, `.weights.h5`) and `.keras` archives.
 
 Loading never runs code from a file: no pickle, class names resolved only in lamina's registries
 and the caller's `custom_objects`, no module or function taken from the file, no config value
@@ -13,7 +13,19 @@ Example:
 """
 
 from lamina.saving.keras_import.errors import KerasFileError
+from lamina.saving.keras_import.h5_model import load_keras_h5_model
 from lamina.saving.keras_import.h5_weights import load_keras_h5_weights
-from lamina.saving.keras_import.keras_archive import load_keras_archive
+from lamina.saving.keras_import.keras_archive import (
+    is_keras_archive,
+    load_keras_archive,
+    load_keras_archive_weights,
+)
 
-__all__ = ["KerasFileError", "load_keras_archive", "load_keras_h5_weights"]
+__all__ = [
+    "KerasFileError",
+    "is_keras_archive",
+    "load_keras_archive",
+    "load_keras_archive_weights",
+    "load_keras_h5_model",
+    "load_keras_h5_weights",
+]

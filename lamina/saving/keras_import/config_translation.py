@@ -292,34 +292,21 @@ def _construct(spec: LayerSpec, config: dict, ctx: Ctx) -> Layer:
         raise ctx.error(f"lamina's {spec.cls.__name__} refused the config: {e}") from None
 
 
+_INPUT_SPEC = LayerSpec(
+    InputLayer,
+    {"batch_shape": optional(to_shape), "batch_input_shape": optional(to_shape)},
+    # Sparse, ragged and optional inputs do not exist in lamina: only their defaults pass.
+    ignore={"sparse": _is_false, "ragged": _is_false, "optional": _is_false},
+)
+
+
 def _input_layer(config: dict, ctx: Ctx) -> InputLayer:
-    spec = LayerSpec(
-        InputLayer,
-        {
-            "batch_shape": optional(to_shape),
-            "batch_input_shape": optional(to_shape),
-            "dtype": to_dtype,
-            "name": to_str,
-        },
-        ignore={"sparse": _is_false, "ragged": _is_false, "optional": _is_false},
-    )
-    allowed = {*spec.args, *spec.ignore}
-    extra = sorted(set(config) - allowed)
-    if extra:
-        raise ctx.error(
-            f"lamina's InputLayer has no setting {extra} (sparse, ragged and optional inputs are "
-            f"not supported). Received: { {k: config[k] for k in extra}!r:.300}"
-        )
-    kwargs = {}
-    for key, value in config.items():
-        if key in spec.args:
-            kwargs[key] = spec.args[key](value, key, ctx)
-        elif not spec.ignore[key](value):
-            raise ctx.error(f"lamina has no {key} inputs. Received: {key}={value!r}")
-    shape = kwargs.pop("batch_shape", None) or kwargs.pop("batch_input_shape", None)
-    kwargs.pop("batch_input_shape", None)
+    kwargs = _translate(_INPUT_SPEC, config, ctx)
+    shape = kwargs.pop("batch_shape", None)
+    legacy_shape = kwargs.pop("batch_input_shape", None)
+    shape = shape if shape is not None else legacy_shape
     if shape is None:
-        raise ctx.error("an InputLayer needs batch_shape. Received: none")
+        raise ctx.error("an InputLayer needs a batch_shape. Received: none")
     try:
         return InputLayer(batch_shape=shape, **kwargs)
     except (ValueError, TypeError) as e:
@@ -504,7 +491,10 @@ def _node_call(node: Any, created: dict[str, Layer], owner: str, ctx: Ctx) -> An
     inputs = _resolve(structure, created, where, ctx, history_offset=False)
     if inputs is _NOT_YET:
         return None
-    return inputs, kwargs
+    # Keras records the `training` value resolved when the graph was built, and overrides it
+    # with the caller's whenever one is given (fit, predict); replaying it in lamina would pin
+    # Dropout off during fit. A null mask is no argument at all.
+    return inputs, {}
 
 
 _NOT_YET = object()

@@ -39,12 +39,14 @@ MAX_DEPTH = 64
 def parse_json(data: bytes, what: str) -> Any:
     """Parse JSON text, refusing duplicate keys and absurd nesting."""
 
-    def no_duplicates(pairs: list) -> dict:
+    def no_duplicates(pairs: list) -> Any:
         out: dict = {}
         for key, value in pairs:
             if key in out:
                 raise KerasFileError(f"{what} repeats the key {key!r}; refusing the ambiguity.")
             out[key] = value
+        if set(out) == {"class_name", "items"} and out["class_name"] == "__tuple__":
+            return out["items"]  # tf.keras 2 wrote tuples so; a list means the same here
         return out
 
     try:
@@ -94,13 +96,29 @@ def is_keras_module(module: Any) -> bool:
     )
 
 
-def custom_name(config: dict, custom_objects: dict | None) -> str | None:
-    """The key under which `custom_objects` holds the class of `config`, or None."""
-    if not custom_objects:
-        return None
-    for key in (config.get("class_name"), config.get("registered_name")):
-        if isinstance(key, str) and key in custom_objects:
-            return key
+def custom_name(config: dict, custom_objects: dict) -> str | None:
+    """The key under which `custom_objects` holds the class of `config`, or None.
+
+    Looks up the record's `class_name` and `registered_name` in `custom_objects`, then in the
+    active `custom_object_scope`s and among the objects registered with
+    `lamina.saving.register_serializable` (by `"package>name"` only, so a registered class
+    never shadows a Keras built-in by its bare name); one found there is added to
+    `custom_objects`, which must be the caller's own copy.
+    """
+    from lamina.saving.object_registry import get_registered_object, scoped_object
+
+    names = [n for n in (config.get("class_name"), config.get("registered_name")) if n]
+    names = [n for n in names if isinstance(n, str)]
+    for name in names:
+        if name in custom_objects:
+            return name
+    for name in names:
+        found = scoped_object(name)
+        if found is None and ">" in name:
+            found = get_registered_object(name)
+        if found is not None:
+            custom_objects[name] = found
+            return name
     return None
 
 
@@ -245,6 +263,7 @@ def to_activation(value: Any, key: str, ctx: Ctx) -> Any:
             )
         value = value.get("config")
     if isinstance(value, str):
+        custom_name({"class_name": value}, ctx.custom_objects)
         try:
             return activations.deserialize(value, ctx.custom_objects)
         except ValueError as e:
@@ -288,6 +307,7 @@ def _registered(
     if value is None:
         return None
     if isinstance(value, str):
+        custom_name({"class_name": value}, ctx.custom_objects)
         config: Any = value
     elif isinstance(value, dict):
         class_name = value.get("class_name")

@@ -33,6 +33,8 @@ ALLOWED_FILTERS = {
 MAX_OBJECTS = 200_000
 # The most names an attribute list (`layer_names`, `weight_names`) may hold.
 MAX_NAMES = 100_000
+# The largest attribute read (names lists are split into chunks of 64 KiB by Keras).
+MAX_ATTR_BYTES = 64 * 2**20
 
 
 def require_h5py() -> Any:
@@ -202,11 +204,11 @@ def read_names(obj: Any, name: str, where: str) -> list[str]:
     """
     attrs = obj.attrs
     if name in attrs:
-        chunks = [attrs[name]]
+        chunks = [_attr(obj, name, where)]
     else:
         chunks = []
         while f"{name}{len(chunks)}" in attrs and len(chunks) < MAX_NAMES:
-            chunks.append(attrs[f"{name}{len(chunks)}"])
+            chunks.append(_attr(obj, f"{name}{len(chunks)}", where))
     names: list[str] = []
     for chunk in chunks:
         values = np.asarray(chunk)
@@ -228,12 +230,29 @@ def read_text_attr(obj: Any, name: str, where: str) -> str | None:
     """A short text attribute (`keras_version`, `backend`), or None when absent."""
     if name not in obj.attrs:
         return None
-    value = obj.attrs[name]
+    value = _attr(obj, name, where)
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if not isinstance(value, bytes | str):
         return None
     return decode_text(value, f"the attribute {name!r}", where)
+
+
+def _attr(obj: Any, name: str, where: str) -> Any:
+    """The value of an attribute, refusing one whose stored size is absurd for a Keras file."""
+    try:
+        size = obj.attrs.get_id(name).get_storage_size()
+    except RuntimeError:  # HDF5 reports an empty attribute's size as an error
+        size = 0
+    if size > MAX_ATTR_BYTES:
+        raise KerasFileError(
+            f"{where}: the attribute {name!r} of {obj.name!r} takes {size:,} bytes; refusing "
+            "to read it."
+        )
+    try:
+        return obj.attrs[name]
+    except (OSError, TypeError, ValueError) as e:
+        raise KerasFileError(f"{where}: could not read the attribute {name!r}: {e}") from e
 
 
 def decode_text(value: Any, what: str, where: str) -> str:

@@ -20,7 +20,7 @@ load leaves the model as it was.
 import os
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -60,7 +60,7 @@ class KerasEntry:
 
 def load_keras_h5_weights(
     model: Any,
-    path: str | os.PathLike,
+    path: str | os.PathLike | IO[bytes],
     by_name: bool = False,
     skip_mismatch: bool = False,
 ) -> None:
@@ -71,9 +71,10 @@ def load_keras_h5_weights(
 
     Args:
         model: a built lamina model (or layer) made of the same layers as the Keras one.
-        path: the HDF5 file.
-        by_name: match layers by name instead of by order (Keras 2 layout only; Keras 3
-            files do not record layer names). Layers absent from the file are left as they are.
+        path: the HDF5 file (or a seekable binary file object holding one).
+        by_name: match layers by name instead of by order. Keras 2 files list layer names;
+            Keras 3 files name their groups by class and position and carry layer names only
+            from recent versions on. Layers absent from the file are left as they are.
         skip_mismatch: skip, with a warning, the weights whose shape differs (and, by name,
             the layers whose weight count differs) instead of raising.
 
@@ -89,8 +90,8 @@ def load_keras_h5_weights(
     ...                            Dense(10, activation="softmax")])
     >>> load_keras_h5_weights(model, "mnist_keras2.h5")
     """
-    where = repr(os.fspath(path))
-    _require_built(model)
+    where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the HDF5 file"
+    require_built(model)
     with open_h5(path, where) as f:
         matches = match_h5_weights(model, f, where, by_name, skip_mismatch)
         assign(matches, where)
@@ -204,7 +205,8 @@ def _match_legacy(
         own = _own_weights(model)
         if datasets or own:
             label = f"the model's own weights (model {model.name!r})"
-            _match_layer(label, own, datasets, where, skip_mismatch and by_name, matches)
+            strict = not by_name
+            _match_layer(label, own, datasets, where, skip_mismatch, matches, strict_count=strict)
     return matches
 
 
@@ -437,7 +439,7 @@ def _missing(label: str, where: str, skip_mismatch: bool) -> None:
     warnings.warn(f"Skipping: {message}", stacklevel=4)
 
 
-def _require_built(model: Any) -> None:
+def require_built(model: Any) -> None:
     if not getattr(model, "built", True):
         raise ValueError(
             f"Model {getattr(model, 'name', type(model).__name__)!r} is not built, so its "

@@ -10,14 +10,20 @@ Keras reads those with pickle.
 
 import io
 import os
+import zipfile
 from typing import IO, Any
 
 from lamina.saving.keras_import.config_translation import model_from_config
 from lamina.saving.keras_import.config_values import custom_name, is_keras_module, parse_json
 from lamina.saving.keras_import.errors import KerasFileError
-from lamina.saving.keras_import.h5_reader import open_h5
+from lamina.saving.keras_import.h5_reader import open_h5, require_h5py
 from lamina.saving.keras_import.h5_weights import assign, match_keras3
-from lamina.saving.keras_import.zip_reader import SafeArchive
+from lamina.saving.keras_import.zip_reader import (
+    MAX_DIRECTORY_BYTES,
+    MAX_MEMBERS,
+    SafeArchive,
+    directory_size,
+)
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -70,6 +76,7 @@ def load_keras_archive(
     >>> model = load_keras_archive("mnist.keras")
     >>> model.predict(x_test[:5])
     """
+    require_h5py()  # the weights are HDF5: say so before any work
     where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the .keras archive"
     with SafeArchive(path, where) as archive:
         names = archive.names
@@ -90,27 +97,77 @@ def load_keras_archive(
             raise KerasFileError(f"{where} holds no {WEIGHTS_H5}.")
         model, entries = model_from_config(config, custom_objects, f"{where} {CONFIG}")
         data = archive.read(WEIGHTS_H5, MAX_WEIGHTS_BYTES)
-    weights_where = f"{where} {WEIGHTS_H5} (Keras {version})"
+    weights_where = f"{where} {WEIGHTS_H5}" + (f" (Keras {version})" if version else "")
     with open_h5(io.BytesIO(data), weights_where) as f:
         assign(match_keras3(entries, model, f, weights_where), weights_where)
-    del data
     if compile:
-        compile_from_config(model, config.get("compile_config"), custom_objects, where)
+        what = f"{where} {CONFIG} compile_config"
+        compile_from_config(model, config.get("compile_config"), custom_objects, what)
     return model
 
 
-def _keras_version(archive: SafeArchive, where: str) -> str:
+def load_keras_archive_weights(
+    model: Any,
+    path: str | os.PathLike | IO[bytes],
+    by_name: bool = False,
+    skip_mismatch: bool = False,
+) -> None:
+    """Load only the weights of a Keras 3 `.keras` file into a built lamina model.
+
+    As Keras's `model.load_weights("model.keras")`: the archive's config is not read, the
+    layers of `model` are matched in order (or by name, when the file records names).
+
+    Raises:
+        KerasFileError: for an unsafe archive or weights that do not fit the model.
+        ImportError: when h5py is not installed.
+
+    Example:
+    >>> load_keras_archive_weights(model, "mnist.keras")
+    """
+    from lamina.saving.keras_import.h5_weights import match_h5_weights, require_built
+
+    require_h5py()
+    require_built(model)
+    where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the .keras archive"
+    with SafeArchive(path, where) as archive:
+        if WEIGHTS_H5 not in archive.names:
+            raise KerasFileError(f"{where} holds no {WEIGHTS_H5}.")
+        data = archive.read(WEIGHTS_H5, MAX_WEIGHTS_BYTES)
+    weights_where = f"{where} {WEIGHTS_H5}"
+    with open_h5(io.BytesIO(data), weights_where) as f:
+        matches = match_h5_weights(model, f, weights_where, by_name, skip_mismatch)
+        assign(matches, weights_where)
+
+
+def is_keras_archive(path: str | os.PathLike) -> bool:
+    """Whether `path` is a zip archive laid out as Keras 3 writes `.keras` files.
+
+    Looks only at the member names (`config.json` beside `model.weights.h5` or
+    `model.weights.npz`), without reading any member; False for anything else.
+    """
+    try:
+        size, count = directory_size(path)
+        if size > MAX_DIRECTORY_BYTES or count > MAX_MEMBERS:
+            return False
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return False
+    return CONFIG in names and bool(names & {WEIGHTS_H5, WEIGHTS_NPZ})
+
+
+def _keras_version(archive: SafeArchive, where: str) -> str | None:
     if METADATA not in archive.names:
-        return "unknown"
+        return None
     metadata = parse_json(archive.read(METADATA, MAX_METADATA_BYTES), f"{where} {METADATA}")
     if not isinstance(metadata, dict):
         raise KerasFileError(f"{where} {METADATA} should hold a JSON object.")
     version = metadata.get("keras_version")
-    return version if isinstance(version, str) else "unknown"
+    return version if isinstance(version, str) else None
 
 
 def compile_from_config(
-    model: Any, config: Any, custom_objects: dict | None, where: str = "the archive"
+    model: Any, config: Any, custom_objects: dict | None, what: str = "compile_config"
 ) -> None:
     """Compile `model` as Keras's `compile_config` says, through lamina's registries only.
 
@@ -119,14 +176,14 @@ def compile_from_config(
     """
     from lamina import losses, metrics, optimizers
 
-    if config is None:
+    if not config:  # Keras writes {} (or nothing) for a model that was never compiled
         return
-    what = f"{where} {CONFIG} compile_config"
     if not isinstance(config, dict):
         raise KerasFileError(f"{what} should be a dict.")
     extra = sorted(set(config) - _COMPILE_KEYS)
     if extra:
         raise KerasFileError(f"{what} has settings lamina does not know: {extra}.")
+    custom_objects = dict(custom_objects or {})  # custom_name adds registered objects to it
     try:
         optimizer = _registered(config.get("optimizer"), optimizers.deserialize, custom_objects)
         loss = _registered(config.get("loss"), losses.deserialize, custom_objects, names=True)
@@ -150,7 +207,7 @@ def compile_from_config(
         ) from None
 
 
-def _registered(value: Any, deserialize: Any, custom_objects: dict | None, names: bool = False):
+def _registered(value: Any, deserialize: Any, custom_objects: dict, names: bool = False) -> Any:
     """Resolve names and `{"class_name", "config"}` records (nested in lists and dicts)."""
     if value is None:
         return None

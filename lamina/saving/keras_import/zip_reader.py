@@ -1,5 +1,7 @@
 """Reading members of a zip archive (a Keras `.keras` file) with limits on what they may be.
 
+The size of the central directory (the member list) is read from the archive's last record and
+capped before Python's zipfile parses it, so a list of millions of members costs nothing.
 Every member is checked when the archive is opened, whether lamina reads it or not: no absolute
 names, no `..`, no backslashes, no symlinks, no encryption, no duplicate names, a bounded count
 and total size. A member is read only through `read`, which caps its size, refuses compression
@@ -15,6 +17,8 @@ from typing import IO, Any
 from lamina.saving.keras_import.errors import KerasFileError
 
 MAX_MEMBERS = 10_000
+# The member list itself (about 100 bytes a member).
+MAX_DIRECTORY_BYTES = 4 * 2**20
 # The sum of the declared sizes of all members.
 MAX_TOTAL_BYTES = 64 * 2**30
 # Members larger than this may not be compressed more than MAX_RATIO times.
@@ -42,6 +46,12 @@ class SafeArchive:
     def __init__(self, source: str | os.PathLike | IO[bytes], where: str) -> None:
         self.where = where
         try:
+            size, count = directory_size(source)
+            if size > MAX_DIRECTORY_BYTES or count > MAX_MEMBERS:
+                raise KerasFileError(
+                    f"{where} lists {count:,} members in {size:,} bytes; lamina accepts at most "
+                    f"{MAX_MEMBERS:,} members in {MAX_DIRECTORY_BYTES:,} bytes in a .keras file."
+                )
             self._zip = zipfile.ZipFile(source, "r")
         except zipfile.BadZipFile as e:
             raise KerasFileError(f"{where} is not a zip archive (a .keras file is one): {e}") from e
@@ -153,6 +163,43 @@ class SafeArchive:
                 )
             members[name] = info
         return members
+
+
+def directory_size(source: str | os.PathLike | IO[bytes]) -> tuple[int, int]:
+    """The byte size and member count of a zip archive's central directory, from its end record.
+
+    Raises:
+        zipfile.BadZipFile: when there is no end record (so the file is no zip archive).
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as f:
+            return _directory_size(f)
+    position = source.tell()
+    try:
+        return _directory_size(source)
+    finally:
+        source.seek(position)
+
+
+def _directory_size(f: IO[bytes]) -> tuple[int, int]:
+    end = f.seek(0, os.SEEK_END)
+    tail_start = max(0, end - (22 + 0xFFFF))  # the end record, then a comment of up to 64 KiB
+    f.seek(tail_start)
+    tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise zipfile.BadZipFile("no end of central directory record")
+    count = int.from_bytes(tail[at + 10 : at + 12], "little")
+    size = int.from_bytes(tail[at + 12 : at + 16], "little")
+    locator = at - 20
+    if (size == 0xFFFFFFFF or count == 0xFFFF) and locator >= 0:
+        if tail[locator : locator + 4] == b"PK\x06\x07":  # zip64: the sizes are further up
+            f.seek(int.from_bytes(tail[locator + 8 : locator + 16], "little"))
+            record = f.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                count = int.from_bytes(record[32:40], "little")
+                size = int.from_bytes(record[40:48], "little")
+    return size, count
 
 
 def _name_problem(name: str) -> str | None:
