@@ -30,7 +30,7 @@ def build_model(num_features):
 
 
 def main(k=4, num_epochs=100, final_epochs=80, limit=None, seed=1):
-    """Runs the section; returns `{"all_scores", "mean_val_mae", "best_epoch", "test_mse", "test_mae"}`.
+    """Runs the section; returns the fold scores and the figures printed.
 
     Args:
         k: the number of folds (the book's 4).
@@ -38,6 +38,9 @@ def main(k=4, num_epochs=100, final_epochs=80, limit=None, seed=1):
         final_epochs: epochs of the final model, batch 16 (the book's 80).
         limit: keep only the first `limit` training and test towns (for quick checks).
         seed: passed to `set_random_seed`.
+
+    Returns:
+        `{"all_scores", "mean_val_mae", "best_epoch", "test_mse", "test_mae"}`.
     """
     set_random_seed(seed)
     (train_data, train_targets), (test_data, test_targets) = boston_housing.load_data()

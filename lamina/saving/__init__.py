@@ -8,6 +8,13 @@ Example:
 
 from lamina.saving.atomic import atomic_open, atomic_write
 from lamina.saving.errors import ModelFileError
+from lamina.saving.keras_import import (
+    KerasFileError,
+    load_keras_archive,
+    load_keras_archive_weights,
+    load_keras_h5_model,
+    load_keras_h5_weights,
+)
 from lamina.saving.model_file import load_model, model_from_json, save_model
 from lamina.saving.object_registry import (
     custom_object_scope,
@@ -20,7 +27,12 @@ from lamina.saving.object_registry import (
 from lamina.saving.weights_file import load_weights, save_weights
 
 __all__ = [
+    "KerasFileError",
     "ModelFileError",
+    "load_keras_archive",
+    "load_keras_archive_weights",
+    "load_keras_h5_model",
+    "load_keras_h5_weights",
     "atomic_open",
     "atomic_write",
     "custom_object_scope",

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from lamina.backend import to_numpy
+from lamina.backend import get_xp, to_numpy
 from lamina.saving import safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
 from lamina.saving.errors import ModelFileError
@@ -350,9 +350,10 @@ def _check_members(infos: list, size: int, source: str) -> dict[str, zipfile.Zip
             )
         if name in found:
             raise ModelFileError(f"{source}: member {name!r} appears twice.")
-        mode = info.external_attr >> 16
-        if info.create_system == 3 and mode and not stat.S_ISREG(mode):
-            kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        # Unix file type bits, when the archive sets them (many writers leave them 0).
+        file_type = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
+        if file_type and file_type != stat.S_IFREG:
+            kind = "a symbolic link" if file_type == stat.S_IFLNK else "not a regular file"
             raise ModelFileError(f"{source}: member {name!r} is {kind}; refusing the file.")
         if info.flag_bits & 0x1:
             raise ModelFileError(f"{source}: member {name!r} is encrypted.")
@@ -447,12 +448,13 @@ def load_model(
     """
     from lamina.saving.object_registry import custom_object_scope
 
+    from lamina.saving import keras_import
+
     path = os.fspath(filepath)
     if path.endswith((".h5", ".hdf5")):
-        raise ModelFileError(
-            "lamina's own loader reads lamina '.keras' files, not HDF5 (.h5) Keras files; "
-            f"those are read by lamina's Keras import. Received: filepath={path!r}"
-        )
+        return keras_import.load_keras_h5_model(path, custom_objects, compile=compile)
+    if keras_import.is_keras_archive(path):
+        return keras_import.load_keras_archive(path, custom_objects, compile=compile)
     with custom_object_scope(custom_objects), _Archive(path) as archive:
         config = archive.read_json(CONFIG)
         arrays, metadata = archive.read_weights()
@@ -463,7 +465,11 @@ def _guard(source: str, fn: Any) -> Any:
     """Run `fn`, turning any failure of a user's class or a strange config into ModelFileError."""
     try:
         return fn()
-    except (ModelFileError, MemoryError):
+    except ModelFileError as e:
+        if str(e).startswith(source):
+            raise
+        raise ModelFileError(f"{source}: {e}") from e
+    except MemoryError:
         raise
     except Exception as e:
         raise ModelFileError(
@@ -560,9 +566,14 @@ def _restore_optimizer(model: Any, extra: dict, metadata: dict, source: str) -> 
         or any(a.shape != e.shape for a, e in zip(averages, ema, strict=True))
     ):
         raise ModelFileError(f"{where}: the moving averages do not fit the optimizer.")
-    optimizer.load_own_variables({str(i): value for i, value in enumerate(saved)})
+    optimizer.load_own_variables(
+        {
+            str(i): get_xp(v.data).asarray(value)
+            for i, (v, value) in enumerate(zip(variables, saved, strict=True))
+        }
+    )
     for average, value in zip(averages, ema, strict=False):
-        average[...] = value
+        average[...] = get_xp(average).asarray(value)
 
 
 def _numbered(arrays: dict, prefix: str, where: str) -> list:

@@ -273,12 +273,17 @@ def load_weights(
     """
     path = os.fspath(path)
     if path.endswith((".h5", ".hdf5")):
-        raise ModelFileError(
-            "lamina's own loader does not read HDF5 (.h5) files; those are Keras files, read "
-            f"by lamina's Keras import. Received: filepath={path!r}"
-        )
+        from lamina.saving.keras_import import load_keras_h5_weights
+
+        load_keras_h5_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
+        return
     if path.endswith(".keras"):
+        from lamina.saving.keras_import import is_keras_archive, load_keras_archive_weights
         from lamina.saving.model_file import read_weight_store
+
+        if is_keras_archive(path):
+            load_keras_archive_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
+            return
 
         store = read_weight_store(path)
     elif path.endswith((WEIGHTS_SUFFIX, ".safetensors", LEGACY_SUFFIX)):

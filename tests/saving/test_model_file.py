@@ -189,7 +189,8 @@ def test_overwrite_false_and_file_name(tmp_path):
     assert path.read_bytes() == b"keep"
     with pytest.raises(ValueError, match=r"must end in '\.keras'.*Received: filepath="):
         mlp().save(tmp_path / "m.h5")
-    with pytest.raises(ModelFileError, match="HDF5"):
+    (tmp_path / "m.h5").write_bytes(b"not hdf5 at all")
+    with pytest.raises(ModelFileError, match="not an HDF5 file"):
         lamina.models.load_model(tmp_path / "m.h5")
     with pytest.raises(FileNotFoundError):
         lamina.models.load_model(tmp_path / "none.keras")
@@ -507,3 +508,56 @@ def test_model_file_error_is_a_value_error():
     assert issubclass(ModelFileError, ValueError)
     with pytest.raises(ValueError):
         lamina.models.model_from_json(io.StringIO("x").read())
+
+
+def forge(saved, out, config=None, weights=None):
+    """A model file with replaced members and matching checksums (a careful attacker's)."""
+    with zipfile.ZipFile(saved) as z:
+        config = z.read("config.json") if config is None else config
+        weights = z.read("model.weights.safetensors") if weights is None else weights
+    members = {
+        name: {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob)}
+        for name, blob in (("config.json", config), ("model.weights.safetensors", weights))
+    }
+    meta = {"format": "lamina.model", "format_version": 1, "lamina_version": "x"}
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("config.json", config)
+        z.writestr("model.weights.safetensors", weights)
+        z.writestr("metadata.json", json.dumps({**meta, "members": members}))
+    return out
+
+
+def test_forged_configs_fail_with_the_file_named(saved, tmp_path):
+    config = json.loads(zipfile.ZipFile(saved).read("config.json"))
+    dense = config["config"]["layers"][1]["config"]
+    cases = [
+        (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+        (b'{"class_name": "Sequential", "class_name": "x"}', "appears twice"),
+    ]
+    for key, value, match in [
+        ("units", "8", "Expected units to be a positive integer"),
+        ("kernel_initializer", {"class_name": "os.system", "config": {}}, "Unknown initializer"),
+        ("activation", "__import__", "Unknown activation"),
+    ]:
+        forged = json.loads(json.dumps(config))
+        forged["config"]["layers"][1]["config"] = {**dense, key: value}
+        cases.append((json.dumps(forged).encode(), match))
+    for i, (blob, match) in enumerate(cases):
+        path = forge(saved, tmp_path / f"f{i}.keras", config=blob)
+        with pytest.raises(ModelFileError, match=match) as info:
+            lamina.models.load_model(path)
+        assert str(info.value).startswith(repr(str(path)))
+    assert lamina.models.load_model(forge(saved, tmp_path / "ok.keras")).built
+
+
+def test_forged_weights_fail_cleanly(saved, tmp_path):
+    blob = zipfile.ZipFile(saved).read("model.weights.safetensors")
+    for i, (weights, match) in enumerate(
+        [
+            (blob[:-4], "offsets must cover"),
+            (b"\0" * 64, "not a JSON object"),
+            (b"", "only 0 bytes"),
+        ]
+    ):
+        with pytest.raises(ModelFileError, match=match):
+            lamina.models.load_model(forge(saved, tmp_path / f"w{i}.keras", weights=weights))

@@ -263,6 +263,8 @@ def test_from_logits_on_a_linear_output_is_quiet(data, make_classifier):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, y, epochs=1, verbose=0)
+
+
 def test_a_metric_that_cannot_apply_names_the_output_before_any_update():
     model = lamina.Sequential([lamina.layers.Dense(3, activation="softmax", input_shape=(4,))])
     model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["mae"])

@@ -1,0 +1,81 @@
+"""Each book example in examples/ runs end to end on a few samples and prints its figure last.
+
+The examples read the real datasets: `LAMINA_DATA` if set, else the shared folder beside the
+repository; a test is skipped when its dataset is in neither. The loaders' cache
+(`LAMINA_HOME`) is the user's, as when the examples run by hand, so the IMDB arrays are built
+once (about 15 s) and then read back.
+"""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+SHARED = Path(__file__).parents[3] / "shared" / "datasets"
+
+
+def load_example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def dataset(monkeypatch):
+    """Points LAMINA_DATA at a folder holding the named dataset, or skips."""
+
+    def use(name):
+        data = os.environ.get("LAMINA_DATA")
+        if data and (Path(data) / name).is_dir():
+            return
+        if not (SHARED / name).is_dir():
+            pytest.skip(f"the {name} dataset is neither in LAMINA_DATA nor in {SHARED}")
+        monkeypatch.setenv("LAMINA_DATA", str(SHARED))
+
+    return use
+
+
+def last_line(capsys):
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+def test_imdb_binary_classification(dataset, capsys):
+    dataset("imdb")
+    result = load_example("imdb_binary_classification").main(
+        epochs=2, validation_epochs=2, limit=500
+    )
+    assert result["best_epoch"] in (1, 2)
+    assert 0 <= result["test_acc"] <= 1
+    assert last_line(capsys) == f"test_acc: {result['test_acc']:.4f}"
+
+
+def test_reuters_newswires(dataset, capsys):
+    dataset("reuters")
+    result = load_example("reuters_newswires").main(epochs=2, validation_epochs=2, limit=500)
+    # Even two epochs on 375 wires beat guessing (the most frequent topics dominate).
+    assert result["test_acc"] > result["random_acc"]
+    assert last_line(capsys) == f"test_acc: {result['test_acc']:.4f}"
+
+
+def test_boston_housing_kfold(dataset, capsys):
+    dataset("boston_housing")
+    result = load_example("boston_housing_kfold").main(num_epochs=2, final_epochs=2, limit=80)
+    assert len(result["all_scores"]) == 4
+    assert result["best_epoch"] in (1, 2)
+    assert last_line(capsys) == (
+        f"mean_val_mae: {result['mean_val_mae']:.2f} test_mae: {result['test_mae']:.2f}"
+    )
+
+
+def test_imdb_overfitting(dataset, capsys):
+    dataset("imdb")
+    result = load_example("imdb_overfitting").main(epochs=2, limit=200)
+    assert set(result["val_loss"]) == {"original", "smaller", "bigger", "l2", "dropout"}
+    assert all(len(losses) == 2 for losses in result["val_loss"].values())
+    line = last_line(capsys)
+    assert line.startswith("min_val_loss@epoch original: ")
+    assert f"bigger_overfits_first: {result['bigger_overfits_first']}" in line
+    assert f"dropout_beats_original: {result['dropout_beats_original']}" in line
