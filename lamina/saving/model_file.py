@@ -446,9 +446,8 @@ def load_model(
     Example:
     >>> model = lamina.models.load_model("mnist.keras")
     """
-    from lamina.saving.object_registry import custom_object_scope
-
     from lamina.saving import keras_import
+    from lamina.saving.object_registry import custom_object_scope
 
     path = os.fspath(filepath)
     if path.endswith((".h5", ".hdf5")):
