@@ -318,7 +318,6 @@ NOT_YET: dict[str, str] = {
     "needs scipy.signal windows, which lamina does not depend on",
     "initializers.STFTInitializer": "see initializers.STFT",
     "initializers.stft": "see initializers.STFT",
-    "callbacks.BackupAndRestore": "comes with the persistence issue (resumable training state)",
     "callbacks.OrbaxCheckpoint": "writes Orbax (JAX) checkpoints; lamina has no Orbax backend",
     "callbacks.RemoteMonitor": "posts events over HTTP to a server; outside the callbacks issue",
     "callbacks.SwapEMAWeights": "outside the callbacks issue; needs the optimizer's EMA "

@@ -25,6 +25,22 @@ class Callback:
     def set_params(self, params: dict) -> None:
         self.params = params
 
+    def get_state(self) -> dict:
+        """What the callback has learned so far, for `BackupAndRestore` to save.
+
+        Callbacks whose decisions depend on the epochs seen (EarlyStopping's best value and
+        patience, ReduceLROnPlateau's, ModelCheckpoint's best) override this and `set_state`,
+        so that a run resumed from a backup decides as the uninterrupted run would have.
+
+        Returns:
+            A dict of JSON-safe values (numbers, strings, None, lists, dicts with string keys)
+            and NumPy arrays; empty for a callback without state.
+        """
+        return {}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what `get_state` returned (called after `on_train_begin`)."""
+
     def on_train_begin(self, logs: dict | None = None) -> None: ...
 
     def on_train_end(self, logs: dict | None = None) -> None: ...

@@ -1,5 +1,7 @@
 """EarlyStopping: stop training when a monitored quantity stops improving."""
 
+import numpy as np
+
 from lamina.callbacks.monitor_callback import (
     MonitorCallback,
     check_int,
@@ -63,6 +65,23 @@ class EarlyStopping(MonitorCallback):
         self.best_epoch = 0
         self.best_weights = None
         self.reset_best()
+
+    def get_state(self) -> dict:
+        return {
+            **super().get_state(),
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "best_epoch": self.best_epoch,
+            "best_weights": self.best_weights,
+        }
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self.wait = int(state["wait"])
+        self.stopped_epoch = int(state["stopped_epoch"])
+        self.best_epoch = int(state["best_epoch"])
+        weights = state["best_weights"]
+        self.best_weights = None if weights is None else [np.array(w) for w in weights]
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         current = self.get_monitor_value(logs)

@@ -1,5 +1,6 @@
 """ModelCheckpoint: save the model or its weights during training, every epoch or N batches."""
 
+import contextlib
 import os
 import warnings
 from typing import Any
@@ -8,6 +9,7 @@ import numpy as np
 
 from lamina.callbacks.monitor_callback import (
     MonitorCallback,
+    check_int,
     check_number,
     check_verbose,
     print_msg,
@@ -26,6 +28,9 @@ class ModelCheckpoint(MonitorCallback):
     `save_weights_only=False` saves the whole model with `model.save` (architecture, weights,
     compile settings and optimizer state; `lamina.models.load_model` reads it back).
 
+    With `max_to_keep`, only the last files this callback wrote are kept: once a new name is
+    written, the oldest beyond the limit are deleted (useful with `{epoch}` in the name).
+
     Args:
         filepath: where to save; ends in `.weights.safetensors` with `save_weights_only=True`,
             in `.keras` otherwise.
@@ -37,6 +42,7 @@ class ModelCheckpoint(MonitorCallback):
         save_freq: `"epoch"` to save after each epoch, or an integer number of batches.
         initial_value_threshold: the value `monitor` must beat before the first save with
             `save_best_only`.
+        max_to_keep: how many of the files written to keep, the newest; None keeps them all.
 
     Example:
     >>> checkpoint = lamina.callbacks.ModelCheckpoint(
@@ -55,6 +61,7 @@ class ModelCheckpoint(MonitorCallback):
         mode: str = "auto",
         save_freq: Any = "epoch",
         initial_value_threshold: float | None = None,
+        max_to_keep: int | None = None,
     ) -> None:
         owner = type(self).__name__
         initial = check_number(
@@ -86,11 +93,29 @@ class ModelCheckpoint(MonitorCallback):
                 f"save_weights_only=True with a name ending in {weights_file.WEIGHTS_SUFFIX!r}. "
                 f"Received: filepath={self.filepath!r}"
             )
+        if max_to_keep is not None:
+            max_to_keep = check_int(owner, "max_to_keep", max_to_keep, minimum=1)
+        self.max_to_keep = max_to_keep
+        self._kept: list[str] = []  # the files written, oldest first
         self._current_epoch = 0
         self._batches_since_save = 0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._batches_since_save = 0
+
+    def get_state(self) -> dict:
+        return {
+            **super().get_state(),
+            "current_epoch": self._current_epoch,
+            "batches_since_save": self._batches_since_save,
+            "kept": list(self._kept),
+        }
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self._current_epoch = int(state["current_epoch"])
+        self._batches_since_save = int(state["batches_since_save"])
+        self._kept = [str(path) for path in state["kept"]]
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch
@@ -121,6 +146,18 @@ class ModelCheckpoint(MonitorCallback):
             self.model.save(filepath, overwrite=True)
         if self.verbose > 0:
             print_msg(f"Epoch {epoch + 1}: finished saving model to {filepath}")
+        self._forget_old_files(filepath)
+
+    def _forget_old_files(self, filepath: str) -> None:
+        if filepath in self._kept:
+            self._kept.remove(filepath)
+        self._kept.append(filepath)
+        if self.max_to_keep is None:
+            return
+        while len(self._kept) > self.max_to_keep:
+            old = self._kept.pop(0)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(old)
 
     def _should_save(self, epoch: int, logs: dict, filepath: str) -> bool:
         if not self.save_best_only:

@@ -90,6 +90,12 @@ class MonitorCallback(Callback):
         else:
             self.best = -math.inf if self.monitor_op is np.greater else math.inf
 
+    def get_state(self) -> dict:
+        return {"best": float(self.best)}
+
+    def set_state(self, state: dict) -> None:
+        self.best = float(state["best"])
+
     def _is_improvement(self, value: float, reference: float) -> bool:
         """Whether `value` beats `reference` by more than `min_delta`."""
         if self.monitor_op is np.greater:

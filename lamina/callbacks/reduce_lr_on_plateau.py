@@ -66,6 +66,14 @@ class ReduceLROnPlateau(MonitorCallback):
         self.cooldown_counter = 0
         self.reset_best()
 
+    def get_state(self) -> dict:
+        return {**super().get_state(), "wait": self.wait, "cooldown_counter": self.cooldown_counter}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self.wait = int(state["wait"])
+        self.cooldown_counter = int(state["cooldown_counter"])
+
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 

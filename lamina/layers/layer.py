@@ -1,7 +1,11 @@
 """Layer: the unit that holds weights and computes outputs from inputs."""
 
+import contextlib
 import functools
 import inspect
+import math
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -20,6 +24,92 @@ class _CallContext:
 
 
 _ACCEPTS_TRAINING: dict[type, bool] = {}
+
+
+class AllocationBudget:
+    """What the layers of a model rebuilt from a file may allocate (set by the loaders).
+
+    A file's config chooses every size (`"units": 10**9`, an input of a billion features), so
+    while a loader rebuilds a model `add_weight` may create no more weight values in all than
+    the file holds (each weight must be filled from it), and a symbolic call may not probe
+    tensors of more than `probe_elements` values. Going over raises `error` naming the layer,
+    before anything is allocated.
+
+    Args:
+        weight_elements: the number of weight values the file holds.
+        error: makes the exception raised from a message (the loader's own error type).
+        probe_elements: the most values one tensor of a symbolic call may have (the call is
+            probed on zeros of batch size 2 and 3).
+    """
+
+    def __init__(
+        self,
+        weight_elements: int,
+        error: Callable[[str], Exception],
+        probe_elements: int = 1 << 28,
+    ) -> None:
+        self.weight_elements = int(weight_elements)
+        self.error = error
+        self.probe_elements = int(probe_elements)
+        self.used = 0
+
+    def charge_weight(self, layer: "Layer", name: str, shape: tuple, dtype: np.dtype) -> None:
+        if dtype.kind not in "biuf" or dtype.itemsize > 8:
+            raise self.error(
+                f"layer {layer.name!r} asks for weight {name!r} of dtype {dtype}, which a model "
+                "file cannot hold (numbers of at most 8 bytes only)."
+            )
+        size = math.prod(n if isinstance(n, int) and n > 0 else 0 for n in shape)
+        if self.used + size > self.weight_elements:
+            raise self.error(
+                f"layer {layer.name!r} asks for weight {name!r} of shape {shape} ({size:,} "
+                f"values) but the file holds {self.weight_elements:,} weight values in all, "
+                f"{self.used:,} of them taken by earlier weights; refusing to allocate it."
+            )
+        self.used += size
+
+    def check_symbolic(self, layer: "Layer", structure: Any, what: str) -> None:
+        from lamina.models.symbolic import KerasTensor, flatten
+
+        for t in flatten(structure):
+            if isinstance(t, KerasTensor):
+                self.check_shape(layer, t.shape, what)
+
+    def check_shape(self, layer: "Layer", shape: Any, what: str) -> None:
+        if not isinstance(shape, tuple | list) or not all(
+            n is None or isinstance(n, int | np.integer) for n in shape
+        ):
+            return
+        size = math.prod(3 if n is None else max(int(n), 0) for n in shape)
+        if size > self.probe_elements:
+            raise self.error(
+                f"layer {layer.name!r} would {what} a tensor of shape {tuple(shape)} ({size:,} "
+                f"values at batch size 3), more than the {self.probe_elements:,} a model loaded "
+                "from a file may use; refusing to allocate it."
+            )
+
+
+class _ActiveBudget(threading.local):
+    budget: AllocationBudget | None = None
+
+
+_ACTIVE_BUDGET = _ActiveBudget()
+
+
+@contextlib.contextmanager
+def allocation_budget(budget: AllocationBudget) -> Iterator[AllocationBudget]:
+    """Make `budget` bound every layer built or called symbolically in the block.
+
+    Example:
+    >>> with allocation_budget(AllocationBudget(file_values, ModelFileError)):
+    ...     model = Sequential.from_config(config)
+    """
+    outer = _ACTIVE_BUDGET.budget
+    _ACTIVE_BUDGET.budget = budget
+    try:
+        yield budget
+    finally:
+        _ACTIVE_BUDGET.budget = outer
 
 
 def _call_accepts_training(cls: type) -> bool:
@@ -153,6 +243,8 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        if _ACTIVE_BUDGET.budget is not None:
+            _ACTIVE_BUDGET.budget.charge_weight(self, name or "weight", shape, dtype)
         init = initializers.get(initializer)
         var = Variable(
             init(shape, dtype=dtype),
@@ -274,7 +366,14 @@ class Layer:
         from lamina.models.symbolic import has_symbolic, symbolic_call
 
         if not isinstance(inputs, Tensor) and has_symbolic(inputs, args, kwargs):
-            return symbolic_call(self, inputs, args, kwargs)
+            budget = _ACTIVE_BUDGET.budget
+            if budget is None:
+                return symbolic_call(self, inputs, args, kwargs)
+            budget.check_symbolic(self, (inputs, args, kwargs), "be probed on")
+            self._check_declared_output(budget, inputs)
+            outputs = symbolic_call(self, inputs, args, kwargs)
+            budget.check_symbolic(self, outputs, "return")
+            return outputs
         inputs = _map(self._convert_input, inputs)
         if not self.built:
             self._build_for(_map(lambda t: t.shape, inputs))
@@ -293,6 +392,20 @@ class Layer:
             return self.call(inputs, *args, **kwargs)
         finally:
             _CallContext.training = outer
+
+    def _check_declared_output(self, budget: AllocationBudget, inputs: Any) -> None:
+        """Refuse, before the probe allocates it, an output this layer declares too large."""
+        if type(self).compute_output_shape is Layer.compute_output_shape:
+            return  # the default works the shape out by probing
+        from lamina.models.symbolic import KerasTensor
+
+        try:
+            shapes = self.compute_output_shape(
+                _map(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+            )
+        except Exception:  # a layer that cannot say leaves it to the probe
+            return
+        _map(lambda shape: budget.check_shape(self, shape, "return"), shapes, is_shape=True)
 
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, Tensor):

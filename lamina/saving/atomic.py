@@ -4,10 +4,15 @@ The data goes to a temporary file in the target's folder, is flushed and fsynced
 `os.replace` swaps it in (atomic on POSIX and Windows when both lie on one file system) and
 the folder is fsynced so the rename survives a power cut. On any error the temporary file is
 removed and the previous file is left as it was.
+
+A process killed mid-write (SIGKILL, a power cut) cannot remove its temporary file. Temporary
+names carry the writer's process id, so the next successful write of the same target removes
+the ones whose writer no longer runs: a crash leaves at most one stray file, until that write.
 """
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 from collections.abc import Callable, Iterator
@@ -65,6 +70,7 @@ def atomic_open(
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+    _remove_stale_temps(folder, os.path.basename(target))
 
 
 def atomic_write(
@@ -101,12 +107,40 @@ def _create_temp(folder: str, name: str) -> tuple[int, str]:
     # temporary name stays within the usual 255-byte limit.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(4)}.tmp")
+        tmp = os.path.join(folder, f".{name[:200]}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"Could not create a temporary file in {folder!r}.")
+
+
+def _remove_stale_temps(folder: str, name: str) -> None:
+    # Only names of this exact pattern for this target, and only when the process that made one
+    # is gone: another process (or thread) still writing the same target keeps its file.
+    pattern = re.compile(rf"\.{re.escape(name[:200])}\.(\d+)\.[0-9a-f]{{8}}\.tmp")
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match and not _is_running(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        # Signal 0 would mean CTRL_C_EVENT there. Windows refuses to delete a file that is
+        # open, so unlinking a temporary file still being written simply fails.
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # no such process (or no such pid at all)
+        return False
+    except OSError:  # it exists but belongs to another user
+        return True
+    return True
 
 
 def _copy_mode(target: str, tmp: str) -> None:

@@ -29,6 +29,7 @@ from typing import IO, Any
 import numpy as np
 
 from lamina.backend import get_xp, to_numpy
+from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.saving import safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
 from lamina.saving.errors import ModelFileError
@@ -45,8 +46,15 @@ MAX_CONFIG_BYTES = 64 << 20
 MAX_CENTRAL_DIRECTORY_BYTES = 64 << 10
 _DATE = (1980, 1, 1, 0, 0, 0)
 _END_RECORD = struct.Struct("<4s4H2LH")
+_OPTIMIZER_PREFIX = "optimizer/"
 _OPTIMIZER_VARS = "optimizer/vars/"
 _OPTIMIZER_EMA = "optimizer/ema/"
+# A JSON member larger than this may not unpack from more than MAX_RATIO times fewer bytes:
+# configs compress about 10 times, zip bombs about 1000 times.
+RATIO_CHECK_BYTES = 1 << 20
+MAX_RATIO = 200
+# Weight values a config may ask for beyond twice those the file holds.
+_BUDGET_SLACK = 1 << 20
 
 
 # ----- saving ---------------------------------------------------------------------------------
@@ -375,6 +383,14 @@ def _check_members(infos: list, size: int, source: str) -> dict[str, zipfile.Zip
                 f"{source}: member {name!r} claims {info.file_size} bytes, more than its cap "
                 f"of {caps[name]}."
             )
+        if info.file_size > RATIO_CHECK_BYTES and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ModelFileError(
+                f"{source}: member {name!r} unpacks from {info.compress_size} to "
+                f"{info.file_size} bytes (more than {MAX_RATIO} times), as a zip bomb does; "
+                "refusing the file."
+            )
         stored = info.compress_type == zipfile.ZIP_STORED
         if (stored and info.compress_size != info.file_size) or (
             info.header_offset + info.compress_size > size
@@ -468,8 +484,11 @@ def _guard(source: str, fn: Any) -> Any:
         if str(e).startswith(source):
             raise
         raise ModelFileError(f"{source}: {e}") from e
-    except MemoryError:
-        raise
+    except MemoryError as e:  # sizes in the config too large for this machine
+        raise ModelFileError(
+            f"{source}: rebuilding the model needs more memory than is available (MemoryError: "
+            f"{e}); its config asks for very large layers."
+        ) from None
     except Exception as e:
         raise ModelFileError(
             f"{source}: the model cannot be restored: {type(e).__name__}: {e}"
@@ -493,13 +512,19 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
     )
     if unknown:
         raise ModelFileError(f"{source}: {CONFIG!r} has unknown keys {unknown}.")
-    model = deserialize_layer(config, f"{source}, {CONFIG!r}")
-    if not isinstance(model, Model):
-        raise ModelFileError(
-            f"{source}: {CONFIG!r} describes a {type(model).__name__}, not a model."
-        )
-    if config.get("build_config") is not None:
-        _build(model, config["build_config"], source)
+    # Every weight the config asks for must be filled from the file, so the layers may not
+    # allocate much more than the file holds: a config asking for `units: 10**9` fails here,
+    # before anything is allocated. (The slack lets a small mismatch reach the clearer
+    # shape comparison below.)
+    held = sum(int(a.size) for k, a in arrays.items() if not k.startswith(_OPTIMIZER_PREFIX))
+    with allocation_budget(AllocationBudget(2 * held + _BUDGET_SLACK, ModelFileError)):
+        model = deserialize_layer(config, f"{source}, {CONFIG!r}")
+        if not isinstance(model, Model):
+            raise ModelFileError(
+                f"{source}: {CONFIG!r} describes a {type(model).__name__}, not a model."
+            )
+        if config.get("build_config") is not None:
+            _build(model, config["build_config"], source)
     store = weights_file.store_from_arrays(arrays, metadata, f"{source}, member {WEIGHTS!r}")
     weights_file.assign_weights(model, store)
     if compile and config.get("compile_config") is not None:

@@ -286,7 +286,7 @@ def _is_int(x: Any) -> bool:
 
 
 def strict_json_loads(text: str | bytes, source: str) -> Any:
-    """`json.loads` that refuses duplicate keys, NaN and infinities, and deep nesting.
+    """`json.loads` that refuses duplicate keys, NaN and infinities (also as 1e999), deep nesting.
 
     Raises:
         ModelFileError: naming `source` and the problem.
@@ -303,8 +303,18 @@ def strict_json_loads(text: str | bytes, source: str) -> Any:
     def no_constants(name: str) -> Any:
         raise ModelFileError(f"{source}: JSON holds {name}, which lamina does not accept.")
 
+    def finite(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):  # 1e999 parses to inf
+            raise ModelFileError(
+                f"{source}: JSON holds the number {literal:.40}, too large for a float."
+            )
+        return value
+
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+        return json.loads(
+            text, object_pairs_hook=no_duplicates, parse_constant=no_constants, parse_float=finite
+        )
     except ModelFileError:
         raise
     except RecursionError:

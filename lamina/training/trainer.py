@@ -300,7 +300,10 @@ class Trainer:
         if verbose:
             cbs.append(ProgbarLogger(verbose))
         cbs.append(history)
+        # BackupAndRestore goes last, so that its backups hold what every other callback saw.
+        cbs.sort(key=lambda c: getattr(c, "_runs_last", False))
         self.history = history
+        self._fit_callbacks = cbs
         cb = CallbackList(
             cbs,
             model=self,
@@ -308,14 +311,27 @@ class Trainer:
         )
         self.stop_training = False
         self._nan_reported = False
+        self._resume = None
         cb.on_train_begin()
+        # A BackupAndRestore that found the backup of an interrupted run says where it stopped.
+        # The state is put back at the point the backup was made: between epochs, or after some
+        # batches of an epoch whose order is drawn again and whose done batches are skipped.
+        resume, self._resume = self._resume, None
+        if resume is not None and not resume.step:
+            resume.restore(None)
         epoch_logs: dict = {}
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(resume.epoch if resume else initial_epoch, epochs):
             self.reset_metrics()
             cb.on_epoch_begin(epoch)
             logs: dict = {}
-            step = -1
-            for step, (bx, by, bsw) in enumerate(data.epoch()):
+            batches = data.epoch()
+            first = 0
+            if resume is not None and resume.step:
+                logs = resume.restore(batches)
+                first = resume.step
+            resume = None
+            step = first - 1
+            for step, (bx, by, bsw) in enumerate(batches, start=first):
                 if class_weight is not None:
                     bsw = _apply_class_weight(class_weight, by, bsw)
                 cb.on_train_batch_begin(step)

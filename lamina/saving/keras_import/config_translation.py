@@ -36,6 +36,7 @@ from lamina.layers import (
     Softmax,
     Subtract,
 )
+from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.saving.keras_import.config_values import (
     Ctx,
     custom_name,
@@ -171,9 +172,20 @@ def known_layers() -> list[str]:
 
 
 def model_from_config(
-    record: Any, custom_objects: dict | None = None, where: str = "config.json"
+    record: Any,
+    custom_objects: dict | None = None,
+    where: str = "config.json",
+    max_weight_values: int | None = None,
 ) -> tuple[Any, list[KerasEntry]]:
     """Build a lamina model from the top-level object of a Keras `config.json`.
+
+    Args:
+        record: the parsed config.
+        custom_objects: class name -> lamina class or function.
+        where: how messages name the config.
+        max_weight_values: when given, the layers may create no more weight values in all
+            (a bound the weights file gives: each weight is filled from it), so a config
+            asking for `units: 10**9` fails before anything is allocated.
 
     Returns:
         The model and its layers as `KerasEntry` items, in the order (and with the Keras class
@@ -193,7 +205,19 @@ def model_from_config(
             "rebuilds Keras Sequential and functional models only. For a subclassed model, "
             "build it in lamina and load the weights with load_keras_h5_weights."
         )
-    return _model(record, Ctx(where, custom_objects))
+    if max_weight_values is None:
+        return _model(record, Ctx(where, custom_objects))
+    budget = AllocationBudget(
+        max_weight_values, lambda message: KerasFileError(f"{where}: {message}")
+    )
+    try:
+        with allocation_budget(budget):
+            return _model(record, Ctx(where, custom_objects))
+    except MemoryError as e:  # sizes in the config too large for this machine
+        raise KerasFileError(
+            f"{where}: building the model needs more memory than is available (MemoryError: "
+            f"{e}); its config asks for very large layers."
+        ) from None
 
 
 def _model(record: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:

@@ -55,7 +55,10 @@ def load_keras_h5_model(
                 "load them with load_keras_h5_weights (or model.load_weights)."
             )
         config = parse_json(text.encode("utf-8"), f"{where} model_config")
-        model, _ = model_from_config(config, custom_objects, f"{where} model_config")
+        # A dataset value takes at least a byte of the file (Keras never compresses them).
+        model, _ = model_from_config(
+            config, custom_objects, f"{where} model_config", max_weight_values=_file_size(f)
+        )
         if "model_weights" not in f:
             raise KerasFileError(f"{where} has a model_config but no 'model_weights' group.")
         assign(match_h5_weights(model, f, where), where)
@@ -81,3 +84,8 @@ def _compile_config(training: Any) -> Any:
         }
     keys = ("loss", "metrics", "loss_weights", "weighted_metrics")
     return {"optimizer": optimizer, **{k: training.get(k) for k in keys}}
+
+
+def _file_size(f: Any) -> int:
+    """The size in bytes of the open HDF5 file."""
+    return int(f.id.get_filesize())

@@ -95,7 +95,14 @@ def load_keras_archive(
                     "weights format (HDF5)."
                 )
             raise KerasFileError(f"{where} holds no {WEIGHTS_H5}.")
-        model, entries = model_from_config(config, custom_objects, f"{where} {CONFIG}")
+        # A weight value takes at least a byte of the weights member (Keras never compresses
+        # its datasets), which bounds what the config may ask the layers to allocate.
+        model, entries = model_from_config(
+            config,
+            custom_objects,
+            f"{where} {CONFIG}",
+            max_weight_values=archive.size(WEIGHTS_H5),
+        )
         data = archive.read(WEIGHTS_H5, MAX_WEIGHTS_BYTES)
     weights_where = f"{where} {WEIGHTS_H5}" + (f" (Keras {version})" if version else "")
     with open_h5(io.BytesIO(data), weights_where) as f:
@@ -151,7 +158,9 @@ def is_keras_archive(path: str | os.PathLike) -> bool:
             return False
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+    except MemoryError:
+        raise
+    except Exception:  # zipfile raises many types for damaged archives
         return False
     return CONFIG in names and bool(names & {WEIGHTS_H5, WEIGHTS_NPZ})
 

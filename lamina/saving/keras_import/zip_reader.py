@@ -55,9 +55,9 @@ class SafeArchive:
             self._zip = zipfile.ZipFile(source, "r")
         except zipfile.BadZipFile as e:
             raise KerasFileError(f"{where} is not a zip archive (a .keras file is one): {e}") from e
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
+        except (FileNotFoundError, IsADirectoryError, PermissionError, KerasFileError, MemoryError):
             raise
-        except (OSError, EOFError, ValueError) as e:
+        except Exception as e:  # zipfile raises many types for damaged archives
             raise KerasFileError(f"{where} could not be read as a zip archive: {e}") from e
         try:
             self._members = self._check_members()
@@ -78,6 +78,10 @@ class SafeArchive:
     def names(self) -> set[str]:
         """The names of the file members (directories excluded)."""
         return {name for name in self._members if not name.endswith("/")}
+
+    def size(self, name: str) -> int:
+        """The size member `name` declares (uncompressed)."""
+        return self._members[name].file_size
 
     def read(self, name: str, limit: int) -> bytes:
         """The bytes of member `name`, at most `limit` of them.
@@ -113,7 +117,9 @@ class SafeArchive:
                             f"{self.where}: the member {name!r} holds more data than the "
                             f"{info.file_size:,} bytes it declares; refusing it."
                         )
-        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+        except (KerasFileError, MemoryError):
+            raise
+        except Exception as e:  # BadZipFile, zlib.error, EOFError, NotImplementedError, ...
             raise KerasFileError(f"{self.where}: could not read the member {name!r}: {e}") from e
         if total != info.file_size:
             raise KerasFileError(
