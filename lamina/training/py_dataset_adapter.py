@@ -22,7 +22,9 @@ class PyDatasetAdapter:
         dataset: the PyDataset (or a Keras 2 style `Sequence` subclass).
         shuffle: shuffle the order of the batches at each epoch (with lamina's global random
             generator, so `lamina.utils.set_random_seed` makes it reproducible).
-        steps: batches per epoch; default (and at most) `len(dataset)`.
+        steps: batches per epoch; default `len(dataset)`. More steps than batches go round the
+            dataset again (in a fresh order), as Keras 2's `fit_generator` did with the book's
+            endless image iterators.
     """
 
     def __init__(self, dataset: Any, shuffle: Any, steps: int | None) -> None:
@@ -35,7 +37,7 @@ class PyDatasetAdapter:
                 f"Received: len(dataset)={num}"
             )
         self.num_batches = int(num)
-        self.steps = min(steps, self.num_batches) if steps else self.num_batches
+        self.steps = int(steps) if steps else self.num_batches
         self.workers = int(getattr(dataset, "workers", 1))
         self.use_multiprocessing = bool(getattr(dataset, "use_multiprocessing", False))
         self.max_queue_size = int(getattr(dataset, "max_queue_size", 10))
@@ -47,10 +49,14 @@ class PyDatasetAdapter:
 
     def epoch(self) -> Iterator[tuple]:
         """Yield one epoch of `(x, y, sample_weight)` batches; calls the epoch hooks."""
-        order = np.arange(self.num_batches)
-        if self.shuffle:
-            order = global_rng().permutation(self.num_batches)
-        order = order[: self.steps].tolist()
+        passes = -(-self.steps // self.num_batches)
+        order = [
+            global_rng().permutation(self.num_batches)
+            if self.shuffle
+            else np.arange(self.num_batches)
+            for _ in range(passes)
+        ]
+        order = np.concatenate(order)[: self.steps].tolist()
         _call_hook(self.dataset, "on_epoch_begin")
         if self.workers > 1 or self.use_multiprocessing:
             batches = prefetch(

@@ -273,3 +273,20 @@ def test_two_workers_hide_a_slow_getitem():
         ratios.append(min(clocks[1].times) / min(clocks[0].times))
     assert len(hidden.requested) == 5 * 2 * 20 + 5  # every batch slept (and 5 peeks)
     assert statistics.median(ratios) < 1.2, ratios
+
+
+def test_more_steps_than_batches_go_round_the_dataset_again():
+    seen = []
+
+    class Counting(lamina.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            seen.append(i)
+            return np.full((4, 2), i, "float32"), np.zeros((4, 1), "float32")
+
+    model = lamina.Sequential([lamina.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    model.fit(Counting(), steps_per_epoch=7, epochs=1, shuffle=False, verbose=0)
+    assert seen[-7:] == [0, 1, 2, 0, 1, 2, 0]
