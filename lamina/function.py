@@ -52,7 +52,7 @@ class Function:
             fn.__dict__.update(attrs)
         out = Tensor(fn.forward(*[t.data for t in inputs]))
         if _Recording.active:
-            needs = tuple(t._node is not None or t._tracked for t in inputs)
+            needs = tuple([t._node is not None or t._tracked for t in inputs])
             if True in needs:
                 fn.inputs = inputs
                 fn.needs_grad = needs

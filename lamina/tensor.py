@@ -216,18 +216,28 @@ def backward(targets: list[Tensor], seeds: list[Any], sources: list[Tensor], fre
         if grad is None:
             continue
         input_grads = node.backward(grad)
-        for t, g, need in zip(node.inputs, input_grads, node.needs_grad, strict=True):
-            if g is None or not need:
+        inputs, needs = node.inputs, node.needs_grad
+        if len(input_grads) != len(inputs):
+            raise RuntimeError(
+                f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "
+                f"{len(inputs)} inputs."
+            )
+        for i, g in enumerate(input_grads):
+            if g is None or not needs[i]:
                 continue
+            t = inputs[i]
             if g.shape != t.data.shape:
                 raise RuntimeError(
                     f"{type(node).__name__}.backward returned a gradient of shape {g.shape} "
                     f"for an input of shape {t.data.shape}."
                 )
-            k = _key(t)
-            if t._node is None and k not in wanted:
-                continue
-            grads[k] = g if k not in grads else grads[k] + g
+            k = t._node
+            if k is None:
+                k = id(t)
+                if k not in wanted:
+                    continue
+            previous = grads.get(k)
+            grads[k] = g if previous is None else previous + g
     if free:
         for node in order:
             node.__dict__.clear()

@@ -181,8 +181,7 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Tensor:
     x = convert_to_tensor(x)
     shape = tuple(int(n) for n in shape)
     try:
-        np.broadcast_shapes(x.shape, shape)
-        if len(shape) < x.ndim or np.broadcast_shapes(x.shape, shape) != shape:
+        if len(shape) < x.ndim or broadcast_shape(x.shape, shape) != shape:
             raise ValueError
     except ValueError:
         raise ValueError(

@@ -396,7 +396,10 @@ class TakeAlongAxis(Function):
                 shape = [1] * self.indices.ndim
                 shape[d] = n
                 index.append(xp.arange(n).reshape(shape))
-        xp.add.at(out, tuple(index), grad)
+        if self.indices.shape[self.axis] == 1:  # one pick per row: no repeats, plain assignment
+            out[tuple(index)] = grad
+        else:
+            xp.add.at(out, tuple(index), grad)
         return (out,)
 
 

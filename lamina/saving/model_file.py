@@ -46,6 +46,7 @@ MAX_CONFIG_BYTES = 64 << 20
 MAX_CENTRAL_DIRECTORY_BYTES = 64 << 10
 _DATE = (1980, 1, 1, 0, 0, 0)
 _END_RECORD = struct.Struct("<4s4H2LH")
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _OPTIMIZER_PREFIX = "optimizer/"
 _OPTIMIZER_VARS = "optimizer/vars/"
 _OPTIMIZER_EMA = "optimizer/ema/"
@@ -236,6 +237,8 @@ class _Archive:
         except Exception as e:  # zipfile raises many types for damaged archives
             raise ModelFileError(f"{self.source} is not a readable zip archive: {e}") from e
         self.infos = _check_members(self._zip.infolist(), size, self.source)
+        for info in self.infos.values():
+            _check_local_header(self._file, info, self.source)
         self.metadata = _check_metadata(self._read_member(METADATA), self.infos, self.source)
 
     def close(self) -> None:
@@ -325,8 +328,55 @@ def _check_end_record(f: IO[bytes], size: int, source: str) -> None:
             f"{source}: its zip directory claims {cd_size} bytes, more than the "
             f"{MAX_CENTRAL_DIRECTORY_BYTES} three members need."
         )
+    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
+        f.seek(size - _END_RECORD.size - 20)
+        locator = f.read(4)
+        f.seek(0)
+        if locator != b"PK\x06\x07":
+            raise ModelFileError(
+                f"{source}: its end record points to a zip64 directory, but there is none."
+            )
     if cd_offset != 0xFFFFFFFF and cd_offset + cd_size > size - _END_RECORD.size:
         raise ModelFileError(f"{source}: its zip directory lies outside the file.")
+    if cd_offset != 0xFFFFFFFF and cd_offset + cd_size != size - _END_RECORD.size:
+        # zipfile would read such an archive shifted (it tolerates data put before it), so
+        # a second archive appended to a first one would be what gets loaded.
+        raise ModelFileError(
+            f"{source}: its zip directory does not end where the end record starts; the file "
+            "holds data before or between the archive's parts."
+        )
+
+
+def _check_local_header(f: IO[bytes], info: zipfile.ZipInfo, source: str) -> None:
+    """Refuse a member whose local header says something else than the zip directory.
+
+    zipfile reads the directory and ignores most of the local header; another tool may read
+    the local headers, so a file whose two disagree could show it a different model.
+    """
+    f.seek(info.header_offset)
+    header = f.read(_LOCAL_HEADER.size)
+    f.seek(0)
+    if len(header) != _LOCAL_HEADER.size:
+        raise ModelFileError(f"{source}: the local header of member {info.filename!r} is cut off.")
+    sig, _, flags, method, _, _, crc, compressed, size, name_length, _ = _LOCAL_HEADER.unpack(
+        header
+    )
+    sizes = (compressed, size)
+    expected = (info.compress_size, info.file_size)
+    if 0xFFFFFFFF in sizes:  # zip64: the sizes are in the extra field
+        sizes, expected = (), ()
+    if (
+        sig != b"PK\x03\x04"
+        or flags != info.flag_bits
+        or method != info.compress_type
+        or crc != info.CRC
+        or sizes != expected
+        or name_length != len(info.orig_filename.encode("utf-8" if flags & 0x800 else "cp437"))
+    ):
+        raise ModelFileError(
+            f"{source}: the local header of member {info.filename!r} disagrees with the zip "
+            "directory (signature, flags, compression, crc, sizes or name); refusing the file."
+        )
 
 
 def _unsafe_name(name: str) -> bool:

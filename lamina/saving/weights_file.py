@@ -370,18 +370,18 @@ def _mismatch(variables: list, arrays: list, group: str, file_group: str, source
 
 def read_array_file(path: str) -> dict[str, np.ndarray]:
     """Read the named arrays of a legacy `.npz` weights file, without unpickling."""
-    try:
-        data = np.load(path, allow_pickle=False)
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single .npy array, not an .npz archive")
-        with data:
-            return {k: data[k] for k in data.files}
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ModelFileError(
-            f"{path!r} is not a lamina weights file (a NumPy .npz archive): {e}"
-        ) from e
+    # The file is opened here, not by np.load, which leaves it open when the archive is bad.
+    with open(path, "rb") as f:
+        try:
+            data = np.load(f, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single .npy array, not an .npz archive")
+            with data:
+                return {k: data[k] for k in data.files}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+            raise ModelFileError(
+                f"{path!r} is not a lamina weights file (a NumPy .npz archive): {e}"
+            ) from e
 
 
 def _read_legacy(path: str) -> WeightStore:

@@ -142,6 +142,35 @@ def test_save_freq_in_batches(tmp_path):
     ]
 
 
+def test_max_to_keep_keeps_the_newest_files(tmp_path):
+    pattern = str(tmp_path / "e{epoch}.weights.safetensors")
+    model = make_model()
+    record = RecordWeights()
+    checkpoint = ModelCheckpoint(pattern, save_weights_only=True, max_to_keep=2)
+    fit(model, [record, checkpoint], epochs=4)
+    assert sorted(os.listdir(tmp_path)) == ["e3.weights.safetensors", "e4.weights.safetensors"]
+    model.load_weights(tmp_path / "e3.weights.safetensors")
+    for saved, expected in zip(model.get_weights(), record.weights[2], strict=True):
+        np.testing.assert_array_equal(saved, expected)
+
+
+def test_max_to_keep_with_save_best_only(tmp_path):
+    pattern = str(tmp_path / "best-{epoch}.weights.safetensors")
+    script = Script("val_loss", [3.0, 1.0, 2.0, 0.5, 0.7])
+    checkpoint = ModelCheckpoint(
+        pattern, save_best_only=True, save_weights_only=True, max_to_keep=1
+    )
+    fit(make_model(), [script, checkpoint], epochs=5)
+    assert os.listdir(tmp_path) == ["best-4.weights.safetensors"]
+
+
+def test_max_to_keep_counts_a_rewritten_name_once(tmp_path):
+    path = tmp_path / "last.weights.safetensors"
+    checkpoint = ModelCheckpoint(path, save_weights_only=True, max_to_keep=1)
+    fit(make_model(), [checkpoint], epochs=3)
+    assert os.listdir(tmp_path) == ["last.weights.safetensors"]
+
+
 def test_model_format_saves_the_whole_model(tmp_path):
     path = tmp_path / "sub" / "model.keras"
     model = make_model()
@@ -256,6 +285,8 @@ def test_folder_as_filepath_is_refused(tmp_path):
         ({"filepath": "m.keras", "save_freq": True}, "save_freq=True"),
         ({"filepath": "m.keras", "mode": "up"}, "mode='up'"),
         ({"filepath": "m.keras", "initial_value_threshold": "x"}, "initial_value_threshold='x'"),
+        ({"filepath": "m.keras", "max_to_keep": 0}, "max_to_keep=0"),
+        ({"filepath": "m.keras", "max_to_keep": 1.5}, "max_to_keep=1.5"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, received):

@@ -1,0 +1,82 @@
+"""Freezing layers: `trainable = False` takes effect at the next `compile`, as in Keras."""
+
+import numpy as np
+
+import lamina
+from lamina import layers
+
+
+def make_data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 6)).astype("float32")
+    return x, (x[:, 0] > 0).astype("int64")
+
+
+def base_and_model():
+    lamina.utils.set_random_seed(0)
+    base = lamina.Sequential(
+        [
+            lamina.Input((6,)),
+            layers.Dense(8, activation="relu", name="low"),
+            layers.Dense(8, activation="relu", name="high"),
+        ],
+        name="base",
+    )
+    inputs = lamina.Input((6,))
+    outputs = layers.Dense(2, activation="softmax", name="head")(base(inputs))
+    model = lamina.Model(inputs, outputs)
+    return base, model
+
+
+def changed_layers(model, fn):
+    """The names of the layers whose weights `fn()` changes."""
+    names = ["low", "high", "head"]
+    found = {n: model.get_layer(n) if n == "head" else model.layers[1].get_layer(n) for n in names}
+    before = {n: [w.copy() for w in layer.get_weights()] for n, layer in found.items()}
+    fn()
+    return {
+        n
+        for n, layer in found.items()
+        if any(not np.array_equal(a, b) for a, b in zip(before[n], layer.get_weights()))
+    }
+
+
+def fit(model):
+    x, y = make_data()
+    return lambda: model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+
+
+def test_freezing_takes_effect_at_the_next_compile():
+    base, model = base_and_model()
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    assert changed_layers(model, fit(model)) == {"low", "high", "head"}
+
+    base.trainable = False
+    assert changed_layers(model, fit(model)) == {"low", "high", "head"}  # not compiled yet
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    assert changed_layers(model, fit(model)) == {"head"}
+    assert len(model.trainable_weights) == 2
+
+
+def test_fine_tuning_unfreezes_the_top_of_the_base():
+    base, model = base_and_model()
+    base.trainable = False
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    assert changed_layers(model, fit(model)) == {"head"}
+
+    base.trainable = True
+    base.get_layer("low").trainable = False
+    model.compile(optimizer=lamina.optimizers.RMSprop(1e-5), loss="sparse_categorical_crossentropy")
+    assert changed_layers(model, fit(model)) == {"high", "head"}
+    assert model.optimizer.learning_rate == 1e-5
+
+
+def test_a_frozen_model_saves_and_loads_frozen(tmp_path):
+    base, model = base_and_model()
+    base.trainable = False
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    fit(model)()
+    model.save(tmp_path / "m.keras")
+    loaded = lamina.models.load_model(tmp_path / "m.keras")
+    assert len(loaded.trainable_weights) == 2
+    assert changed_layers(loaded, fit(loaded)) == {"head"}
