@@ -208,7 +208,25 @@ def _truncated(rng: Any, shape: tuple, mean: float, stddev: float, dtype: np.dty
     return (x * stddev + mean).astype(dtype)
 
 
-class RandomNormal(RandomInitializer):
+class _MeanStddevInitializer(RandomInitializer):
+    """Base of the normal initializers; subclasses set `_draw(rng, shape, mean, stddev, dtype)`."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Any = None) -> None:
+        super().__init__(seed)
+        if stddev < 0:
+            raise ValueError(f"stddev must be non-negative. Received: stddev={stddev}")
+        self.mean = float(mean)
+        self.stddev = float(stddev)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        dtype = _float_dtype(dtype, type(self).__name__)
+        return self._draw(self._rng(), _shape(shape), self.mean, self.stddev, dtype)
+
+    def get_config(self) -> dict:
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+class RandomNormal(_MeanStddevInitializer):
     """Values drawn from a normal distribution.
 
     Args:
@@ -221,19 +239,7 @@ class RandomNormal(RandomInitializer):
     (2, 2)
     """
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Any = None) -> None:
-        super().__init__(seed)
-        if stddev < 0:
-            raise ValueError(f"stddev must be non-negative. Received: stddev={stddev}")
-        self.mean = float(mean)
-        self.stddev = float(stddev)
-
-    def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        dtype = _float_dtype(dtype, "RandomNormal")
-        return _normal(self._rng(), _shape(shape), self.mean, self.stddev, dtype)
-
-    def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+    _draw = staticmethod(_normal)
 
 
 class RandomUniform(RandomInitializer):
@@ -261,27 +267,20 @@ class RandomUniform(RandomInitializer):
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
 
 
-class TruncatedNormal(RandomInitializer):
+class TruncatedNormal(_MeanStddevInitializer):
     """Normal values, redrawn when more than two standard deviations from the mean.
+
+    Args:
+        mean: the mean.
+        stddev: the standard deviation (before truncation).
+        seed: None, an int, or a `SeedGenerator`.
 
     Example:
     >>> TruncatedNormal(seed=1)((2, 2)).shape
     (2, 2)
     """
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Any = None) -> None:
-        super().__init__(seed)
-        if stddev < 0:
-            raise ValueError(f"stddev must be non-negative. Received: stddev={stddev}")
-        self.mean = float(mean)
-        self.stddev = float(stddev)
-
-    def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        dtype = _float_dtype(dtype, "TruncatedNormal")
-        return _truncated(self._rng(), _shape(shape), self.mean, self.stddev, dtype)
-
-    def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+    _draw = staticmethod(_truncated)
 
 
 _MODES = ("fan_in", "fan_out", "fan_avg")
@@ -362,7 +361,7 @@ class _FixedVarianceScaling(VarianceScaling):
         super().__init__(self._scale, self._mode, self._distribution, seed)
 
     def get_config(self) -> dict:
-        return {"seed": self.seed if not isinstance(self.seed, SeedGenerator) else None}
+        return RandomInitializer.get_config(self)
 
 
 class GlorotUniform(_FixedVarianceScaling):

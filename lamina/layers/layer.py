@@ -36,7 +36,8 @@ class AllocationBudget:
     before anything is allocated.
 
     Args:
-        weight_elements: the number of weight values the file holds.
+        weight_elements: the most weight values the layers may create in all (what the file
+            holds, with some slack).
         error: makes the exception raised from a message (the loader's own error type).
         probe_elements: the most values one tensor of a symbolic call may have (the call is
             probed on zeros of batch size 2 and 3).
@@ -46,7 +47,7 @@ class AllocationBudget:
         self,
         weight_elements: int,
         error: Callable[[str], Exception],
-        probe_elements: int = 1 << 28,
+        probe_elements: int = 1 << 26,
     ) -> None:
         self.weight_elements = int(weight_elements)
         self.error = error
@@ -63,8 +64,9 @@ class AllocationBudget:
         if self.used + size > self.weight_elements:
             raise self.error(
                 f"layer {layer.name!r} asks for weight {name!r} of shape {shape} ({size:,} "
-                f"values) but the file holds {self.weight_elements:,} weight values in all, "
-                f"{self.used:,} of them taken by earlier weights; refusing to allocate it."
+                f"values), which with the {self.used:,} of the weights before it is more than "
+                f"the {self.weight_elements:,} a model loaded from this file may have (its "
+                "weights must come from the file); refusing to allocate it."
             )
         self.used += size
 

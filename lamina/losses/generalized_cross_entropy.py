@@ -5,7 +5,7 @@ from typing import Any
 from lamina import ops
 from lamina.backend import epsilon
 from lamina.losses.loss import LossFunctionWrapper, as_tensor
-from lamina.losses.probabilistic import _one_hot_raw, _sparse_targets
+from lamina.losses.probabilistic import _check_class_ids, _one_hot_raw, _sparse_targets
 from lamina.tensor import Tensor
 
 
@@ -38,11 +38,7 @@ def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float = 0
     y_pred = as_tensor(y_pred)
     labels = _sparse_targets("categorical_generalized_cross_entropy", y_true, y_pred, -1)
     n = y_pred.shape[-1]
-    if labels.size and not (0 <= int(labels.min()) and int(labels.max()) < n):
-        raise ValueError(
-            f"categorical_generalized_cross_entropy: class ids must lie in [0, {n}). "
-            f"Received: y_true with values in [{int(labels.min())}, {int(labels.max())}]"
-        )
+    _check_class_ids("categorical_generalized_cross_entropy", labels, n)
     onehot = Tensor(_one_hot_raw(labels, n, -1, y_pred.dtype))
     p = ops.sum(onehot * ops.clip(y_pred, epsilon(), 1.0), axis=-1)
     return (1.0 - ops.power(p, q)) / q

@@ -18,6 +18,12 @@ def to_signed_labels(y_true: Tensor) -> Tensor:
     return y_true
 
 
+def _margin_shortfall(y_true: Any, y_pred: Any) -> Tensor:
+    """`max(1 - y_true * y_pred, 0)` elementwise, with labels in {-1, 1}."""
+    y_true, y_pred = aligned(y_true, y_pred)
+    return ops.relu(1.0 - to_signed_labels(y_true) * y_pred)
+
+
 def hinge(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(max(1 - y_true * y_pred, 0))` over the last axis.
 
@@ -25,9 +31,7 @@ def hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> hinge([[1.0, 0.0]], [[0.5, -2.0]]).numpy()
     array([0.25], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
-    y_true = to_signed_labels(y_true)
-    return ops.mean(ops.relu(1.0 - y_true * y_pred), axis=-1)
+    return ops.mean(_margin_shortfall(y_true, y_pred), axis=-1)
 
 
 def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
@@ -37,9 +41,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> squared_hinge([[1.0, 0.0]], [[0.5, -2.0]]).numpy()
     array([0.125], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
-    y_true = to_signed_labels(y_true)
-    return ops.mean(ops.square(ops.relu(1.0 - y_true * y_pred)), axis=-1)
+    return ops.mean(ops.square(_margin_shortfall(y_true, y_pred)), axis=-1)
 
 
 def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:

@@ -50,6 +50,21 @@ def _check_axis(op: str, axis: Any) -> None:
         raise ValueError(f"{op}: `axis` must be an int. Received: axis={axis!r}")
 
 
+def _categorical_inputs(op: str, y_true: Any, y_pred: Any, axis: Any) -> tuple[Tensor, Tensor]:
+    """Labels and class scores as tensors of one dtype and one shape, `axis` checked."""
+    _check_axis(op, axis)
+    y_pred = as_tensor(y_pred)
+    y_true = labels_like(y_true, y_pred)
+    _check_same_shape(op, y_true, y_pred)
+    return y_true, y_pred
+
+
+def _smooth_labels(y_true: Tensor, label_smoothing: float, num_classes: int) -> Tensor:
+    """Move `label_smoothing` of each label's mass to the uniform `1 / num_classes`."""
+    check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
+    return y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
+
+
 def _clipped_probs(y_pred: Tensor, axis: int) -> Tensor:
     """Renormalize along `axis`, then clip away from 0 and 1 so the log stays finite."""
     eps = epsilon()
@@ -81,10 +96,7 @@ def categorical_crossentropy(
     >>> categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).numpy()
     array([0.6931472], dtype=float32)
     """
-    _check_axis("categorical_crossentropy", axis)
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
-    _check_same_shape("categorical_crossentropy", y_true, y_pred)
+    y_true, y_pred = _categorical_inputs("categorical_crossentropy", y_true, y_pred, axis)
     if y_pred.shape and y_pred.shape[-1] == 1:
         warnings.warn(
             "categorical_crossentropy expects y_pred of shape (batch_size, num_classes) with "
@@ -93,9 +105,7 @@ def categorical_crossentropy(
             stacklevel=2,
         )
     if label_smoothing:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
-        n = y_true.shape[axis]
-        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
+        y_true = _smooth_labels(y_true, label_smoothing, y_true.shape[axis])
     logits = y_pred if from_logits else softmax_logits(y_pred, axis)
     if logits is not None:
         return softmax_cross_entropy(y_true, logits, axis=axis)
@@ -119,6 +129,14 @@ def _sparse_targets(op: str, y_true: Any, y_pred: Tensor, axis: int) -> Any:
             f"trailing 1). Received: y_true.shape={labels.shape}, y_pred.shape={y_pred.shape}"
         )
     return labels
+
+
+def _check_class_ids(op: str, labels: Any, num_classes: int) -> None:
+    if labels.size and (int(labels.max()) >= num_classes or int(labels.min()) < 0):
+        raise ValueError(
+            f"{op}: class ids must lie in [0, {num_classes}). "
+            f"Received: ids from {int(labels.min())} to {int(labels.max())}"
+        )
 
 
 def _one_hot_raw(labels: Any, n: int, axis: int, dtype: Any) -> Any:
@@ -162,11 +180,7 @@ def sparse_categorical_crossentropy(
         labels = labels * valid
     n = y_pred.shape[axis]
     xp = get_xp(labels)
-    if labels.size and (int(labels.max()) >= n or int(labels.min()) < 0):
-        raise ValueError(
-            f"sparse_categorical_crossentropy: class ids must lie in [0, {n}). "
-            f"Received: ids from {int(labels.min())} to {int(labels.max())}"
-        )
+    _check_class_ids("sparse_categorical_crossentropy", labels, n)
     target = _one_hot_raw(labels, n, axis, y_pred.dtype)
     if from_logits:
         log_probs = ops.log_softmax(y_pred, axis=axis)
@@ -213,8 +227,7 @@ def binary_crossentropy(
     y_true, y_pred = aligned(y_true, y_pred)
     _check_same_shape("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        y_true = _smooth_labels(y_true, label_smoothing, 2)
     return ops.mean(_binary_elementwise(y_true, y_pred, from_logits), axis=axis)
 
 
@@ -240,8 +253,7 @@ def binary_focal_crossentropy(
     y_true, y_pred = aligned(y_true, y_pred)
     _check_same_shape("binary_focal_crossentropy", y_true, y_pred)
     if label_smoothing:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        y_true = _smooth_labels(y_true, label_smoothing, 2)
     if from_logits:
         y_pred = ops.sigmoid(y_pred)
     bce = _binary_elementwise(y_true, y_pred, from_logits=False)
@@ -267,13 +279,9 @@ def categorical_focal_crossentropy(
     >>> categorical_focal_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).numpy()
     array([0.0433217], dtype=float32)
     """
-    _check_axis("categorical_focal_crossentropy", axis)
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
-    _check_same_shape("categorical_focal_crossentropy", y_true, y_pred)
+    y_true, y_pred = _categorical_inputs("categorical_focal_crossentropy", y_true, y_pred, axis)
     if label_smoothing:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
-        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
+        y_true = _smooth_labels(y_true, label_smoothing, y_true.shape[axis])
     if from_logits:
         y_pred = ops.softmax(y_pred, axis=axis)
     p = _clipped_probs(y_pred, axis)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from lamina.backend import get_xp
+from lamina.optimizers.moments import squared_average_update
 from lamina.optimizers.optimizer import Optimizer, check_number
 from lamina.variable import Variable
 
@@ -40,19 +41,13 @@ def adadelta_update(
     """
     xp = get_xp(var)
     s, t = scratch, scratch2
-    xp.multiply(grad, grad, out=s)
-    accumulated_grad -= s
-    accumulated_grad *= rho
-    accumulated_grad += s
+    squared_average_update(accumulated_grad, grad, rho, s)
     xp.add(accumulated_delta, epsilon, out=s)
     xp.add(accumulated_grad, epsilon, out=t)
     xp.divide(s, t, out=s)
     xp.sqrt(s, out=s)
     s *= grad  # s is now the update d
-    xp.multiply(s, s, out=t)
-    accumulated_delta -= t
-    accumulated_delta *= rho
-    accumulated_delta += t
+    squared_average_update(accumulated_delta, s, rho, t)
     s *= lr
     var -= s
 

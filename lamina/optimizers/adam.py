@@ -4,7 +4,8 @@ import math
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.adam_family import AdamFamilyOptimizer
+from lamina.optimizers.moments import moving_average_update, squared_average_update
 from lamina.variable import Variable
 
 
@@ -28,14 +29,8 @@ def adam_update(
     """
     xp = get_xp(var)
     s = scratch
-    # m = beta_1 * m + (1 - beta_1) * g == (m - g) * beta_1 + g
-    m -= grad
-    m *= beta_1
-    m += grad
-    xp.multiply(grad, grad, out=s)
-    v -= s
-    v *= beta_2
-    v += s
+    moving_average_update(m, grad, beta_1)
+    squared_average_update(v, grad, beta_2, s)
     if v_hat is not None:
         xp.maximum(v_hat, v, out=v_hat)
         v = v_hat
@@ -51,7 +46,7 @@ def adam_alpha(lr: float, beta_1: float, beta_2: float, step: int) -> float:
     return lr * math.sqrt(1 - beta_2**step) / (1 - beta_1**step)
 
 
-class Adam(Optimizer):
+class Adam(AdamFamilyOptimizer):
     """Adam (Kingma & Ba, 2014), with optional AMSGrad.
 
     Args:
@@ -81,10 +76,7 @@ class Adam(Optimizer):
         name: str = "adam",
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number(beta_1, "beta_1", 0.0, 1.0, high_open=True)
-        self.beta_2 = check_number(beta_2, "beta_2", 0.0, 1.0, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
         self.amsgrad = bool(amsgrad)
 
     def build(self, variables: list[Variable]) -> None:
@@ -114,13 +106,7 @@ class Adam(Optimizer):
         )
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "amsgrad": self.amsgrad,
-        }
+        return {**super().get_config(), "amsgrad": self.amsgrad}
 
 
 class AdamW(Adam):

@@ -6,7 +6,8 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import get_xp
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.adam_family import AdamFamilyOptimizer
+from lamina.optimizers.moments import moving_average_update, squared_average_update
 from lamina.variable import Variable
 
 
@@ -29,9 +30,7 @@ def adamax_update(
     """
     xp = get_xp(var)
     s = scratch
-    m -= grad
-    m *= beta_1
-    m += grad
+    moving_average_update(m, grad, beta_1)
     u *= beta_2
     xp.abs(grad, out=s)
     xp.maximum(u, s, out=u)
@@ -65,13 +64,8 @@ def nadam_update(
     xp = get_xp(var)
     u_t, u_next, prod_t, prod_next = momentum_coefs
     s, t = scratch, scratch2
-    m -= grad
-    m *= beta_1
-    m += grad
-    xp.multiply(grad, grad, out=s)
-    v -= s
-    v *= beta_2
-    v += s
+    moving_average_update(m, grad, beta_1)
+    squared_average_update(v, grad, beta_2, s)
     xp.multiply(m, u_next / (1 - prod_next), out=s)
     xp.multiply(grad, (1 - u_t) / (1 - prod_t), out=t)
     s += t
@@ -83,7 +77,7 @@ def nadam_update(
     var -= s
 
 
-class Adamax(Optimizer):
+class Adamax(AdamFamilyOptimizer):
     """Adamax: Adam with the infinity norm in place of the second moment.
 
     Args:
@@ -111,10 +105,7 @@ class Adamax(Optimizer):
         name: str = "adamax",
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number(beta_1, "beta_1", 0.0, 1.0, high_open=True)
-        self.beta_2 = check_number(beta_2, "beta_2", 0.0, 1.0, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
 
     def build(self, variables: list[Variable]) -> None:
         super().build(variables)
@@ -136,16 +127,8 @@ class Adamax(Optimizer):
             scratch,
         )
 
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-        }
 
-
-class Nadam(Optimizer):
+class Nadam(AdamFamilyOptimizer):
     """Nadam: Adam with Nesterov momentum (Dozat, 2016).
 
     Args:
@@ -173,10 +156,7 @@ class Nadam(Optimizer):
         name: str = "nadam",
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number(beta_1, "beta_1", 0.0, 1.0, high_open=True)
-        self.beta_2 = check_number(beta_2, "beta_2", 0.0, 1.0, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
         self._coefs: tuple[int, tuple] = (-1, ())
 
     def build(self, variables: list[Variable]) -> None:
@@ -220,11 +200,3 @@ class Nadam(Optimizer):
             scratch,
             self._scratch2[i],
         )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-        }

@@ -4,7 +4,7 @@ import math
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.adam_family import AdamFamilyOptimizer
 from lamina.variable import Variable
 
 
@@ -39,7 +39,7 @@ def lamb_update(
     var -= (lr * ratio) * update
 
 
-class Lamb(Optimizer):
+class Lamb(AdamFamilyOptimizer):
     """LAMB: layer-wise adaptive moments, for training with very large batches.
 
     Each variable takes an Adam step rescaled so that its length is `learning_rate` times the
@@ -70,10 +70,7 @@ class Lamb(Optimizer):
         name: str = "lamb",
         **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number(beta_1, "beta_1", 0.0, 1.0, high_open=True)
-        self.beta_2 = check_number(beta_2, "beta_2", 0.0, 1.0, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
 
     def build(self, variables: list[Variable]) -> None:
         super().build(variables)
@@ -93,11 +90,3 @@ class Lamb(Optimizer):
             self.epsilon,
             self.iterations_int + 1,
         )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-        }

@@ -3,6 +3,7 @@
 from typing import Any
 
 from lamina.backend import get_xp
+from lamina.optimizers.moments import moving_average_update
 from lamina.optimizers.optimizer import Optimizer, check_number
 from lamina.variable import Variable
 
@@ -23,9 +24,7 @@ def lion_update(
     xp.sign(s, out=s)
     s *= lr
     var -= s
-    m -= grad
-    m *= beta_2
-    m += grad
+    moving_average_update(m, grad, beta_2)
 
 
 class Lion(Optimizer):

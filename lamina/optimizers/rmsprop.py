@@ -3,6 +3,7 @@
 from typing import Any
 
 from lamina.backend import get_xp
+from lamina.optimizers.moments import moving_average_update, squared_average_update
 from lamina.optimizers.optimizer import Optimizer, check_number
 from lamina.variable import Variable
 
@@ -28,15 +29,9 @@ def rmsprop_update(
     """
     xp = get_xp(var)
     s = scratch
-    xp.multiply(grad, grad, out=s)
-    # v = rho * v + (1 - rho) * g^2 == (v - g^2) * rho + g^2
-    velocity -= s
-    velocity *= rho
-    velocity += s
+    squared_average_update(velocity, grad, rho, s)
     if average_grad is not None:
-        average_grad -= grad
-        average_grad *= rho
-        average_grad += grad
+        moving_average_update(average_grad, grad, rho)
         xp.multiply(average_grad, average_grad, out=s)
         xp.subtract(velocity, s, out=s)
         s += epsilon

@@ -24,6 +24,14 @@ _VALUE_DTYPES |= {"uint64", "float16", "float32", "float64"}
 # Constructor arguments of lamina's layers that open a file when given a string. A config
 # from a file may hold lists there, never a path: nothing in a file is opened as a path.
 _PATH_ARGUMENTS = {"TextVectorization": ("vocabulary",)}
+# Ops of an OpLayer whose integer arguments set the size of what they make (`tile`,
+# `zeros`, ...): a config may not make them build more than MAX_OP_VALUES values.
+_SIZING_OPS = {"arange", "broadcast_to", "eye", "full", "ones", "zeros", "one_hot", "pad"}
+_SIZING_OPS |= {"repeat", "tile"}
+MAX_OP_VALUES = 1 << 28
+# The largest integer a saved loss or metric config may hold (AUC's num_thresholds and IoU's
+# num_classes size the arrays they allocate).
+MAX_METRIC_INT = 1 << 16
 
 
 def builtin_layer_classes() -> dict[str, type]:
@@ -158,6 +166,10 @@ def deserialize_layer(entry: Any, where: str = "config") -> Any:
                 f"a saved config holds the {key} itself, and lamina never opens a path taken "
                 "from a file."
             )
+    from lamina.layers.core.op_layer import OpLayer
+
+    if issubclass(cls, OpLayer):
+        _check_op_sizes(config, where)
     try:
         layer = cls.from_config(config)
     except ModelFileError:
@@ -169,6 +181,49 @@ def deserialize_layer(entry: Any, where: str = "config") -> Any:
     if not isinstance(layer, cls):
         raise ModelFileError(f"{where}: {cls.__name__}.from_config returned {layer!r:.80}.")
     return layer
+
+
+def _check_op_sizes(config: dict, where: str) -> None:
+    """Refuse an OpLayer whose sizing op would be asked to make a huge array."""
+    op = config.get("op")
+    if op not in _SIZING_OPS:
+        return
+    size = 1
+    for value in int_leaves((config.get("args"), config.get("kwargs"))):
+        size *= max(abs(value), 1)
+        if size > MAX_OP_VALUES:
+            raise ModelFileError(
+                f"{where}: OpLayer {op!r} is given sizes ({value} among them) that would make "
+                f"more than {MAX_OP_VALUES:,} values; refusing to allocate them."
+            )
+
+
+def int_leaves(value: Any) -> list[int]:
+    """Every integer (not bool) inside nested lists, tuples and dicts."""
+    out, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            out.append(item)
+    return out
+
+
+def check_metric_sizes(value: Any, where: str) -> None:
+    """Refuse a loss or metric config holding an integer above MAX_METRIC_INT.
+
+    Raises:
+        ModelFileError: naming the integer.
+    """
+    for n in int_leaves(value):
+        if abs(n) > MAX_METRIC_INT:
+            raise ModelFileError(
+                f"{where}: a loss or metric setting is {n}, more than the {MAX_METRIC_INT} "
+                "lamina accepts from a file (such settings size the arrays a metric allocates)."
+            )
 
 
 # ----- JSON-safe values -----------------------------------------------------------------------
@@ -327,6 +382,8 @@ def compile_arguments(config: Any, where: str) -> dict:
     )
     if unknown:
         raise ModelFileError(f"{where}: 'compile_config' has unknown keys {unknown}.")
+    for key in ("loss", "metrics", "weighted_metrics"):
+        check_metric_sizes(config.get(key), f"{where}: compile_config[{key!r}]")
     try:
         return {
             "optimizer": optimizers.deserialize(config.get("optimizer") or "rmsprop"),

@@ -12,8 +12,8 @@ explicit where lamina can test them. Files are compatible both ways (tested agai
 package when it is installed).
 
 The reader refuses, before it allocates any tensor: a header longer than `MAX_HEADER_BYTES`
-or than the file, JSON that is not one object (or has duplicate keys, NaN or infinities), an
-entry without exactly `dtype`, `shape` and `data_offsets`, a dtype outside `DTYPES`, a shape
+or than the file, or holding more than `MAX_TENSORS` tensors, JSON that is not one object
+(or has duplicate keys, NaN or infinities), an entry without exactly `dtype`, `shape` and `data_offsets`, a dtype outside `DTYPES`, a shape
 that is not a list of non-negative integers, offsets that are not contiguous from 0 to the
 end of the data (so no gaps, overlaps or bytes out of bounds), and a byte length that is not
 `prod(shape) * itemsize`. Boolean tensors must hold only 0 and 1.
@@ -47,6 +47,7 @@ DTYPES: dict[str, np.dtype] = {
 _CODES = {(d.kind, d.itemsize): code for code, d in DTYPES.items()}
 MAX_HEADER_BYTES = 100_000_000  # the cap the safetensors package uses
 MAX_RANK = 64
+MAX_TENSORS = 1 << 15
 _CHUNK = 1 << 24
 _METADATA = "__metadata__"
 
@@ -176,6 +177,13 @@ def parse_header(raw: bytes, source: str) -> dict:
     text = text.rstrip(" ")
     if not text.startswith("{"):
         raise ModelFileError(f"{source}: the safetensors header is not a JSON object.")
+    # Each tensor is one JSON object: count them before parsing (which costs about 10 us a
+    # tensor), so a header of a million empty tensors is refused at once.
+    if text.count("{") > MAX_TENSORS + 2:
+        raise ModelFileError(
+            f"{source}: the safetensors header holds more than {MAX_TENSORS} objects; lamina "
+            f"reads at most {MAX_TENSORS} tensors from one file."
+        )
     header = strict_json_loads(text, f"{source} (safetensors header)")
     if not isinstance(header, dict):
         raise ModelFileError(f"{source}: the safetensors header is not a JSON object.")
@@ -293,11 +301,11 @@ def strict_json_loads(text: str | bytes, source: str) -> Any:
     """
 
     def no_duplicates(pairs: list) -> dict:
-        out = {}
-        for key, value in pairs:
-            if key in out:
-                raise ModelFileError(f"{source}: the key {key!r} appears twice in one object.")
-            out[key] = value
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set = set()
+            key = next(k for k, _ in pairs if k in seen or seen.add(k))
+            raise ModelFileError(f"{source}: the key {key!r} appears twice in one object.")
         return out
 
     def no_constants(name: str) -> Any:

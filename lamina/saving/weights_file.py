@@ -16,7 +16,6 @@ file is ever unpickled or executed.
 import json
 import os
 import warnings
-import zipfile
 from typing import IO, Any
 
 import numpy as np
@@ -370,31 +369,33 @@ def _mismatch(variables: list, arrays: list, group: str, file_group: str, source
 
 def read_array_file(path: str) -> dict[str, np.ndarray]:
     """Read the named arrays of a legacy `.npz` weights file, without unpickling."""
-    # The file is opened here, not by np.load, which leaves it open when the archive is bad.
+    from lamina.saving.npz_reader import read_npz
+
     with open(path, "rb") as f:
-        try:
-            data = np.load(f, allow_pickle=False)
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single .npy array, not an .npz archive")
-            with data:
-                return {k: data[k] for k in data.files}
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-            raise ModelFileError(
-                f"{path!r} is not a lamina weights file (a NumPy .npz archive): {e}"
-            ) from e
+        return read_npz(f, os.fstat(f.fileno()).st_size, f"{path!r}")
 
 
 def _read_legacy(path: str) -> WeightStore:
     arrays = read_array_file(path)
-    if str(arrays.get("__format__", "")) != FORMAT or "__names__" not in arrays:
+    fmt, names, version = (arrays.get(k) for k in ("__format__", "__names__", "__version__"))
+    if (
+        fmt is None
+        or fmt.ndim
+        or str(fmt) != FORMAT
+        or names is None
+        or names.ndim != 1
+        or names.dtype.kind != "U"
+    ):
         raise ModelFileError(f"{path!r} is an .npz archive but not a lamina weights file.")
-    version = int(arrays["__version__"])
+    if version is None or version.ndim or version.dtype.kind not in "iu":
+        raise ModelFileError(f"{path!r}: '__version__' must be one integer.")
+    version = int(version)
     if version > LEGACY_VERSION:
         raise ModelFileError(
             f"{path!r} was written by a newer lamina (format version {version}; this one reads "
             f"up to {LEGACY_VERSION})."
         )
-    names = [str(n) for n in arrays["__names__"]]
+    names = [str(n) for n in names]
     keys = [f"w{i:05d}" for i in range(len(names))]
     missing = [k for k in keys if k not in arrays]
     if missing:

@@ -79,3 +79,23 @@ def test_imdb_overfitting(dataset, capsys):
     assert line.startswith("min_val_loss@epoch original: ")
     assert f"bigger_overfits_first: {result['bigger_overfits_first']}" in line
     assert f"dropout_beats_original: {result['dropout_beats_original']}" in line
+
+
+def test_reuse_mnist_base_for_fashion(dataset, capsys):
+    dataset("fashion_mnist")
+    result = load_example("reuse_mnist_base_for_fashion").main(
+        mnist_epochs=1,
+        epochs=2,
+        fine_tune_epochs=1,
+        train_size=300,
+        mnist_limit=3000,
+        test_limit=500,
+    )
+    assert result["mnist_accuracy"] > 0.8
+    # Even a few epochs on 300 images beat guessing among 10 kinds of clothing.
+    assert all(result[k] > 0.3 for k in ("from_scratch", "feature_extraction", "fine_tuning"))
+    assert last_line(capsys) == (
+        f"from_scratch: {result['from_scratch']:.4f} "
+        f"feature_extraction: {result['feature_extraction']:.4f} "
+        f"fine_tuning: {result['fine_tuning']:.4f}"
+    )

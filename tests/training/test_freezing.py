@@ -30,14 +30,17 @@ def base_and_model():
 
 def changed_layers(model, fn):
     """The names of the layers whose weights `fn()` changes."""
-    names = ["low", "high", "head"]
-    found = {n: model.get_layer(n) if n == "head" else model.layers[1].get_layer(n) for n in names}
+    base = model.layers[1]
+    found = {"low": base.get_layer("low"), "high": base.get_layer("high")}
+    found["head"] = model.get_layer("head")
     before = {n: [w.copy() for w in layer.get_weights()] for n, layer in found.items()}
     fn()
     return {
         n
         for n, layer in found.items()
-        if any(not np.array_equal(a, b) for a, b in zip(before[n], layer.get_weights()))
+        if any(
+            not np.array_equal(a, b) for a, b in zip(before[n], layer.get_weights(), strict=True)
+        )
     }
 
 

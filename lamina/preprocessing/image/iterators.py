@@ -36,6 +36,21 @@ def _check_positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def _validation_split(gen: Any, subset: str, caller: str) -> float:
+    """The generator's validation fraction, after checking that `subset` can use it."""
+    if subset not in ("training", "validation"):
+        raise ValueError(
+            f"Expected subset to be 'training' or 'validation'. Received: subset={subset!r}"
+        )
+    split = getattr(gen, "_validation_split", 0.0)
+    if not split:
+        raise ValueError(
+            f"{caller}: subset needs the ImageDataGenerator's validation_split. "
+            f"Received: subset={subset!r} with validation_split=0"
+        )
+    return split
+
+
 class Iterator(PyDataset):
     """Base of the image iterators: batches by index, and endlessly with `next()`.
 
@@ -131,6 +146,25 @@ class Iterator(PyDataset):
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
+    def _adopt_generator(
+        self,
+        gen: Any,
+        data_format: str | None,
+        dtype: Any,
+        save_to_dir: str | None,
+        save_prefix: str,
+        save_format: str,
+    ) -> None:
+        # The generator's data format and dtype are the defaults of the iterator's own.
+        self.image_data_generator = gen
+        self.data_format = image_utils.check_data_format(
+            data_format or (gen.data_format if gen is not None else None)
+        )
+        self.dtype = image_utils.default_dtype(
+            dtype if dtype is not None or gen is None else gen.dtype
+        )
+        self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
+
     def _save(self, x: np.ndarray, index: int, rng: np.random.Generator) -> None:
         name = f"{self.save_prefix}_{index}_{rng.integers(10**7)}.{self.save_format}"
         save_img(os.path.join(self.save_to_dir, name), x, data_format=self.data_format)
@@ -182,13 +216,7 @@ class NumpyArrayIterator(Iterator):
         dtype: Any = None,
     ) -> None:
         gen = image_data_generator
-        self.image_data_generator = gen
-        self.data_format = image_utils.check_data_format(
-            data_format or (gen.data_format if gen is not None else None)
-        )
-        self.dtype = image_utils.default_dtype(
-            dtype if dtype is not None or gen is None else gen.dtype
-        )
+        self._adopt_generator(gen, data_format, dtype, save_to_dir, save_prefix, save_format)
         extra: list = []
         if isinstance(x, tuple | list):
             if len(x) != 2:
@@ -223,21 +251,11 @@ class NumpyArrayIterator(Iterator):
         if len(x) == 0:
             raise ValueError("flow: x holds no images. Received: x with 0 samples")
         self.x, self.y, self.sample_weight, self.x_misc = x, y, sample_weight, extra
-        self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
         super().__init__(len(x), batch_size, shuffle, seed)
 
     @staticmethod
     def _subset(n: int, y: Any, gen: Any, subset: str, ignore_class_split: bool) -> slice:
-        if subset not in ("training", "validation"):
-            raise ValueError(
-                f"Expected subset to be 'training' or 'validation'. Received: subset={subset!r}"
-            )
-        split = getattr(gen, "_validation_split", 0.0)
-        if not split:
-            raise ValueError(
-                "flow: subset needs the ImageDataGenerator's validation_split. "
-                f"Received: subset={subset!r} with validation_split=0"
-            )
+        split = _validation_split(gen, subset, "flow")
         cut = int(n * split)
         if y is not None and not ignore_class_split:
             if not np.array_equal(np.unique(y[:cut]), np.unique(y[cut:])):
@@ -301,13 +319,7 @@ class DirectoryIterator(Iterator):
         caller = "flow_from_directory"
         image_utils.require_pil()  # fail now, not at the first batch
         gen = image_data_generator
-        self.image_data_generator = gen
-        self.data_format = image_utils.check_data_format(
-            data_format or (gen.data_format if gen is not None else None)
-        )
-        self.dtype = image_utils.default_dtype(
-            dtype if dtype is not None or gen is None else gen.dtype
-        )
+        self._adopt_generator(gen, data_format, dtype, save_to_dir, save_prefix, save_format)
         if color_mode not in _CHANNELS:
             raise ValueError(
                 "Expected color_mode to be 'rgb', 'rgba' or 'grayscale'. "
@@ -329,7 +341,6 @@ class DirectoryIterator(Iterator):
         self.interpolation = image_utils.check_interpolation(interpolation)
         self.keep_aspect_ratio = keep_aspect_ratio
         self.on_error = image_utils.check_on_error(on_error)
-        self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
         self.directory = image_utils.check_directory(directory, caller)
         split = self._split(gen, subset)
 
@@ -383,16 +394,7 @@ class DirectoryIterator(Iterator):
     def _split(gen: Any, subset: str | None) -> tuple[float, float]:
         if subset is None:
             return 0.0, 1.0
-        if subset not in ("training", "validation"):
-            raise ValueError(
-                f"Expected subset to be 'training' or 'validation'. Received: subset={subset!r}"
-            )
-        split = getattr(gen, "_validation_split", 0.0)
-        if not split:
-            raise ValueError(
-                "flow_from_directory: subset needs the ImageDataGenerator's validation_split. "
-                f"Received: subset={subset!r} with validation_split=0"
-            )
+        split = _validation_split(gen, subset, "flow_from_directory")
         return (0.0, split) if subset == "validation" else (split, 1.0)
 
     @property

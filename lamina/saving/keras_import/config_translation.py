@@ -159,6 +159,7 @@ LAYERS: dict[str, LayerSpec] = {
     "Dot": LayerSpec(Dot, {"axes": to_axes, "normalize": to_bool}),
 }
 _MODELS = ("Sequential", "Functional", "Model")
+_WEIGHT_SLACK = 1 << 20
 _CODE_LAYERS = {
     "Lambda": "a Keras Lambda layer, which stores Python code",
     "TFOpLambda": "a TensorFlow op recorded by tf.keras, which names a Python function",
@@ -184,8 +185,9 @@ def model_from_config(
         custom_objects: class name -> lamina class or function.
         where: how messages name the config.
         max_weight_values: when given, the layers may create no more weight values in all
-            (a bound the weights file gives: each weight is filled from it), so a config
-            asking for `units: 10**9` fails before anything is allocated.
+            (a bound the weights file gives: each weight is filled from it; a margin of 2**20
+            is added so a small mismatch reaches the clearer shape check), so a config asking
+            for `units: 10**9` fails before anything is allocated.
 
     Returns:
         The model and its layers as `KerasEntry` items, in the order (and with the Keras class
@@ -208,7 +210,7 @@ def model_from_config(
     if max_weight_values is None:
         return _model(record, Ctx(where, custom_objects))
     budget = AllocationBudget(
-        max_weight_values, lambda message: KerasFileError(f"{where}: {message}")
+        max_weight_values + _WEIGHT_SLACK, lambda message: KerasFileError(f"{where}: {message}")
     )
     try:
         with allocation_budget(budget):

@@ -13,6 +13,8 @@ import os
 import zipfile
 from typing import IO, Any
 
+from lamina.saving.config import check_metric_sizes
+from lamina.saving.errors import ModelFileError
 from lamina.saving.keras_import.config_translation import model_from_config
 from lamina.saving.keras_import.config_values import custom_name, is_keras_module, parse_json
 from lamina.saving.keras_import.errors import KerasFileError
@@ -192,6 +194,11 @@ def compile_from_config(
     extra = sorted(set(config) - _COMPILE_KEYS)
     if extra:
         raise KerasFileError(f"{what} has settings lamina does not know: {extra}.")
+    for key in ("loss", "metrics", "weighted_metrics"):
+        try:
+            check_metric_sizes(config.get(key), f"{what}[{key!r}]")
+        except ModelFileError as e:
+            raise KerasFileError(str(e)) from None
     custom_objects = dict(custom_objects or {})  # custom_name adds registered objects to it
     try:
         optimizer = _registered(config.get("optimizer"), optimizers.deserialize, custom_objects)

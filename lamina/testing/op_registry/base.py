@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from lamina import ops
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -131,6 +133,62 @@ def unary_samples(
         ]
 
     return make
+
+
+def spec_samples(
+    *specs: tuple[Sequence, dict, str],
+) -> Callable[[np.random.Generator], list[Sample]]:
+    """Samples from `(input shapes, kwargs, desc)` specs; a shape written `("T", shape)` or
+    `("S", shape)` gives a transposed or strided (non-contiguous) input."""
+
+    def make(rng: np.random.Generator) -> list[Sample]:
+        out = []
+        for shapes, kwargs, desc in specs:
+            inputs = []
+            for shape in shapes:
+                if shape and shape[0] in ("T", "S"):
+                    view = transposed if shape[0] == "T" else strided
+                    inputs.append(view(uniform(rng, shape[1])))
+                else:
+                    inputs.append(uniform(rng, shape))
+            out.append(Sample(tuple(inputs), kwargs, desc))
+        return out
+
+    return make
+
+
+def forward_only(
+    name: str,
+    reference: Callable[..., Any],
+    samples: Callable[[np.random.Generator], Sequence[Sample]],
+    raises: tuple[ErrorCase, ...] = (),
+) -> OpInfo:
+    """The entry of a `lamina.ops` function without a gradient (a comparison, a creation op)."""
+    return OpInfo(name, getattr(ops, name), reference, samples, differentiable=False, raises=raises)
+
+
+def string_error(op: str) -> ErrorCase:
+    """A numeric op must reject a string array with a TypeError naming the op."""
+    return ErrorCase((np.array(["a"]),), {}, TypeError, rf"^{op}: expected a numeric")
+
+
+def unary_op(
+    name: str,
+    reference: Callable[..., Any],
+    low: float = -2.0,
+    high: float = 2.0,
+    avoid: Sequence[float] = (),
+    alias_of: str | None = None,
+) -> OpInfo:
+    """The entry of a one-input elementwise `lamina.ops` function (`alias_of`: the name its
+    errors give)."""
+    return OpInfo(
+        name,
+        getattr(ops, name),
+        reference,
+        unary_samples(low, high, avoid),
+        raises=(string_error(alias_of or name),),
+    )
 
 
 def binary_samples(

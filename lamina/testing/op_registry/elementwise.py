@@ -10,7 +10,9 @@ from lamina.testing.op_registry.base import (
     binary_samples,
     shape_errors,
     strided,
+    string_error,
     transposed,
+    unary_op,
     unary_samples,
     uniform,
 )
@@ -33,10 +35,6 @@ def _grid(offset: float):
         return k * 0.5 + offset + rng.uniform(0, 0.05, size=shape)
 
     return make
-
-
-def _string_error(op: str) -> ErrorCase:
-    return ErrorCase((np.array(["a", "b"]),), {}, TypeError, rf"^{op}: expected a numeric")
 
 
 def _where_samples(rng):
@@ -87,16 +85,6 @@ def _binary(name, reference, make_x=None, make_y=None, **kw) -> OpInfo:
     )
 
 
-def _unary(name, reference, low=-2.0, high=2.0, avoid=(), alias_of=None) -> OpInfo:
-    return OpInfo(
-        name,
-        getattr(ops, name),
-        reference,
-        unary_samples(low, high, avoid),
-        raises=(_string_error(alias_of or name),),
-    )
-
-
 OPS = [
     _binary("add", np.add),
     _binary("subtract", np.subtract),
@@ -105,22 +93,22 @@ OPS = [
     _binary("power", np.power, _u(0.5, 2.0), _u(-2.0, 2.0)),
     _binary("maximum", np.maximum, _grid(0.25), _grid(0.0)),
     _binary("minimum", np.minimum, _grid(0.25), _grid(0.0)),
-    _unary("negative", np.negative),
-    _unary("square", np.square),
-    _unary("sqrt", np.sqrt, 0.2, 3.0),
-    _unary("exp", np.exp),
-    _unary("expm1", np.expm1),
-    _unary("log", np.log, 0.2, 3.0),
-    _unary("log1p", np.log1p, -0.5, 2.0),
-    _unary("abs", np.abs, avoid=(0.0,)),
-    _unary("absolute", np.abs, avoid=(0.0,), alias_of="abs"),
+    unary_op("negative", np.negative),
+    unary_op("square", np.square),
+    unary_op("sqrt", np.sqrt, 0.2, 3.0),
+    unary_op("exp", np.exp),
+    unary_op("expm1", np.expm1),
+    unary_op("log", np.log, 0.2, 3.0),
+    unary_op("log1p", np.log1p, -0.5, 2.0),
+    unary_op("abs", np.abs, avoid=(0.0,)),
+    unary_op("absolute", np.abs, avoid=(0.0,), alias_of="abs"),
     OpInfo(
         "sign",
         ops.sign,
         np.sign,
         _sign_samples,
         differentiable=False,
-        raises=(_string_error("sign"),),
+        raises=(string_error("sign"),),
     ),
     OpInfo(
         "clip",

@@ -3,28 +3,12 @@
 import numpy as np
 
 from lamina import ops
-from lamina.testing.op_registry.base import ErrorCase, OpInfo, Sample, strided, transposed, uniform
+from lamina.testing.op_registry.base import ErrorCase, OpInfo, spec_samples
 
 
 def _pairs(*specs):
-    """Samples from `(x shape, y shape, kwargs, desc)`; "T"/"S" before a shape make the input
-    transposed or strided."""
-
-    def make(rng):
-        out = []
-        for spec in specs:
-            *shapes, kwargs, desc = spec
-            inputs = []
-            for shape in shapes:
-                if shape and shape[0] in ("T", "S"):
-                    view = transposed if shape[0] == "T" else strided
-                    inputs.append(view(uniform(rng, shape[1])))
-                else:
-                    inputs.append(uniform(rng, shape))
-            out.append(Sample(tuple(inputs), kwargs, desc))
-        return out
-
-    return make
+    """Samples from `(x shape, y shape, kwargs, desc)` specs, as for `spec_samples`."""
+    return spec_samples(*((shapes, kwargs, desc) for *shapes, kwargs, desc in specs))
 
 
 def _einsum(*xs, subscripts):

@@ -8,30 +8,11 @@ from lamina.testing.op_registry.base import (
     OpInfo,
     Sample,
     axis_error,
+    spec_samples,
     strided,
     transposed,
     uniform,
 )
-
-
-def _samples(*specs):
-    """Samples from `(input shapes, kwargs, desc)` specs; a shape wrapped as ("T", shape) or
-    ("S", shape) gives a transposed or strided (non-contiguous) input."""
-
-    def make(rng):
-        out = []
-        for shapes, kwargs, desc in specs:
-            inputs = []
-            for shape in shapes:
-                if shape and shape[0] in ("T", "S"):
-                    view = transposed if shape[0] == "T" else strided
-                    inputs.append(view(uniform(rng, shape[1])))
-                else:
-                    inputs.append(uniform(rng, shape))
-            out.append(Sample(tuple(inputs), kwargs, desc))
-        return out
-
-    return make
 
 
 def _error(inputs, kwargs, error, match) -> tuple[ErrorCase, ...]:
@@ -140,7 +121,7 @@ OPS = [
         "reshape",
         ops.reshape,
         lambda x, newshape: np.reshape(x, newshape),
-        _samples(
+        spec_samples(
             ([(3, 4)], {"newshape": (2, 6)}, "2-d"),
             ([(3, 4)], {"newshape": (-1,)}, "flatten"),
             ([(2, 3, 4)], {"newshape": (4, -1)}, "inferred"),
@@ -156,7 +137,7 @@ OPS = [
         "transpose",
         ops.transpose,
         lambda x, axes=None: np.transpose(x, axes),
-        _samples(
+        spec_samples(
             ([(3, 4)], {}, "2-d"),
             ([(2, 3, 4)], {"axes": (1, 2, 0)}, "permutation"),
             ([(2, 3, 4)], {"axes": (0, -1, 1)}, "negative axis"),
@@ -171,7 +152,7 @@ OPS = [
         "swapaxes",
         ops.swapaxes,
         np.swapaxes,
-        _samples(
+        spec_samples(
             ([(3, 4)], {"axis1": 0, "axis2": 1}, "2-d"),
             ([(2, 3, 4)], {"axis1": -1, "axis2": 0}, "3-d"),
             ([(1, 1)], {"axis1": 0, "axis2": 1}, "size-1"),
@@ -183,7 +164,7 @@ OPS = [
         "expand_dims",
         ops.expand_dims,
         np.expand_dims,
-        _samples(
+        spec_samples(
             ([(3, 4)], {"axis": 0}, "front"),
             ([(3, 4)], {"axis": -1}, "back"),
             ([(3, 4)], {"axis": 1}, "middle"),
@@ -196,7 +177,7 @@ OPS = [
         "squeeze",
         ops.squeeze,
         np.squeeze,
-        _samples(
+        spec_samples(
             ([(1, 3, 1)], {}, "all"),
             ([(1, 3, 1)], {"axis": 0}, "one axis"),
             ([(1, 3, 1)], {"axis": (0, -1)}, "tuple axis"),
@@ -210,7 +191,7 @@ OPS = [
         "broadcast_to",
         ops.broadcast_to,
         np.broadcast_to,
-        _samples(
+        spec_samples(
             ([(3,)], {"shape": (2, 3)}, "new axis"),
             ([(3, 1)], {"shape": (3, 4)}, "size-1 axis"),
             ([()], {"shape": (2, 2)}, "0-d"),
@@ -247,7 +228,7 @@ OPS = [
         "split",
         ops.split,
         lambda x, indices_or_sections, axis=0: np.split(x, indices_or_sections, axis=axis),
-        _samples(
+        spec_samples(
             ([(6, 4)], {"indices_or_sections": 3}, "sections"),
             ([(6, 4)], {"indices_or_sections": [1, 3], "axis": 1}, "indices"),
             ([(1,)], {"indices_or_sections": 1}, "size-1"),
@@ -262,7 +243,7 @@ OPS = [
         "tile",
         ops.tile,
         lambda x, repeats: np.tile(x, repeats),
-        _samples(
+        spec_samples(
             ([(2, 3)], {"repeats": (2, 1)}, "2-d"),
             ([(2, 3)], {"repeats": 2}, "int"),
             ([(3,)], {"repeats": (2, 2)}, "more reps than axes"),
@@ -289,7 +270,7 @@ OPS = [
         lambda x, pad_width, constant_values=0: np.pad(
             x, pad_width, constant_values=constant_values
         ),
-        _samples(
+        spec_samples(
             ([(2, 3)], {"pad_width": ((1, 2), (0, 1))}, "2-d"),
             ([(2, 3)], {"pad_width": 1, "constant_values": 1.5}, "int width, constant"),
             ([(3,)], {"pad_width": (2, 0)}, "1-d"),
@@ -305,7 +286,7 @@ OPS = [
         "flip",
         ops.flip,
         lambda x, axis=None: np.flip(x, axis),
-        _samples(
+        spec_samples(
             ([(3, 4)], {}, "all axes"),
             ([(3, 4)], {"axis": 0}, "axis 0"),
             ([(2, 3, 4)], {"axis": (0, -1)}, "tuple axis"),
@@ -319,7 +300,7 @@ OPS = [
         "roll",
         ops.roll,
         lambda x, shift, axis=None: np.roll(x, shift, axis=axis),
-        _samples(
+        spec_samples(
             ([(3, 4)], {"shift": 2}, "flattened"),
             ([(3, 4)], {"shift": -1, "axis": 1}, "axis 1"),
             ([(2, 3, 4)], {"shift": (1, 2), "axis": (0, 2)}, "tuple"),

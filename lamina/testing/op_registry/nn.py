@@ -12,7 +12,9 @@ from lamina.testing.op_registry.base import (
     axis_error,
     combine,
     strided,
+    string_error,
     transposed,
+    unary_op,
     unary_samples,
     uniform,
 )
@@ -64,18 +66,8 @@ def _softmax_samples(rng):
     ]
 
 
-def _string_error(op: str) -> ErrorCase:
-    return ErrorCase((np.array(["a"]),), {}, TypeError, rf"^{op}: expected a numeric")
-
-
 def _activation(name, reference, low=-3.0, high=3.0, avoid=(), alias_of=None) -> OpInfo:
-    return OpInfo(
-        name,
-        getattr(ops, name),
-        reference,
-        unary_samples(low, high, avoid),
-        raises=(_string_error(alias_of or name),),
-    )
+    return unary_op(name, reference, low, high, avoid, alias_of)
 
 
 def _softmax_info(name, fn, reference) -> OpInfo:
@@ -106,14 +98,14 @@ OPS = [
             unary_samples(-3.0, 3.0, (0.0,)),
             unary_samples(-3.0, 3.0, (0.0,), negative_slope=0.01),
         ),
-        raises=(_string_error("leaky_relu"),),
+        raises=(string_error("leaky_relu"),),
     ),
     OpInfo(
         "elu",
         ops.elu,
         _elu,
         combine(unary_samples(-3.0, 3.0, (0.0,)), unary_samples(-3.0, 3.0, (0.0,), alpha=0.5)),
-        raises=(_string_error("elu"),),
+        raises=(string_error("elu"),),
     ),
     _activation("selu", lambda x: _SELU_SCALE * _elu(x, _SELU_ALPHA), avoid=(0.0,)),
     _activation("sigmoid", _sigmoid),
@@ -128,7 +120,7 @@ OPS = [
         ops.gelu,
         _gelu,
         combine(unary_samples(-3.0, 3.0), unary_samples(-3.0, 3.0, approximate=False)),
-        raises=(_string_error("gelu"),),
+        raises=(string_error("gelu"),),
         atol=1e-6,  # the exact form's erf approximation is good to 1.5e-7
         grad_atol=1e-5,
     ),
@@ -242,7 +234,7 @@ def _sparsemax_samples(rng):
 
 def _param_errors(name, **kwargs):
     """A string input and, for each keyword, a value the op must reject."""
-    errors = [_string_error(name)]
+    errors = [string_error(name)]
     for key, value in kwargs.items():
         errors.append(ErrorCase((np.ones(3),), {key: value}, ValueError, rf"^{name}: .*{key}="))
     return tuple(errors)
@@ -266,7 +258,7 @@ OPS += [
         _glu_halves,
         _glu_samples,
         raises=(
-            _string_error("glu"),
+            string_error("glu"),
             axis_error("glu"),
             ErrorCase((np.ones(()),), {}, ValueError, r"^glu: axis -1 .* rank 0"),
             ErrorCase((np.ones((2, 3)),), {}, ValueError, r"^glu: .*even.*\(2, 3\)"),
@@ -280,7 +272,7 @@ OPS += [
             unary_samples(-3.0, 3.0, (-0.5, 0.5)),
             unary_samples(-3.0, 3.0, (-1.0, 1.0), threshold=1.0),
         ),
-        raises=(_string_error("hard_shrink"),),
+        raises=(string_error("hard_shrink"),),
     ),
     _activation("hard_tanh", lambda x: np.clip(x, -1, 1), avoid=(-1.0, 1.0)),
     _activation("log_sigmoid", lambda x: np.log(_sigmoid(x))),
@@ -292,7 +284,7 @@ OPS += [
             unary_samples(-3.0, 3.0, (-0.5, 0.5)),
             unary_samples(-3.0, 3.0, (-1.0, 1.0), threshold=1.0),
         ),
-        raises=(_string_error("soft_shrink"),),
+        raises=(string_error("soft_shrink"),),
     ),
     _activation("sparse_plus", _sparse_plus),
     _activation("sparse_sigmoid", lambda x: np.clip((x + 1) / 2, 0, 1), avoid=(-1.0, 1.0)),
@@ -302,7 +294,7 @@ OPS += [
         _sparsemax,
         _sparsemax_samples,
         raises=(
-            _string_error("sparsemax"),
+            string_error("sparsemax"),
             axis_error("sparsemax"),
             ErrorCase((np.ones(()),), {}, ValueError, r"^sparsemax: axis -1 .* rank 0"),
         ),

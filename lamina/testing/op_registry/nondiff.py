@@ -13,8 +13,10 @@ from lamina.testing.op_registry.base import (
     OpInfo,
     Sample,
     axis_error,
+    forward_only,
     shape_errors,
     strided,
+    string_error,
     transposed,
     uniform,
 )
@@ -56,14 +58,7 @@ def _logical_samples(rng):
 
 
 def _compare(name: str, reference) -> OpInfo:
-    return OpInfo(
-        name,
-        getattr(ops, name),
-        reference,
-        _compare_samples,
-        differentiable=False,
-        raises=shape_errors(name),
-    )
+    return forward_only(name, reference, _compare_samples, shape_errors(name))
 
 
 def _unary_predicate_samples(rng):
@@ -178,61 +173,17 @@ OPS = [
     _compare("less_equal", np.less_equal),
     _compare("greater", np.greater),
     _compare("greater_equal", np.greater_equal),
-    OpInfo(
-        "logical_and",
-        ops.logical_and,
-        np.logical_and,
-        _logical_samples,
-        differentiable=False,
-        raises=shape_errors("logical_and")[:1],
-    ),
-    OpInfo(
-        "logical_or",
-        ops.logical_or,
-        np.logical_or,
-        _logical_samples,
-        differentiable=False,
-        raises=shape_errors("logical_or")[:1],
-    ),
-    OpInfo(
+    forward_only("logical_and", np.logical_and, _logical_samples, shape_errors("logical_and")[:1]),
+    forward_only("logical_or", np.logical_or, _logical_samples, shape_errors("logical_or")[:1]),
+    forward_only(
         "logical_not",
-        ops.logical_not,
         np.logical_not,
         lambda rng: [Sample(s.inputs[:1], {}, s.desc) for s in _logical_samples(rng)],
-        differentiable=False,
     ),
-    OpInfo(
-        "isnan",
-        ops.isnan,
-        np.isnan,
-        _unary_predicate_samples,
-        differentiable=False,
-        raises=(ErrorCase((np.array(["a"]),), {}, TypeError, r"^isnan: expected a numeric"),),
-    ),
-    OpInfo(
-        "isfinite",
-        ops.isfinite,
-        np.isfinite,
-        _unary_predicate_samples,
-        differentiable=False,
-        raises=(ErrorCase((np.array(["a"]),), {}, TypeError, r"^isfinite: expected a numeric"),),
-    ),
-    OpInfo(
-        "all",
-        ops.all,
-        np.all,
-        _reduce_bool_samples,
-        differentiable=False,
-        raises=(axis_error("all"),),
-    ),
-    OpInfo(
-        "any",
-        ops.any,
-        np.any,
-        _reduce_bool_samples,
-        differentiable=False,
-        raises=(axis_error("any"),),
-    ),
+    forward_only("isnan", np.isnan, _unary_predicate_samples, (string_error("isnan"),)),
+    forward_only("isfinite", np.isfinite, _unary_predicate_samples, (string_error("isfinite"),)),
+    forward_only("all", np.all, _reduce_bool_samples, (axis_error("all"),)),
+    forward_only("any", np.any, _reduce_bool_samples, (axis_error("any"),)),
     OpInfo(
         "cast",
         ops.cast,
@@ -252,16 +203,14 @@ OPS = [
         differentiable=False,
         raises=(ErrorCase((), {"x": [[1.0, 2.0], [3.0]]}, TypeError, r"^convert_to_tensor: "),),
     ),
-    OpInfo(
+    forward_only(
         "convert_to_numpy",
-        ops.convert_to_numpy,
         lambda x: x,
         lambda rng: [
             Sample((uniform(rng, (3, 4)),), {}, "2-d"),
             Sample((uniform(rng, ()),), {}, "0-d"),
             Sample((transposed(uniform(rng, (2, 3))),), {}, "transposed"),
         ],
-        differentiable=False,
     ),
     OpInfo(
         "is_tensor",
@@ -275,56 +224,37 @@ OPS = [
         ],
         differentiable=False,
     ),
-    OpInfo(
+    forward_only(
         "zeros",
-        ops.zeros,
         lambda shape, dtype=None: np.zeros(shape, _floatx(dtype)),
         _shape_samples(),
-        differentiable=False,
-        raises=(_negative_shape("zeros"),),
+        (_negative_shape("zeros"),),
     ),
-    OpInfo(
+    forward_only(
         "ones",
-        ops.ones,
         lambda shape, dtype=None: np.ones(shape, _floatx(dtype)),
         _shape_samples(),
-        differentiable=False,
-        raises=(_negative_shape("ones"),),
+        (_negative_shape("ones"),),
     ),
-    OpInfo(
+    forward_only(
         "full",
-        ops.full,
         lambda shape, fill_value, dtype=None: np.full(
             shape, fill_value, dtype or (floatx() if isinstance(fill_value, float) else None)
         ),
         _shape_samples(fill_value=2.5),
-        differentiable=False,
-        raises=(_negative_shape("full", fill_value=1.0),),
+        (_negative_shape("full", fill_value=1.0),),
     ),
-    OpInfo(
-        "zeros_like",
-        ops.zeros_like,
-        lambda x, dtype=None: np.zeros_like(x, dtype=dtype),
-        _like_samples(),
-        differentiable=False,
+    forward_only(
+        "zeros_like", lambda x, dtype=None: np.zeros_like(x, dtype=dtype), _like_samples()
     ),
-    OpInfo(
-        "ones_like",
-        ops.ones_like,
-        lambda x, dtype=None: np.ones_like(x, dtype=dtype),
-        _like_samples(),
-        differentiable=False,
-    ),
-    OpInfo(
+    forward_only("ones_like", lambda x, dtype=None: np.ones_like(x, dtype=dtype), _like_samples()),
+    forward_only(
         "full_like",
-        ops.full_like,
         lambda x, fill_value, dtype=None: np.full_like(x, fill_value, dtype=dtype),
         _like_samples(fill_value=3),
-        differentiable=False,
     ),
-    OpInfo(
+    forward_only(
         "arange",
-        ops.arange,
         _arange,
         _fixed(
             Sample((), {"start": 5}, "stop only"),
@@ -334,12 +264,10 @@ OPS = [
             Sample((), {"start": 0, "stop": 4, "dtype": "float64"}, "dtype"),
             Sample((), {"start": 0}, "empty"),
         ),
-        differentiable=False,
-        raises=(ErrorCase((), {"start": 0, "stop": 3, "step": 0}, ValueError, r"^arange: "),),
+        (ErrorCase((), {"start": 0, "stop": 3, "step": 0}, ValueError, r"^arange: "),),
     ),
-    OpInfo(
+    forward_only(
         "eye",
-        ops.eye,
         lambda N, M=None, k=0, dtype=None: np.eye(N, M, k=k, dtype=_floatx(dtype)),
         _fixed(
             Sample((), {"N": 3}, "square"),
@@ -347,20 +275,16 @@ OPS = [
             Sample((), {"N": 1, "dtype": "int32"}, "size-1"),
             Sample((), {"N": 0}, "empty"),
         ),
-        differentiable=False,
-        raises=(ErrorCase((), {"N": -1}, ValueError, r"^eye: "),),
+        (ErrorCase((), {"N": -1}, ValueError, r"^eye: "),),
     ),
-    OpInfo(
+    forward_only(
         "identity",
-        ops.identity,
         lambda n, dtype=None: np.identity(n, dtype=_floatx(dtype)),
         _fixed(Sample((), {"n": 3}, "3x3"), Sample((), {"n": 1, "dtype": "float64"}, "size-1")),
-        differentiable=False,
-        raises=(ErrorCase((), {"n": -2}, ValueError, r"^identity: "),),
+        (ErrorCase((), {"n": -2}, ValueError, r"^identity: "),),
     ),
-    OpInfo(
+    forward_only(
         "one_hot",
-        ops.one_hot,
         lambda x, num_classes, axis=-1, dtype=None: np.moveaxis(
             (x[..., None] == np.arange(num_classes)).astype(_floatx(dtype)), -1, axis
         ),
@@ -370,8 +294,7 @@ OPS = [
             Sample((np.array(1),), {"num_classes": 2, "dtype": "int32"}, "0-d"),
             Sample((np.array([5, -1]),), {"num_classes": 3}, "out of range gives zeros"),
         ),
-        differentiable=False,
-        raises=(
+        (
             ErrorCase((np.ones(2),), {"num_classes": 3}, TypeError, r"^one_hot: "),
             ErrorCase((np.arange(2),), {"num_classes": 0}, ValueError, r"^one_hot: "),
         ),

@@ -165,7 +165,10 @@ def keras2_model_config(*extra_layers: dict) -> dict:
     """tf.keras 2's `model_config` of a Sequential 4 -> 8 -> 3 (no module, string dtypes)."""
 
     def layer(class_name: str, **config: Any) -> dict:
-        return {"class_name": class_name, "config": {"trainable": True, "dtype": "float32"} | config}
+        return {
+            "class_name": class_name,
+            "config": {"trainable": True, "dtype": "float32"} | config,
+        }
 
     glorot = {"class_name": "GlorotUniform", "config": {"seed": None}}
     dense = {
