@@ -33,6 +33,7 @@ from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.saving import safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
 from lamina.saving.errors import ModelFileError
+from lamina.saving.model_file import _optimizer_arrays, _restore_optimizer
 
 BACKUP_NAME = "backup.safetensors"
 PREVIOUS_NAME = "backup.previous.safetensors"
@@ -143,8 +144,6 @@ class BackupAndRestore(Callback):
     # ----- writing ---------------------------------------------------------------------------
 
     def _write_backup(self, epoch: int, step: int) -> None:
-        from lamina.saving.model_file import _optimizer_arrays
-
         model = self.model
         arrays, metadata = weights_file.weight_arrays(model)
         optimizer_arrays, optimizer_metadata = _optimizer_arrays(model)
@@ -214,9 +213,8 @@ class _Resume:
         Returns:
             The logs of the last batch done (empty between epochs).
         """
-        from lamina.saving.model_file import _restore_optimizer
-
         model, state = self.owner.model, self.state
+        others = self._check_same_run(model)
         if batches is not None:
             global_rng().bit_generator.state = state["epoch_rng"]
             for _ in range(self.step):
@@ -231,22 +229,47 @@ class _Resume:
         _restore_optimizer(model, self.store.extra, self.metadata, self.source)
         if state["learning_rate"] is not None and _float_learning_rate(model.optimizer) is not None:
             model.optimizer.learning_rate = state["learning_rate"]
-        _set_random_state(model, state["random"], self.source)
-        _set_metrics(model, state["metrics"], self.source)
-        others = self.owner._stateful()
-        names = [type(c).__name__ for c in others]
-        saved = [name for name, _ in state["callbacks"]]
-        if names != saved:
-            raise ValueError(
-                f"{self.source} was made with the callbacks {saved}, but this run has {names}. "
-                "Resume with the same callbacks, or delete the backup to start afresh."
-            )
+        _set_random_state(model, state["random"])
+        for metric, (_, metric_state) in zip(_metrics(model), state["metrics"], strict=True):
+            metric.set_state(metric_state)
         for callback, (_, callback_state) in zip(others, state["callbacks"], strict=True):
             callback.set_state(callback_state)
         model.history.epoch[:] = state["history"]["epoch"]
         model.history.history.clear()
         model.history.history.update(state["history"]["history"])
         return model.get_metrics_result() if batches is not None else {}
+
+    def _check_same_run(self, model: Any) -> list:
+        """Check, before changing anything, that this run is the one backed up; returns the
+        callbacks whose state to restore."""
+        from lamina.metrics import Mean
+
+        state, again = self.state, "or delete the backup to start afresh"
+        others = self.owner._stateful()
+        names = [type(c).__name__ for c in others]
+        saved = [name for name, _ in state["callbacks"]]
+        if names != saved:
+            raise ValueError(
+                f"{self.source} was made with the callbacks {saved}, but this run has {names}. "
+                f"Resume with the same callbacks, {again}."
+            )
+        saved = len(state["random"]["seed_generators"])
+        if saved != len(_seed_generators(model)):
+            raise ValueError(
+                f"{self.source} holds {saved} layer random generators (dropout), but the model "
+                f"has {len(_seed_generators(model))}. Resume with the same model, {again}."
+            )
+        saved = [name for name, _ in state["metrics"]]
+        if len(saved) > len(_metrics(model)) and model._compile_loss.names:
+            # The per-output loss trackers are made at the first batch; this run has none yet.
+            model._part_trackers = [Mean(name=n) for n in model._compile_loss.names]
+        names = [m.name for m in _metrics(model)]
+        if names != saved:
+            raise ValueError(
+                f"{self.source} holds the metrics {saved}, but the model has {names}. "
+                f"Resume with the same compile arguments, {again}."
+            )
+        return others
 
 
 def _read(path: str) -> tuple[str, Any, dict, dict]:
@@ -267,6 +290,9 @@ def _read(path: str) -> tuple[str, Any, dict, dict]:
             f"{source}: unknown training state version {version!r}; this lamina reads "
             f"{STATE_VERSION}."
         )
+    position = [state.get("epoch"), state.get("step")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in position):
+        raise ModelFileError(f"{source}: its epoch and step are not counts. Received: {position}")
     store = weights_file.store_from_arrays(arrays, metadata, source)
     return source, store, metadata, state
 
@@ -281,22 +307,6 @@ def _float_learning_rate(optimizer: Any) -> float | None:
 
 def _metrics(model: Any) -> list:
     return model.metrics + list(getattr(model, "_part_trackers", None) or [])
-
-
-def _set_metrics(model: Any, saved: list, source: str) -> None:
-    from lamina.metrics import Mean
-
-    if len(saved) > len(_metrics(model)) and model._compile_loss.names:
-        # The per-output loss trackers are made at the first batch; this run has none yet.
-        model._part_trackers = [Mean(name=n) for n in model._compile_loss.names]
-    metrics = _metrics(model)
-    if [m.name for m in metrics] != [name for name, _ in saved]:
-        raise ValueError(
-            f"{source} holds the metrics {[name for name, _ in saved]}, but the model has "
-            f"{[m.name for m in metrics]}. Resume with the same compile arguments."
-        )
-    for metric, (_, metric_state) in zip(metrics, saved, strict=True):
-        metric.set_state(metric_state)
 
 
 def _seed_generators(model: Any) -> list[SeedGenerator]:
@@ -322,18 +332,12 @@ def _random_state(model: Any) -> dict:
     }
 
 
-def _set_random_state(model: Any, saved: dict, source: str) -> None:
-    generators = _seed_generators(model)
-    if len(generators) != len(saved["seed_generators"]):
-        raise ValueError(
-            f"{source} holds {len(saved['seed_generators'])} layer random generators (dropout), "
-            f"but the model has {len(generators)}. Resume with the same model."
-        )
+def _set_random_state(model: Any, saved: dict) -> None:
     global_rng().bit_generator.state = saved["lamina"]
     np.random.set_state(saved["numpy"])
     version, internal, gauss = saved["python"]
     random.setstate((version, tuple(internal), gauss))
-    for generator, state in zip(generators, saved["seed_generators"], strict=True):
+    for generator, state in zip(_seed_generators(model), saved["seed_generators"], strict=True):
         generator.set_state(state)
 
 

@@ -577,10 +577,46 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
             _build(model, config["build_config"], source)
     store = weights_file.store_from_arrays(arrays, metadata, f"{source}, member {WEIGHTS!r}")
     weights_file.assign_weights(model, store)
+    _check_runs(model, source)
     if compile and config.get("compile_config") is not None:
         model.compile(**compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}"))
         _restore_optimizer(model, store.extra, metadata, source)
     return model
+
+
+def _check_runs(model: Any, source: str) -> None:
+    """Refuse a graph that cannot compute: run it once on zeros of batch size 2.
+
+    Building probes each layer on its own, so a config can describe a graph whose layers
+    each accept their inputs but that fails as a whole (a slice along the batch axis meeting
+    a full batch); such a model is refused here rather than failing in the user's `predict`.
+    """
+    from lamina.function import no_grad
+    from lamina.models.symbolic import KerasTensor, map_structure
+
+    if not getattr(model, "inputs", None):
+        return  # a subclassed model (already run by _build) or one without inputs
+
+    def zeros(t: Any) -> Any:
+        if not isinstance(t, KerasTensor):
+            return t
+        shape = tuple(
+            2 if i == 0 and n is None else 1 if n is None else n for i, n in enumerate(t.shape)
+        )
+        if t.dtype.kind in "USO":
+            return np.full(shape, "", dtype=object)
+        return np.zeros(shape, dtype=t.dtype)
+
+    try:
+        with no_grad():
+            model(map_structure(zeros, model.input), training=False)
+    except (ModelFileError, MemoryError):
+        raise
+    except Exception as e:
+        raise ModelFileError(
+            f"{source}: the model its config describes does not run on a batch of zeros "
+            f"({type(e).__name__}: {e}); the config is inconsistent."
+        ) from e
 
 
 def _build(model: Any, build_config: Any, source: str) -> None:

@@ -46,7 +46,9 @@ def read_npz(f: IO[bytes], size: int, where: str) -> dict[str, np.ndarray]:
     except MemoryError:
         raise
     except Exception as e:  # zipfile raises many types for damaged archives
-        raise ModelFileError(f"{where} is not a NumPy .npz archive: {e}") from e
+        raise ModelFileError(
+            f"{where} is not a lamina weights file (a NumPy .npz archive): {e}"
+        ) from e
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -92,7 +94,8 @@ def _read_npy(member: IO[bytes], size: int, where: str) -> np.ndarray:
     descr = match["descr"]
     if descr.lstrip("<>|=").startswith("O"):
         raise ModelFileError(
-            f"{where} holds Python objects, which NumPy stores with pickle; lamina never unpickles."
+            f"{where} is not a lamina weights file: it holds Python objects, which NumPy "
+            "stores with pickle and loads only with allow_pickle on; lamina never unpickles."
         )
     if not _DESCR.fullmatch(descr):
         raise ModelFileError(f"{where} holds dtype {descr!r}; lamina reads numbers and text only.")

@@ -343,6 +343,14 @@ def test_unreadable_backup_raises(tmp_path):
         train(tmp_path)
 
 
+def test_a_backup_with_a_bad_position_is_refused(tmp_path):
+    state = {"version": 1, "epoch": "2", "step": 0}
+    with open(tmp_path / BACKUP_NAME, "wb") as f:
+        safetensors_io.write(f, {}, {STATE_KEY: json.dumps(state)})
+    with pytest.raises(ModelFileError, match="epoch and step are not counts"):
+        train(tmp_path)
+
+
 def test_other_stateful_callbacks_are_refused(tmp_path):
     with pytest.raises(Crash):
         train(tmp_path, crash_at=9, callbacks=monitors)

@@ -294,8 +294,8 @@ NPZ_CASES = [
         lambda: legacy(w00000=np.array([_Payload(), 1], dtype=object)),
         "never unpickles",
     ),
-    ("npz_raw_pickle", lambda: PICKLE, "not a NumPy .npz archive"),
-    ("npz_single_npy", lambda: npy_member(b"{}"), "not a NumPy .npz archive"),
+    ("npz_raw_pickle", lambda: PICKLE, r"not a lamina weights file \(a NumPy .npz archive\)"),
+    ("npz_single_npy", lambda: npy_member(b"{}"), r"not a lamina weights file \(a NumPy .npz archive\)"),
     (
         "npz_header_code",
         lambda: one_npy("{'descr': __import__('os').system('x'), 'fortran_order': False}"),
