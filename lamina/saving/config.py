@@ -28,7 +28,7 @@ _PATH_ARGUMENTS = {"TextVectorization": ("vocabulary",)}
 # `zeros`, ...): a config may not make them build more than MAX_OP_VALUES values.
 _SIZING_OPS = {"arange", "broadcast_to", "eye", "full", "ones", "zeros", "one_hot", "pad"}
 _SIZING_OPS |= {"repeat", "tile"}
-MAX_OP_VALUES = 1 << 28
+MAX_OP_VALUES = 1 << 26
 # The largest integer a saved loss or metric config may hold (AUC's num_thresholds and IoU's
 # num_classes size the arrays they allocate).
 MAX_METRIC_INT = 1 << 16

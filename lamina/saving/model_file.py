@@ -329,7 +329,7 @@ def _check_end_record(f: IO[bytes], size: int, source: str) -> None:
             f"{MAX_CENTRAL_DIRECTORY_BYTES} three members need."
         )
     if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
-        f.seek(size - _END_RECORD.size - 20)
+        f.seek(max(0, size - _END_RECORD.size - 20))
         locator = f.read(4)
         f.seek(0)
         if locator != b"PK\x06\x07":

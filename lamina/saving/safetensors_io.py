@@ -13,10 +13,11 @@ package when it is installed).
 
 The reader refuses, before it allocates any tensor: a header longer than `MAX_HEADER_BYTES`
 or than the file, or holding more than `MAX_TENSORS` tensors, JSON that is not one object
-(or has duplicate keys, NaN or infinities), an entry without exactly `dtype`, `shape` and `data_offsets`, a dtype outside `DTYPES`, a shape
-that is not a list of non-negative integers, offsets that are not contiguous from 0 to the
-end of the data (so no gaps, overlaps or bytes out of bounds), and a byte length that is not
-`prod(shape) * itemsize`. Boolean tensors must hold only 0 and 1.
+(or has duplicate keys, NaN or infinities), an entry without exactly `dtype`, `shape` and
+`data_offsets`, a dtype outside `DTYPES`, a shape that is not a list of non-negative
+integers, offsets that are not contiguous from 0 to the end of the data (so no gaps, overlaps
+or bytes out of bounds), and a byte length that is not `prod(shape) * itemsize`. Boolean
+tensors must hold only 0 and 1.
 """
 
 import hashlib

@@ -247,6 +247,7 @@ class ValidFiles:
     keras_archive: bytes  # Keras 3 .keras
     keras_h5: bytes  # tf.keras 2 whole-model .h5
     keras_weights_h5: bytes  # Keras 3 .weights.h5
+    legacy_npz: bytes  # the earlier .weights.npz format of sequential_model()
 
     @classmethod
     def build(cls, folder: Any) -> "ValidFiles":
@@ -266,6 +267,7 @@ class ValidFiles:
             keras_archive=keras_archive(),
             keras_h5=keras2_h5(),
             keras_weights_h5=keras3_weights_h5(),
+            legacy_npz=legacy_npz(model),
         )
 
     def warm_up(self, folder: Any) -> None:
@@ -283,6 +285,7 @@ class ValidFiles:
             model.predict(sample_inputs(model), verbose=0)
         sequential_model().load_weights(write(folder, "w4.weights.safetensors", self.weights))
         keras_target_model().load_weights(write(folder, "w5.weights.h5", self.keras_weights_h5))
+        keras_target_model().load_weights(write(folder, "w6.weights.npz", self.legacy_npz))
         broken = [
             ("b0.keras", b"PK\x03\x04" + b"\0" * 40),
             ("b1.keras", forge(self.sequential, config=b"[" * 5000 + b"]" * 5000)),
@@ -301,6 +304,20 @@ class ValidFiles:
                     lamina.models.load_model(path)
             except ModelFileError:
                 pass
+
+
+def legacy_npz(model: Any, **changes: Any) -> bytes:
+    """The weights of `model` as the earlier `.weights.npz` format held them (np.savez)."""
+    arrays = {
+        "__format__": np.array("lamina.weights"),
+        "__version__": np.array(1),
+        "__names__": np.array([w.name for w in model.weights]),
+    }
+    arrays.update({f"w{i:05d}": w.numpy() for i, w in enumerate(model.weights)})
+    arrays.update(changes)
+    buffer = io.BytesIO()
+    np.savez(buffer, **{k: v for k, v in arrays.items() if v is not None})
+    return buffer.getvalue()
 
 
 def write(folder: Any, name: str, blob: bytes) -> str:

@@ -1,13 +1,14 @@
-"""A seeded mutation fuzzer over valid model and weights files (11,000 cases).
+"""A seeded mutation fuzzer over valid model and weights files (11,250 cases).
 
 Each case mutates a valid file (bytes, zip members, config or metadata JSON re-zipped with
 matching sha256s, safetensors headers and data, Keras configs) and loads it with the sandbox
-armed (conftest.py). The only outcomes allowed:
+armed (hostile_sandbox.py). The only outcomes allowed:
 
 - a ModelFileError (KerasFileError for Keras files), within a second;
 - a successful load of a mutation that is benign, after which the model must predict: for
   byte-level changes to a model file this means its config and weights are unchanged (the
-  mutation hit bytes the format does not use); a weights file may load with changed values.
+  mutation hit bytes the format does not use); a weights file (safetensors or legacy npz)
+  may load with changed values.
 
 Any other exception (IndexError, KeyError, UnicodeDecodeError, struct.error, BadZipFile,
 MemoryError, RecursionError, ...) fails the test with the case's seed and mutation, so it can
@@ -21,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import run_armed
 from hostile_builders import (
     CONFIG,
     keras2_h5,
@@ -43,6 +43,7 @@ from hostile_mutations import (
     mutate_safetensors,
     unchanged_content,
 )
+from hostile_sandbox import run_armed
 
 import lamina
 from lamina.saving import ModelFileError
@@ -101,6 +102,7 @@ STRATEGIES: dict[str, tuple[int, str, str, Callable]] = {
         "weights",
         lambda r, v: mutate_safetensors(r, v.weights),
     ),
+    "npz_bytes": (250, ".weights.npz", "weights", lambda r, v: mutate_bytes(r, v.legacy_npz)),
     "keras_config": (500, ".keras", "keras", _keras_archive_config),
     "keras_members": (125, ".keras", "keras", _keras_archive_members),
     "keras_h5_config": (250, ".h5", "keras", _keras_h5_config),
@@ -197,7 +199,7 @@ def test_fuzz(valid, tmp_path, strategy, start):
 def test_unmutated_files_load_and_predict(valid, tmp_path):
     for name, blob in [("a.keras", valid.sequential), ("b.keras", valid.functional)]:
         path = write(tmp_path, name, blob)
-        model, error, _ = run_armed(lambda: lamina.models.load_model(path), tmp_path)
+        model, error, _ = run_armed(lambda p=path: lamina.models.load_model(p), tmp_path)
         assert error is None
         check_loaded(model, "seq_bytes", blob, blob, "nothing")
     assert json.loads(members(valid.sequential)[CONFIG])["class_name"] == "Sequential"

@@ -2,7 +2,7 @@
 
 Each case starts from a valid file lamina wrote and changes one thing. Every one must be
 refused with a ModelFileError naming the problem, within a second, with no code run and no
-file opened outside the test's folder (see conftest.py).
+file opened outside the test's folder (see hostile_sandbox.py).
 """
 
 import json
@@ -13,7 +13,6 @@ import warnings
 import zipfile
 
 import pytest
-from conftest import assert_refused, run_armed
 from hostile_builders import (
     CONFIG,
     METADATA,
@@ -30,6 +29,7 @@ from hostile_builders import (
     write,
     zip_of,
 )
+from hostile_sandbox import assert_refused, run_armed
 
 import lamina
 
@@ -120,35 +120,63 @@ CASES = [
     ("trailing_byte", lambda v: seq(v) + b"\0", "end record"),
     ("leading_bytes", lambda v: b"MZ\x90\x00" + seq(v), "does not start with a zip member"),
     ("two_archives_concatenated", lambda v: seq(v) + v.functional, "data before or between"),
-    ("archive_comment", lambda v: zip_of(list(members(seq(v)).items()), b"hi"), "comment"),
+    (
+        "archive_comment",
+        lambda v: zip_of(list(members(seq(v)).items()), b"hi"),
+        "no archive comment",
+    ),
     # --- members: count, names, kinds
-    ("extra_member", lambda v: zip_of([*members(seq(v)).items(), ("notes.txt", b"x")]), "4 zip"),
+    (
+        "extra_member",
+        lambda v: zip_of([*members(seq(v)).items(), ("notes.txt", b"x")]),
+        "holds 4 zip members",
+    ),
     ("missing_member", lambda v: zip_of(list(members(seq(v)).items())[:2]), "holds 2 zip members"),
     ("empty_archive", lambda v: zip_of([]), "only 22 bytes"),
     ("dotdot_name", lambda v: replace_member(seq(v), CONFIG, "../config.json"), "unsafe name"),
-    ("deep_dotdot", lambda v: replace_member(seq(v), CONFIG, "../../../etc/cron.d/x"), "unsafe"),
+    (
+        "deep_dotdot",
+        lambda v: replace_member(seq(v), CONFIG, "../../../etc/cron.d/x"),
+        "unsafe name",
+    ),
     ("absolute_name", lambda v: replace_member(seq(v), CONFIG, "/etc/passwd"), "unsafe name"),
     ("drive_name", lambda v: replace_member(seq(v), CONFIG, "C:config.json"), "unsafe name"),
     ("folder_name", lambda v: replace_member(seq(v), CONFIG, "sub/config.json"), "unsafe name"),
     ("backslash_name", lambda v: replace_member(seq(v), CONFIG, "..\\config.json"), "unsafe name"),
-    ("control_char_name", lambda v: replace_member(seq(v), CONFIG, "config\n.json"), "unsafe"),
+    ("control_char_name", lambda v: replace_member(seq(v), CONFIG, "config\n.json"), "unsafe name"),
     ("directory_name", lambda v: replace_member(seq(v), CONFIG, "config.json/"), "unsafe name"),
     ("nul_in_name", lambda v: nul_name(seq(v)), "unsafe name"),
-    ("unexpected_name", lambda v: replace_member(seq(v), METADATA, "settings.json"), "unexpected"),
+    (
+        "unexpected_name",
+        lambda v: replace_member(seq(v), METADATA, "settings.json"),
+        "unexpected member 'settings.json'",
+    ),
     ("local_name_differs", lambda v: rename_member_local(seq(v)), "damaged"),
     (
         "symlink_config",
         lambda v: replace_member(seq(v), CONFIG, typed(CONFIG, stat.S_IFLNK)),
-        "sym",
+        "member .config.json. is a symbolic link",
     ),
     (
         "symlink_weights",
         lambda v: replace_member(seq(v), WEIGHTS, typed(WEIGHTS, stat.S_IFLNK), b"/etc/passwd"),
         "symbolic link",
     ),
-    ("fifo_member", lambda v: replace_member(seq(v), CONFIG, typed(CONFIG, stat.S_IFIFO)), "not a"),
-    ("device_member", lambda v: replace_member(seq(v), CONFIG, typed(CONFIG, stat.S_IFCHR)), "not"),
-    ("folder_member", lambda v: replace_member(seq(v), CONFIG, typed(CONFIG, stat.S_IFDIR)), "not"),
+    (
+        "fifo_member",
+        lambda v: replace_member(seq(v), CONFIG, typed(CONFIG, stat.S_IFIFO)),
+        "not a regular file",
+    ),
+    (
+        "device_member",
+        lambda v: replace_member(seq(v), CONFIG, typed(CONFIG, stat.S_IFCHR)),
+        "not a regular file",
+    ),
+    (
+        "folder_member",
+        lambda v: replace_member(seq(v), CONFIG, typed(CONFIG, stat.S_IFDIR)),
+        "not a regular file",
+    ),
     ("duplicate_member", lambda v: duplicate(seq(v)), "appears twice"),
     ("encrypted_member", lambda v: patch_central(seq(v), CONFIG, flags=0x1), "encrypted"),
     # --- compression and sizes
@@ -353,6 +381,6 @@ def test_the_valid_files_load_armed(valid, tmp_path):
     """The sandbox itself lets a valid load through (so refusals above are the loader's)."""
     for blob in (valid.sequential, valid.functional):
         path = write(tmp_path, "ok.keras", blob)
-        model, error, seconds = run_armed(lambda: lamina.models.load_model(path), tmp_path)
+        model, error, seconds = run_armed(lambda p=path: lamina.models.load_model(p), tmp_path)
         assert error is None and seconds < 1.0
         model.predict(sample_inputs(model), verbose=0)

@@ -3,12 +3,12 @@
 Each case changes the config of a valid model file and re-zips it with matching sizes and
 sha256s (`forge`), so the change reaches the config parser. Every one must be refused with a
 ModelFileError naming the problem, within a second, with no code run and no file opened
-outside the test's folder (see conftest.py).
+outside the test's folder (see hostile_sandbox.py).
 """
 
 import pytest
-from conftest import assert_refused
 from hostile_builders import forge, write
+from hostile_sandbox import assert_refused
 
 import lamina
 from lamina.saving import register_serializable
@@ -130,7 +130,11 @@ CASES = [
     ("model_module_os", set_top(module="os", class_name="system"), "never imports modules"),
     ("model_module_subprocess", set_top(module="subprocess", class_name="Popen"), "never imports"),
     ("model_module_builtins", set_top(module="builtins", class_name="exec"), "never imports"),
-    ("model_module_importlib", set_top(module="importlib", class_name="import_module"), "never"),
+    (
+        "model_module_importlib",
+        set_top(module="importlib", class_name="import_module"),
+        "never imports",
+    ),
     (
         "model_is_a_layer",
         set_top(class_name="Flatten", config={"name": "f"}),
@@ -290,7 +294,7 @@ CASES = [
         seq_config(lambda c: layer(c, 0)["config"].update(batch_shape=[None, 10**5])),
         r"weight 'hidden/kernel' has shape \(100000, 8\) but .* holds shape \(4, 8\)",
     ),
-    ("units_negative", set_arg("units", -1), "units"),
+    ("units_negative", set_arg("units", -1), "positive integer. Received: units=-1"),
     ("units_text", set_arg("units", "8"), "Expected units to be a positive integer"),
     ("units_shape_mismatch", set_arg("units", 9), r"has shape \(4, 9\)"),
     ("op_tile_1e9", op_layer("tile", [None, [1, 10**9]]), "OpLayer 'tile' is given sizes"),

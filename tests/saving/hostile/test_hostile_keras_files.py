@@ -3,7 +3,7 @@
 The files are laid out as Keras writes them (h5py and zipfile, no Keras install), then changed.
 Every one must be refused with a KerasFileError (a ModelFileError) naming the problem, within
 a second, with no code run and no file opened from Python outside the test's folder (see
-conftest.py; HDF5 opens files from C, so links out of the file are refused before any read).
+hostile_sandbox.py; HDF5 opens files from C, so links out of the file are refused before any read).
 """
 
 import json
@@ -15,7 +15,6 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import assert_refused
 from hostile_builders import (
     CONFIG,
     k_dense,
@@ -32,6 +31,7 @@ from hostile_builders import (
     patch_central,
     write,
 )
+from hostile_sandbox import assert_refused
 
 import lamina
 from lamina.saving import KerasFileError
@@ -387,11 +387,11 @@ def test_hostile_keras_archive_is_refused(tmp_path, make, match):
 
 
 def test_valid_keras_files_load_armed(valid, tmp_path):
-    from conftest import run_armed
+    from hostile_sandbox import run_armed
 
     for name, blob in (("ok.keras", valid.keras_archive), ("ok.h5", valid.keras_h5)):
         path = write(tmp_path, name, blob)
-        model, error, _ = run_armed(lambda: lamina.models.load_model(path), tmp_path)
+        model, error, _ = run_armed(lambda p=path: lamina.models.load_model(p), tmp_path)
         assert error is None, error
         w = keras_weights()
         x = np.linspace(-1, 1, 8, dtype="float32").reshape(2, 4)

@@ -3,7 +3,7 @@
 Each safetensors case changes the weights of a valid model and is tried twice: as the weights
 member of a model file (re-zipped with matching sha256, so it reaches the safetensors reader)
 and as a `.weights.safetensors` file given to `load_weights`. Every one must be refused with a
-ModelFileError naming the problem, within a second, with no code run (see conftest.py).
+ModelFileError naming the problem, within a second, with no code run (see hostile_sandbox.py).
 """
 
 import io
@@ -14,16 +14,17 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import assert_refused
 from hostile_builders import (
     WEIGHTS,
     forge,
+    legacy_npz,
     members,
     sequential_model,
     st_join,
     st_split,
     write,
 )
+from hostile_sandbox import assert_refused
 
 import lamina
 
@@ -250,22 +251,8 @@ def test_hostile_weights_file_is_refused(valid, tmp_path, make, match):
 # ----- legacy .weights.npz ----------------------------------------------------------------------
 
 
-def npz(**arrays) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
 def legacy(**changes) -> bytes:
-    model = sequential_model()
-    arrays = {
-        "__format__": np.array("lamina.weights"),
-        "__version__": np.array(1),
-        "__names__": np.array([w.name for w in model.weights]),
-    }
-    arrays.update({f"w{i:05d}": w.numpy() for i, w in enumerate(model.weights)})
-    arrays.update(changes)
-    return npz(**{k: v for k, v in arrays.items() if v is not None})
+    return legacy_npz(sequential_model(), **changes)
 
 
 def npy_member(header: bytes, data: bytes = b"", version: int = 1) -> bytes:
@@ -295,7 +282,11 @@ NPZ_CASES = [
         "never unpickles",
     ),
     ("npz_raw_pickle", lambda: PICKLE, r"not a lamina weights file \(a NumPy .npz archive\)"),
-    ("npz_single_npy", lambda: npy_member(b"{}"), r"not a lamina weights file \(a NumPy .npz archive\)"),
+    (
+        "npz_single_npy",
+        lambda: npy_member(b"{}"),
+        r"not a lamina weights file \(a NumPy .npz archive\)",
+    ),
     (
         "npz_header_code",
         lambda: one_npy("{'descr': __import__('os').system('x'), 'fortran_order': False}"),
@@ -350,7 +341,7 @@ def test_hostile_legacy_npz_is_refused(tmp_path, make, match):
 
 
 def test_a_valid_legacy_npz_loads_armed(tmp_path):
-    from conftest import run_armed
+    from hostile_sandbox import run_armed
 
     path = write(tmp_path, "ok.weights.npz", legacy())
     model = lamina.Sequential([lamina.Input((4,)), lamina.layers.Dense(8), lamina.layers.Dense(3)])
