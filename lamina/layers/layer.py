@@ -365,9 +365,15 @@ class Layer:
         return _map(lambda t: t.shape, out)
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(inputs, Tensor) and not is_array(inputs):
+            return self._call_structure(inputs, args, kwargs)
+        return self._call_eager(inputs, args, kwargs)
+
+    def _call_structure(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
+        """A call on symbolic tensors (recorded into a graph) or on a list/dict of inputs."""
         from lamina.models.symbolic import has_symbolic, symbolic_call
 
-        if not isinstance(inputs, Tensor) and has_symbolic(inputs, args, kwargs):
+        if has_symbolic(inputs, args, kwargs):
             budget = _ACTIVE_BUDGET.budget
             if budget is None:
                 return symbolic_call(self, inputs, args, kwargs)
@@ -376,6 +382,9 @@ class Layer:
             outputs = symbolic_call(self, inputs, args, kwargs)
             budget.check_symbolic(self, outputs, "return")
             return outputs
+        return self._call_eager(inputs, args, kwargs)
+
+    def _call_eager(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         inputs = _map(self._convert_input, inputs)
         if not self.built:
             self._build_for(_map(lambda t: t.shape, inputs))
