@@ -221,11 +221,6 @@ def cast(x: Any, dtype: Any) -> Tensor:
     return Cast.apply(x, dtype=dtype)
 
 
-def constant_like(value: Any, x: Tensor) -> Tensor:
-    """A tensor holding `value` on `x`'s array module and in `x`'s dtype."""
-    return Tensor(get_xp(x.data).asarray(value, dtype=x.dtype))
-
-
 def numeric_input(op: str, x: Any) -> Tensor:
     """Convert `x` to a tensor of numbers or booleans; strings and objects raise TypeError."""
     x = convert_to_tensor(x)

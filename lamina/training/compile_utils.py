@@ -1,6 +1,5 @@
 """What `compile` sets up: the losses per output and the metrics per output."""
 
-import math
 from typing import Any
 
 import numpy as np
@@ -259,7 +258,3 @@ def _spread_metrics(metrics: Any, output_names: list[str]) -> list[list]:
         return [list(m) for m in metrics]
     flat = list(metrics) if isinstance(metrics, list | tuple) else [metrics]
     return [flat for _ in output_names]
-
-
-def finite(value: float) -> bool:
-    return math.isfinite(value)

@@ -136,7 +136,6 @@ class Trainer:
         """Reset the state of every metric (done at the start of each epoch)."""
         for m in self.metrics + list(getattr(self, "_part_trackers", None) or []):
             m.reset_state()
-        self._loss_parts = None
 
     # ----- one step ------------------------------------------------------------------------
 
