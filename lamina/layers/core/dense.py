@@ -89,8 +89,10 @@ class Dense(Layer):
                 f"Dense {self.name!r} was built for inputs with last axis {self.kernel.shape[0]}. "
                 f"Received: inputs with shape {inputs.shape}"
             )
-        x = dense(inputs, self.kernel, self.bias)
-        x = self.activation(x)
+        if self.activation is activations.relu:
+            x = dense(inputs, self.kernel, self.bias, relu=True)
+        else:
+            x = self.activation(dense(inputs, self.kernel, self.bias))
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(x))
         return x
