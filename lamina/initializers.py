@@ -5,7 +5,8 @@ array module (`lamina.backend.default_xp()`), in `dtype` or `floatx()`.
 
 Seeding: an int `seed` gives the same values on every call (as in Keras 3); a `SeedGenerator`
 advances on each call; `seed=None` draws a fresh stream from lamina's global generator on each
-call, so `lamina.utils.set_random_seed` makes a whole run reproducible.
+call, so `lamina.utils.set_random_seed` makes a whole run reproducible. Random values are
+drawn on the host, so a seed gives the same weights on the CPU and on the GPU.
 
 Example:
 >>> init = lamina.initializers.get("glorot_uniform")
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from lamina import serialization
-from lamina.backend import default_xp, floatx
+from lamina.backend import default_xp, floatx, to_device
 from lamina.backend.random import SeedGenerator, resolve_rng
 from lamina.serialization import Registry
 
@@ -189,23 +190,22 @@ class RandomInitializer(Initializer):
 
 def _normal(rng: Any, shape: tuple, mean: float, stddev: float, dtype: np.dtype) -> Any:
     x = rng.standard_normal(shape, dtype="float64")
-    return (x * stddev + mean).astype(dtype)
+    return to_device((x * stddev + mean).astype(dtype))
 
 
 def _uniform(rng: Any, shape: tuple, low: float, high: float, dtype: np.dtype) -> Any:
     x = rng.random(shape, dtype="float64")
-    return (x * (high - low) + low).astype(dtype)
+    return to_device((x * (high - low) + low).astype(dtype))
 
 
 def _truncated(rng: Any, shape: tuple, mean: float, stddev: float, dtype: np.dtype) -> Any:
     """Normal values redrawn until all lie within two standard deviations of the mean."""
     x = rng.standard_normal(shape, dtype="float64")
-    xp = default_xp()
-    bad = xp.abs(x) > 2
-    while bool(bad.any()):
+    bad = np.abs(x) > 2
+    while bad.any():
         x[bad] = rng.standard_normal(int(bad.sum()), dtype="float64")
-        bad = xp.abs(x) > 2
-    return (x * stddev + mean).astype(dtype)
+        bad = np.abs(x) > 2
+    return to_device((x * stddev + mean).astype(dtype))
 
 
 class _MeanStddevInitializer(RandomInitializer):
@@ -459,12 +459,11 @@ class Orthogonal(RandomInitializer):
             )
         rows, cols = math.prod(shape[:-1]), shape[-1]
         a = self._rng().standard_normal((max(rows, cols), min(rows, cols)), dtype="float64")
-        xp = default_xp()
-        q, r = xp.linalg.qr(a)
-        q = q * xp.sign(xp.diag(r))  # makes the decomposition unique, hence uniformly spread
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))  # makes the decomposition unique, hence uniformly spread
         if rows < cols:
             q = q.T
-        return (self.gain * q).reshape(shape).astype(dtype)
+        return to_device((self.gain * q).reshape(shape).astype(dtype))
 
     def get_config(self) -> dict:
         return {"gain": self.gain, **super().get_config()}

@@ -1,9 +1,11 @@
 """Selection of the array module: NumPy on the CPU, CuPy on an NVIDIA GPU.
 
 This is the only module in lamina that imports CuPy. Ops ask `get_xp(array)` for the module
-that owns their inputs and never branch on the device themselves.
+that owns their inputs and never branch on the device themselves. The environment variable
+`LAMINA_DEVICE` (`cpu` or `gpu`) picks the device at import, as `set_device` does later.
 """
 
+import os
 from types import ModuleType
 from typing import Any
 
@@ -65,9 +67,24 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
+def like(reference: Any, value: Any) -> Any:
+    """`value` (an array or a scalar) for arithmetic with the array `reference`: a NumPy array
+    goes to the GPU when `reference` is there, and comes back when it is not."""
+    if isinstance(reference, np.ndarray):
+        return to_numpy(value) if is_array(value) else value
+    return get_xp(reference).asarray(value)
+
+
 def to_device(x: Any) -> Any:
-    """Move a NumPy array to the current device (a no-op on the CPU)."""
+    """Move a NumPy array of numbers to the current device (a no-op on the CPU).
+
+    Arrays of strings or objects stay NumPy arrays: CuPy holds numbers and booleans only.
+    """
     xp = default_xp()
-    if xp is np:
+    if xp is np or not isinstance(x, np.ndarray) or x.dtype.kind not in "biufc":
         return x
     return xp.asarray(x)
+
+
+if os.environ.get("LAMINA_DEVICE"):
+    set_device(os.environ["LAMINA_DEVICE"])

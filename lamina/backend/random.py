@@ -1,10 +1,12 @@
-"""Seeded random number generation shared by initializers, dropout and shuffling."""
+"""Seeded random number generation shared by initializers, dropout and shuffling.
+
+Every generator is a NumPy one, on the GPU too: draws are made on the host and moved to the
+device, so a seed gives the same weights and the same dropout masks on either device.
+"""
 
 from typing import Any
 
 import numpy as np
-
-from lamina.backend.array_module import default_xp
 
 _global_seed: int | None = None
 _global_rng = np.random.default_rng()
@@ -35,11 +37,11 @@ def global_rng() -> np.random.Generator:
     return _global_rng
 
 
-def make_generator(seed: int | None = None) -> Any:
-    """Return a generator of the current array module: seeded, or drawn from the global one."""
+def make_generator(seed: int | None = None) -> np.random.Generator:
+    """Return a NumPy generator: seeded, or with a seed drawn from the global one."""
     if seed is None:
         seed = int(_global_rng.integers(0, 2**63 - 1))
-    return default_xp().random.default_rng(seed)
+    return np.random.default_rng(seed)
 
 
 class SeedGenerator:

@@ -4,7 +4,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina.backend import default_xp, floatx, get_xp, is_array, to_numpy
+from lamina.backend import default_xp, floatx, get_xp, is_array, to_device, to_numpy
 from lamina.function import Function, is_recording
 from lamina.tensor import Tensor
 
@@ -12,7 +12,8 @@ from lamina.tensor import Tensor
 def convert_to_tensor(x: Any, dtype: Any = None) -> Tensor:
     """Return `x` (array, list, scalar or tensor) as a tensor, cast to `dtype` when given.
 
-    Python floats and float lists become `lamina.backend.floatx()`; NumPy arrays keep their dtype.
+    Python floats and float lists become `lamina.backend.floatx()`; NumPy arrays keep their dtype
+    and move to the GPU when it is the device (`lamina.backend.set_device("gpu")`).
 
     Example:
     >>> lamina.ops.convert_to_tensor([1, 2, 3], dtype="float32")
@@ -20,6 +21,7 @@ def convert_to_tensor(x: Any, dtype: Any = None) -> Tensor:
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == np.dtype(dtype) else cast(x, dtype)
     if is_array(x):
+        x = to_device(x)
         return Tensor(x if dtype is None else x.astype(dtype, copy=False))
     if isinstance(x, np.generic):
         return Tensor(default_xp().asarray(x, dtype=dtype))

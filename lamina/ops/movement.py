@@ -216,7 +216,8 @@ def tile(x: Any, repeats: Any) -> Tensor:
 class Repeat(Function):
     def forward(self, x):
         self.in_shape = x.shape
-        return get_xp(x).repeat(x, self.repeats, axis=self.axis)
+        # A list, not an array: CuPy takes repeats only as an int, a list or a tuple.
+        return get_xp(x).repeat(x, self.repeats.tolist(), axis=self.axis)
 
     def backward(self, grad):
         # Sum the gradient over each element's repeats.

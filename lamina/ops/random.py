@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from lamina.backend import floatx, get_xp
+import numpy as np
+
+from lamina.backend import floatx, get_xp, to_device
 from lamina.backend.random import resolve_rng
 from lamina.function import Function
 from lamina.ops.core import convert_to_tensor, float_input
@@ -28,7 +30,7 @@ def normal(
     """
     rng = resolve_rng(seed)
     x = rng.standard_normal(_shape("normal", shape), dtype="float64")
-    return Tensor((x * stddev + mean).astype(dtype or floatx()))
+    return Tensor(to_device((x * stddev + mean).astype(dtype or floatx())))
 
 
 def uniform(
@@ -41,7 +43,7 @@ def uniform(
         )
     rng = resolve_rng(seed)
     x = rng.random(_shape("uniform", shape), dtype="float64")
-    return Tensor((x * (maxval - minval) + minval).astype(dtype or floatx()))
+    return Tensor(to_device((x * (maxval - minval) + minval).astype(dtype or floatx())))
 
 
 def truncated_normal(
@@ -51,12 +53,11 @@ def truncated_normal(
     rng = resolve_rng(seed)
     shape = _shape("truncated_normal", shape)
     x = rng.standard_normal(shape, dtype="float64")
-    xp = get_xp(x)
-    bad = xp.abs(x) > 2
+    bad = np.abs(x) > 2
     while bool(bad.any()):
-        x = xp.where(bad, rng.standard_normal(shape, dtype="float64"), x)
-        bad = xp.abs(x) > 2
-    return Tensor((x * stddev + mean).astype(dtype or floatx()))
+        x = np.where(bad, rng.standard_normal(shape, dtype="float64"), x)
+        bad = np.abs(x) > 2
+    return Tensor(to_device((x * stddev + mean).astype(dtype or floatx())))
 
 
 def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
@@ -74,7 +75,7 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     xp = get_xp(logits.data)
     z = logits.data.astype("float64")
     # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits).
-    u = rng.random((z.shape[0], int(num_samples), z.shape[1]), dtype="float64")
+    u = xp.asarray(rng.random((z.shape[0], int(num_samples), z.shape[1]), dtype="float64"))
     gumbel = -xp.log(-xp.log(xp.clip(u, 1e-300, 1.0)))
     return Tensor((z[:, None, :] + gumbel).argmax(axis=-1).astype(dtype))
 
@@ -108,6 +109,6 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
         else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
     )
     rng = resolve_rng(seed)
-    keep = rng.random(shape, dtype="float32") >= rate
+    keep = get_xp(x.data).asarray(rng.random(shape, dtype="float32") >= rate)
     mask = keep.astype(x.dtype) * x.dtype.type(1 / (1 - rate))
     return Dropout.apply(x, mask=mask)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from lamina import ops
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
 from lamina.tensor import Tensor
@@ -343,7 +344,7 @@ class _LayerTest:
             outputs = _flatten(layer(inputs, **kwargs))
             total = None
             for o, c in zip(outputs, cotangents, strict=True):
-                term = _sum_all(o * Tensor(c))
+                term = _sum_all(o * ops.convert_to_tensor(c))
                 total = term if total is None else total + term
         grads = tape.gradient(total, weights)
         eps = 1e-6
@@ -393,7 +394,7 @@ class _LayerTest:
                 return
             loss = None
             for o in outputs:
-                target = Tensor(self.rng.standard_normal(o.shape).astype(o.dtype))
+                target = ops.convert_to_tensor(self.rng.standard_normal(o.shape).astype(o.dtype))
                 term = _sum_all((o - target) * (o - target)) / float(max(o.size, 1))
                 loss = term if loss is None else loss + term
             for extra in layer.losses:

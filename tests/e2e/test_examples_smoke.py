@@ -75,8 +75,10 @@ def test_imdb_overfitting(dataset, capsys):
     result = load_example("imdb_overfitting").main(epochs=2, limit=200)
     assert set(result["val_loss"]) == {"original", "smaller", "bigger", "l2", "dropout"}
     assert all(len(losses) == 2 for losses in result["val_loss"].values())
+    assert set(result["onset"]) == {"original", "smaller", "bigger"}
+    assert all(0 < epoch <= 2 for epoch, _ in result["onset"].values())
     line = last_line(capsys)
-    assert line.startswith("min_val_loss@epoch original: ")
+    assert line.startswith("overfitting_starts_at_epoch original: ")
     assert f"bigger_overfits_first: {result['bigger_overfits_first']}" in line
     assert f"dropout_beats_original: {result['dropout_beats_original']}" in line
 
