@@ -72,6 +72,8 @@ def like(reference: Any, value: Any) -> Any:
     goes to the GPU when `reference` is there, and comes back when it is not."""
     if isinstance(reference, np.ndarray):
         return to_numpy(value) if is_array(value) else value
+    if isinstance(value, type(reference)):
+        return value  # already on the GPU: asarray would cost a call per variable and step
     return get_xp(reference).asarray(value)
 
 
