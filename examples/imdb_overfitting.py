@@ -142,7 +142,13 @@ class ValidationLossEvery(callbacks.Callback):
 ONSET_MODELS = ("original", "smaller", "bigger")
 
 
-def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=6, onset_steps=7):
+def _at(watch):
+    """The epoch of the lowest measured validation loss; `>=` when it is the last measured."""
+    epoch = watch.onset()[0]
+    return f">={epoch:.2f}" if epoch == watch.points[-1][0] else f"{epoch:.2f}"
+
+
+def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=8, onset_steps=7):
     """Runs the section; returns the validation losses by model name and the verdicts.
 
     Args:
@@ -150,7 +156,8 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=6, onset_
         limit: keep only the first `limit` training and test reviews (for quick checks).
         seed: passed to `set_random_seed` before each network is built.
         optimizer: `"book"` for the book's RMSprop, `"rmsprop"` for lamina's (Keras 3's).
-        onset_epochs: how many epochs the validation loss is also measured within.
+        onset_epochs: how many epochs the validation loss is also measured within; a lowest
+            point at the last of those measurements is printed as `>=` that epoch.
         onset_steps: it is measured every `onset_steps` training steps then.
 
     Returns:
@@ -168,7 +175,7 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=6, onset_
     y_test = np.asarray(test_labels).astype("float32")
     steps_per_epoch = -(-len(x_train) // 512)
 
-    val_loss, onset = {}, {}
+    val_loss, onset, watches = {}, {}, {}
     for name, build in MODELS.items():
         # Each network starts from the same seed, so its result does not depend on the others.
         set_random_seed(seed)
@@ -199,8 +206,9 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=6, onset_
             f"last val_accuracy {history.history['val_accuracy'][-1]:.4f}"
         )
         if watch:
+            watches[name] = watch[0]
             onset[name] = watch[0].onset()
-            line += f", lowest within epochs: {onset[name][1]:.4f} at {onset[name][0]:.2f}"
+            line += f", lowest within epochs: {onset[name][1]:.4f} at {_at(watch[0])}"
         print(line, flush=True)
 
     print("validation loss by epoch:")
@@ -223,7 +231,7 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=6, onset_
     )
     print(
         "overfitting_starts_at_epoch "
-        + " ".join(f"{n}: {onset[n][0]:.2f}" for n in ONSET_MODELS)
+        + " ".join(f"{n}: {_at(watches[n])}" for n in ONSET_MODELS)
         + " | last_val_loss "
         + " ".join(f"{n}: {last[n]:.4f}" for n in MODELS)
         + f" | bigger_overfits_first: {bigger_overfits_first}"
