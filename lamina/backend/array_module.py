@@ -88,5 +88,9 @@ def to_device(x: Any) -> Any:
     return xp.asarray(x)
 
 
-if os.environ.get("LAMINA_DEVICE"):
-    set_device(os.environ["LAMINA_DEVICE"])
+_ENV_DEVICE = os.environ.get("LAMINA_DEVICE")
+if _ENV_DEVICE:
+    try:
+        set_device(_ENV_DEVICE)
+    except ValueError as err:
+        raise ValueError(f"The environment variable LAMINA_DEVICE is invalid: {err}") from None
