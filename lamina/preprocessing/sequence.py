@@ -66,7 +66,13 @@ def pad_sequences(
             )
         lengths.append(len(s))
         if not shape_found and len(s):
-            sample_shape = np.shape(s)[1:]
+            try:
+                sample_shape = np.shape(s)[1:]
+            except ValueError:
+                raise ValueError(
+                    f"pad_sequences: the items of sequences[{i}] must all have one shape (numbers, "
+                    f"or arrays of one shape). Received: sequences[{i}]={s!r:.60}"
+                ) from None
             shape_found = True
     if maxlen is None:
         maxlen = max(lengths, default=0)

@@ -73,6 +73,8 @@ def test_pad_sequences_errors_name_the_bad_item():
         pad_sequences([[[1, 2]], [[1, 2, 3]]])
     with pytest.raises(ValueError, match=r"sequences\[1\] cannot be converted"):
         pad_sequences([[1], [[1, 2], [3]]])
+    with pytest.raises(ValueError, match=r"items of sequences\[0\] must all have one shape"):
+        pad_sequences([[1, [2]]])
     with pytest.raises(ValueError, match="list of sequences"):
         pad_sequences(5)
     with pytest.raises(ValueError, match="padding='middle'"):
