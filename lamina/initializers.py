@@ -21,7 +21,7 @@ import numpy as np
 
 from lamina import serialization
 from lamina.backend import default_xp, floatx, to_device
-from lamina.backend.random import SeedGenerator, resolve_rng
+from lamina.backend.random import SeedGenerator, resolve_rng, truncated_standard_normal
 from lamina.serialization import Registry
 
 _REGISTRY = Registry("initializer", "lamina.initializers")
@@ -200,11 +200,7 @@ def _uniform(rng: Any, shape: tuple, low: float, high: float, dtype: np.dtype) -
 
 def _truncated(rng: Any, shape: tuple, mean: float, stddev: float, dtype: np.dtype) -> Any:
     """Normal values redrawn until all lie within two standard deviations of the mean."""
-    x = rng.standard_normal(shape, dtype="float64")
-    bad = np.abs(x) > 2
-    while bad.any():
-        x[bad] = rng.standard_normal(int(bad.sum()), dtype="float64")
-        bad = np.abs(x) > 2
+    x = truncated_standard_normal(rng, shape)
     return to_device((x * stddev + mean).astype(dtype))
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from lamina.backend import default_xp, floatx, get_xp, is_array, like, to_device
+from lamina.backend import as_array_like, default_xp, floatx, get_xp, is_array, to_device
 from lamina.tensor import Tensor
 
 _name_counts: dict[str, int] = {}
@@ -77,19 +77,19 @@ class Variable(Tensor):
         """Set the value in place; the shape must stay the same."""
         self._check_shape(value, "assign")
         xp = get_xp(self.data)
-        xp.copyto(self.data, like(self.data, _raw(value)), casting="unsafe")
+        xp.copyto(self.data, as_array_like(_raw(value), self.data), casting="unsafe")
         return self
 
     def assign_add(self, delta: Any) -> "Variable":
         """Add `delta` in place."""
         self._check_shape(delta, "assign_add")
-        self.data += like(self.data, _raw(delta))
+        self.data += as_array_like(_raw(delta), self.data)
         return self
 
     def assign_sub(self, delta: Any) -> "Variable":
         """Subtract `delta` in place."""
         self._check_shape(delta, "assign_sub")
-        self.data -= like(self.data, _raw(delta))
+        self.data -= as_array_like(_raw(delta), self.data)
         return self
 
     def _check_shape(self, value: Any, method: str) -> None:

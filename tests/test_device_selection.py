@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina.backend import get_device, like, set_device, to_device
+from lamina.backend import as_array_like, get_device, set_device, to_device
 
 
 def _import_with(device: str) -> subprocess.CompletedProcess:
@@ -44,8 +44,9 @@ def test_on_the_cpu_host_arrays_stay_numpy():
     x = np.arange(3.0)
     assert to_device(x) is x
     assert lamina.ops.convert_to_tensor(x).data is x
-    assert like(np.zeros(3), x) is x
-    assert like(np.zeros(3), 2.0) == 2.0
+    assert as_array_like(x, np.zeros(3)) is x
+    assert as_array_like(2.0, np.zeros(3)) == 2.0
+    assert as_array_like([1, 2], np.zeros(3)).tolist() == [1, 2]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed")

@@ -1,11 +1,11 @@
 """Backend settings: float type, array module (NumPy or CuPy), random generators, threads."""
 
 from lamina.backend.array_module import (
+    as_array_like,
     default_xp,
     get_device,
     get_xp,
     is_array,
-    like,
     set_device,
     to_device,
     to_numpy,
@@ -16,6 +16,7 @@ from lamina.backend.threads import get_num_threads, init_threads, set_num_thread
 
 __all__ = [
     "SeedGenerator",
+    "as_array_like",
     "default_xp",
     "epsilon",
     "floatx",
@@ -25,7 +26,6 @@ __all__ = [
     "global_rng",
     "init_threads",
     "is_array",
-    "like",
     "set_device",
     "set_epsilon",
     "set_floatx",

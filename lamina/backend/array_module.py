@@ -67,13 +67,13 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def like(reference: Any, value: Any) -> Any:
-    """`value` (an array or a scalar) for arithmetic with the array `reference`: a NumPy array
-    goes to the GPU when `reference` is there, and comes back when it is not."""
+def as_array_like(value: Any, reference: Any) -> Any:
+    """`value` (an array, a list or a number) as an array of `reference`'s module: copied to the
+    GPU when `reference` is there, back to the host when it is not, untouched when it matches."""
+    if type(value) is type(reference):
+        return value
     if isinstance(reference, np.ndarray):
-        return to_numpy(value) if is_array(value) else value
-    if isinstance(value, type(reference)):
-        return value  # already on the GPU: asarray would cost a call per variable and step
+        return to_numpy(value)
     return get_xp(reference).asarray(value)
 
 

@@ -37,6 +37,16 @@ def global_rng() -> np.random.Generator:
     return _global_rng
 
 
+def truncated_standard_normal(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Float64 standard normal values, those beyond two standard deviations drawn again."""
+    x = rng.standard_normal(shape, dtype="float64")
+    bad = np.abs(x) > 2
+    while bad.any():
+        x[bad] = rng.standard_normal(int(bad.sum()), dtype="float64")
+        bad = np.abs(x) > 2
+    return x
+
+
 def make_generator(seed: int | None = None) -> np.random.Generator:
     """Return a NumPy generator: seeded, or with a seed drawn from the global one."""
     if seed is None:

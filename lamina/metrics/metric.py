@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina.backend import floatx, get_xp, to_numpy
+from lamina.backend import as_array_like, floatx, get_xp, to_numpy
 from lamina.naming import to_snake_case
 from lamina.tensor import Tensor
 
@@ -19,9 +19,9 @@ def raw(x: Any, like: Any = None) -> Any:
     With `like`, the result lives on `like`'s array module (labels follow predictions to the GPU).
     """
     if isinstance(x, Tensor):
-        return x.data
+        x = x.data
     if like is not None:
-        return get_xp(like).asarray(x)
+        return as_array_like(x, like)
     return x if hasattr(x, "ndim") and hasattr(x, "dtype") else np.asarray(x)
 
 

@@ -2,10 +2,8 @@
 
 from typing import Any
 
-import numpy as np
-
-from lamina.backend import floatx, get_xp, to_device
-from lamina.backend.random import resolve_rng
+from lamina.backend import as_array_like, floatx, get_xp, to_device
+from lamina.backend.random import resolve_rng, truncated_standard_normal
 from lamina.function import Function
 from lamina.ops.core import convert_to_tensor, float_input
 from lamina.ops.creation import _shape
@@ -52,11 +50,7 @@ def truncated_normal(
     """Draw from a normal distribution, redrawing values more than two stddevs from the mean."""
     rng = resolve_rng(seed)
     shape = _shape("truncated_normal", shape)
-    x = rng.standard_normal(shape, dtype="float64")
-    bad = np.abs(x) > 2
-    while bool(bad.any()):
-        x = np.where(bad, rng.standard_normal(shape, dtype="float64"), x)
-        bad = np.abs(x) > 2
+    x = truncated_standard_normal(rng, shape)
     return Tensor(to_device((x * stddev + mean).astype(dtype or floatx())))
 
 
@@ -75,7 +69,7 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     xp = get_xp(logits.data)
     z = logits.data.astype("float64")
     # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits).
-    u = xp.asarray(rng.random((z.shape[0], int(num_samples), z.shape[1]), dtype="float64"))
+    u = as_array_like(rng.random((z.shape[0], int(num_samples), z.shape[1])), z)
     gumbel = -xp.log(-xp.log(xp.clip(u, 1e-300, 1.0)))
     return Tensor((z[:, None, :] + gumbel).argmax(axis=-1).astype(dtype))
 
@@ -109,6 +103,6 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
         else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
     )
     rng = resolve_rng(seed)
-    keep = get_xp(x.data).asarray(rng.random(shape, dtype="float32") >= rate)
+    keep = as_array_like(rng.random(shape, dtype="float32") >= rate, x.data)
     mask = keep.astype(x.dtype) * x.dtype.type(1 / (1 - rate))
     return Dropout.apply(x, mask=mask)

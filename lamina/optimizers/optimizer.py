@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina.backend import get_xp, like
+from lamina.backend import as_array_like, get_xp
 from lamina.optimizers.schedules import LearningRateSchedule
 from lamina.optimizers.schedules import deserialize as deserialize_schedule
 from lamina.optimizers.schedules import serialize as serialize_schedule
@@ -287,7 +287,7 @@ class Optimizer:
         for g, v in zip(grads, variables, strict=True):
             if g is None:
                 continue
-            g = like(v.data, g.data if isinstance(g, Tensor) else g)
+            g = as_array_like(g.data if isinstance(g, Tensor) else g, v.data)
             if g.shape != v.data.shape:
                 raise ValueError(
                     f"Gradient of shape {g.shape} for variable {v.name!r} of shape "
