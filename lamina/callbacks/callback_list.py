@@ -29,20 +29,23 @@ class CallbackList:
             if hook in ("on_train_batch_begin", "on_train_batch_end"):
                 legacy = hook.replace("train_", "")
                 active += [getattr(cb, legacy) for cb in callbacks if overrides(cb, legacy)]
-            setattr(self, hook, _fan_out(active))
+            setattr(self, hook, _fan_out(active, 1 if "epoch_" in hook or "batch_" in hook else 0))
 
     def __iter__(self):
         return iter(self.callbacks)
 
 
-def _fan_out(methods: list):
+def _fan_out(methods: list, position: int):
+    """One function calling every method, with `logs` (positional argument `position`) a
+    dict, `{}` when the trainer has none to give, as Keras callbacks expect."""
     if not methods:
         return lambda *args, **kwargs: None
-    if len(methods) == 1:
-        return methods[0]
 
-    def call_all(*args: Any, **kwargs: Any) -> None:
+    def call_all(*args: Any, logs: dict | None = None) -> None:
+        if len(args) > position:
+            args, logs = args[:position], args[position]
+        logs = {} if logs is None else logs
         for m in methods:
-            m(*args, **kwargs)
+            m(*args, logs)
 
     return call_all

@@ -12,6 +12,7 @@ import numpy as np
 
 from lamina import ops
 from lamina.backend import floatx, is_array
+from lamina.metrics.metric import Metric
 from lamina.naming import to_snake_case, unique_name
 from lamina.tensor import Tensor
 from lamina.variable import Variable
@@ -24,6 +25,7 @@ class _CallContext:
 
 
 _ACCEPTS_TRAINING: dict[type, bool] = {}
+_FIRST_ARGUMENT: dict[type, str] = {}
 
 
 class AllocationBudget:
@@ -123,6 +125,18 @@ def _call_accepts_training(cls: type) -> bool:
     return _ACCEPTS_TRAINING[cls]
 
 
+def _first_call_argument(cls: type) -> str:
+    if cls not in _FIRST_ARGUMENT:
+        params = list(inspect.signature(cls.call).parameters.values())[1:]
+        first = params[0] if params else None
+        named = first is not None and first.kind in (
+            first.POSITIONAL_OR_KEYWORD,
+            first.KEYWORD_ONLY,
+        )
+        _FIRST_ARGUMENT[cls] = first.name if named else "inputs"
+    return _FIRST_ARGUMENT[cls]
+
+
 class Layer:
     """Base class of all layers: holds weights (`build`) and computes (`call`).
 
@@ -168,6 +182,7 @@ class Layer:
         self._own_weights: list[Variable] = []
         self._sublayers: list[Layer] = []
         self._activity_losses: list[Tensor] = []
+        self._metrics: list[Metric] = []
         self._inbound_nodes: list = []
         self._build_shapes: Any = None
 
@@ -187,7 +202,17 @@ class Layer:
             cls.build = build_and_mark
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, Layer | Variable) or (
+        if isinstance(value, Metric):
+            if "_metrics" not in self.__dict__:
+                raise RuntimeError(
+                    f"{type(self).__name__}: call super().__init__() before setting metrics as "
+                    "attributes."
+                )
+            old = self.__dict__.get(name)
+            self._metrics = [m for m in self._metrics if m is not old]
+            if all(value is not m for m in self._metrics):
+                self._metrics.append(value)
+        elif isinstance(value, Layer | Variable) or (
             isinstance(value, list | tuple) and value and all(isinstance(v, Layer) for v in value)
         ):
             self._track(value)
@@ -364,7 +389,18 @@ class Layer:
         out = probe_output(self, spec, (), {})
         return _map(lambda t: t.shape, out)
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            inputs, args = args[0], args[1:]
+        else:  # the first input given by name: `layer(inputs=x)`, `layer(logits=x, targets=y)`
+            first = _first_call_argument(type(self))
+            if first not in kwargs:
+                raise TypeError(
+                    f"Layer {self.name!r} was called without inputs: pass them first, or by the "
+                    f"name of call()'s first argument ({first!r}). Received: keyword "
+                    f"arguments {sorted(kwargs)}"
+                )
+            inputs = kwargs.pop(first)
         if not isinstance(inputs, Tensor) and not is_array(inputs):
             return self._call_structure(inputs, args, kwargs)
         return self._call_eager(inputs, args, kwargs)

@@ -96,6 +96,7 @@ class _ThresholdCounts(Metric):
         self.top_k = top_k
         self.class_id = class_id
         super().__init__(name=name, dtype=dtype)
+        self._start_state()
 
     def reset_state(self) -> None:
         n = len(self.thresholds)
@@ -310,6 +311,7 @@ class AUC(Metric):
         self.label_weights = None if label_weights is None else np.asarray(label_weights, float)
         self.from_logits = bool(from_logits)
         super().__init__(name=name, dtype=dtype)
+        self._start_state()
 
     def reset_state(self) -> None:
         shape = (self.num_thresholds,) if not self.multi_label else (self.num_thresholds, 0)

@@ -58,6 +58,7 @@ class FBetaScore(Metric):
         self.threshold = threshold
         self._axis = None if average == "micro" else 0
         super().__init__(name=name, dtype=dtype)
+        self._start_state()
 
     def reset_state(self) -> None:
         self.true_positives = np.zeros(0)

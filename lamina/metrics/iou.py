@@ -60,6 +60,7 @@ class IoU(Metric):
         self.sparse_y_pred = bool(sparse_y_pred)
         self.axis = axis
         super().__init__(name=name, dtype=dtype)
+        self._start_state()
 
     def reset_state(self) -> None:
         self.total_cm = np.zeros((self.num_classes, self.num_classes))

@@ -11,6 +11,9 @@ import numpy as np
 from lamina.backend import as_array_like, floatx, get_xp, to_numpy
 from lamina.naming import to_snake_case
 from lamina.tensor import Tensor
+from lamina.variable import Variable
+
+_AGGREGATIONS = {"none", "sum", "mean", "only_first_replica"}
 
 
 def raw(x: Any, like: Any = None) -> Any:
@@ -46,32 +49,96 @@ class Metric:
 
     `result()` returns a 0-d lamina Tensor in the metric's dtype (`float(m.result())` gives a
     Python float); metrics with several values (per-class scores) return a 1-d Tensor.
-    Subclasses set up their state in `reset_state`, which `__init__` calls; a subclass sets
-    the attributes `reset_state` needs (e.g. a number of classes) before `super().__init__`.
+    A subclass creates its state after `super().__init__()`, with `add_variable` (reset to
+    zeros by the default `reset_state`) or in plain attributes that its own `reset_state` sets.
 
     Args:
         name: the name shown in logs; `name` is a plain, settable attribute.
         dtype: the dtype of the result (floatx by default).
 
     Example:
-    >>> class Maximum(Metric):
-    ...     def reset_state(self):
-    ...         self.value = -np.inf
-    ...     def update_state(self, values, sample_weight=None):
-    ...         self.value = max(self.value, float(np.max(values)))
+    >>> class TruePositives(Metric):
+    ...     def __init__(self, name="tp", **kwargs):
+    ...         super().__init__(name=name, **kwargs)
+    ...         self.tp = self.add_variable(shape=(), initializer="zeros", name="tp")
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         hits = ops.logical_and(ops.cast(y_true, "bool"), ops.cast(y_pred, "bool"))
+    ...         self.tp.assign_add(ops.sum(ops.cast(hits, self.dtype)))
     ...     def result(self):
-    ...         return self.to_result(self.value)
+    ...         return self.tp
     """
 
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         self.name = name or to_snake_case(type(self).__name__)
         self.dtype = np.dtype(dtype or floatx())
+        self._variables: list[Variable] = []
+        self._state_keys: tuple[str, ...] = ()
+
+    def add_variable(
+        self,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> Variable:
+        """Create a state variable (not trainable) of this metric.
+
+        Args:
+            shape: the variable's shape (`()` for a scalar count).
+            initializer: a name (`"zeros"`), an initializer or a callable `(shape, dtype)`.
+            dtype: defaults to the metric's dtype.
+            aggregation: how replicas would combine it (`"sum"`, `"mean"`); kept for Keras
+                compatibility, lamina runs one replica.
+            name: the variable's name.
+        """
+        from lamina import initializers
+
+        if "_variables" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before add_variable()."
+            )
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(
+                f"Expected aggregation to be one of {sorted(_AGGREGATIONS)}. "
+                f"Received: aggregation={aggregation!r}"
+            )
+        shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
+        dtype = np.dtype(dtype or self.dtype)
+        variable = Variable(
+            initializers.get(initializer)(shape, dtype=dtype),
+            dtype=dtype,
+            trainable=False,
+            name=f"{self.name}/{name or 'variable'}",
+        )
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(
+        self,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> Variable:
+        """`add_variable` under its Keras 2 name; `add_weight("tp")` (the name first) works too."""
+        if isinstance(shape, str):  # Keras 2 order: add_weight(name, shape=(), ...)
+            name, shape = shape, ()
+        return self.add_variable(shape, initializer, dtype, aggregation, name)
+
+    def _start_state(self) -> None:
+        """Set the state attributes `reset_state` assigns (for metrics that keep their state
+        in plain attributes, not variables) and remember them for `get_state`."""
         before = set(vars(self))
         self.reset_state()
-        self._state_keys = tuple(k for k in vars(self) if k not in before)
+        self._state_keys += tuple(k for k in vars(self) if k not in before)
 
     def reset_state(self) -> None:
-        """Forget everything accumulated (subclasses set their state attributes here)."""
+        """Forget everything accumulated: the variables go back to zeros (subclasses that
+        keep state in plain attributes set them here)."""
+        for v in self._variables:
+            v.assign(get_xp(v.data).zeros(v.shape, dtype=v.dtype))
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError
@@ -89,11 +156,15 @@ class Metric:
         return self.result()
 
     def get_state(self) -> dict:
-        """The accumulated state (what `reset_state` sets) as NumPy values, for checkpoints."""
-        return {k: to_numpy(getattr(self, k)).copy() for k in self._state_keys}
+        """The accumulated state (variables and what `reset_state` sets) as NumPy values."""
+        state = {k: to_numpy(getattr(self, k)).copy() for k in self._state_keys}
+        state.update({f"variable_{i}": v.numpy().copy() for i, v in enumerate(self._variables)})
+        return state
 
     def set_state(self, state: dict) -> None:
         """Restore a state returned by `get_state`."""
+        for i, v in enumerate(self._variables):
+            v.assign(state[f"variable_{i}"])
         for k in self._state_keys:
             current = getattr(self, k)
             value = state[k]

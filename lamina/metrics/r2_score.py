@@ -61,6 +61,7 @@ class R2Score(Metric):
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
         super().__init__(name=name, dtype=dtype)
+        self._start_state()
 
     def reset_state(self) -> None:
         # Per-output sums, shaped on the first update (size 0 until then).

@@ -47,6 +47,7 @@ class Sum(Metric):
 
     def __init__(self, name: str = "sum", dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)
+        self._start_state()
 
     def reset_state(self) -> None:
         self.total = 0.0
@@ -78,6 +79,7 @@ class Mean(Metric):
 
     def __init__(self, name: str = "mean", dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)
+        self._start_state()
 
     def reset_state(self) -> None:
         self.total = 0.0

@@ -25,17 +25,29 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
-            from lamina.models.functional import Functional
+        from lamina.models.functional import Functional
+        from lamina.models.sequential import Sequential
+        from lamina.models.symbolic import has_symbolic
 
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             return Functional.__new__(Functional)
+        if (
+            (len(args) >= 2 or "outputs" in kwargs)
+            and not issubclass(cls, Functional | Sequential)
+            and has_symbolic(args[:1], kwargs.get("inputs"))
+        ):
+            # `CustomModel(inputs, outputs)`: a subclass (with its own train_step, say) built
+            # from a graph is an instance of a class deriving from both it and Functional.
+            return super().__new__(_functional_subclass(cls))
         return super().__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or "inputs" in kwargs:
+            name = type(self).__name__
             raise TypeError(
-                f"{type(self).__name__}: a subclassed Model takes no inputs/outputs; build a "
-                "functional model with lamina.Model(inputs, outputs) instead."
+                f"{name}: Model.__init__ takes keyword arguments (name, trainable, dtype), or "
+                f"both the symbolic inputs and outputs of a graph: {name}(inputs, outputs). "
+                f"Received: {len(args)} positional argument(s) and keywords {sorted(kwargs)}"
             )
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
@@ -127,10 +139,15 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
-        """Create a model from the dict `get_config()` returned."""
+        """Create a model from the dict `get_config()` returned (a graph for a subclass built
+        as `CustomModel(inputs, outputs)`)."""
         from lamina.saving.object_registry import custom_object_scope
 
         with custom_object_scope(custom_objects):
+            if "input_layers" in config and "output_layers" in config:
+                from lamina.models.graph_config import functional_from_config
+
+                return functional_from_config(cls, config)
             return cls(**config)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
@@ -172,3 +189,17 @@ class Model(Trainer, Layer):
         from lamina.saving import weights_file
 
         weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+
+_FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
+
+
+def _functional_subclass(cls: type) -> type:
+    """The class, made once per `cls`, of `cls` instances built from inputs and outputs: its
+    methods come first, then Functional's graph (`call`, `inputs`, `get_config`, ...)."""
+    from lamina.models.functional import Functional
+
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        attrs = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional), attrs)
+    return _FUNCTIONAL_SUBCLASSES[cls]

@@ -21,6 +21,18 @@ def _node_in_model(model: Any, node: Any) -> bool:
     return nodes is None or any(node is n for n in nodes)
 
 
+def _is_chain(nodes: list) -> bool:
+    """Whether the graph is a plain chain: each layer called once, on the previous one's output
+    alone (Keras then leaves out the "Connected to" column, as for a Sequential model)."""
+    layers = [n.layer for n in nodes]
+    if any(layers.count(layer) > 1 for layer in layers):
+        return False
+    return (
+        all(n.parents == [prev] for prev, n in zip(nodes, nodes[1:], strict=False))
+        and not nodes[0].parents
+    )
+
+
 def _params(layer: Any) -> str:
     try:
         return f"{layer.count_params():,}"
@@ -50,7 +62,7 @@ def _size(n_params: int, bytes_per: int = 4) -> str:
 def print_summary(model: Any, line_length: int | None = None, print_fn: Any = None) -> None:
     """Print the summary table of `model` with `print_fn` (default: print)."""
     print_fn = print_fn or print
-    functional = hasattr(model, "_nodes")
+    functional = hasattr(model, "_nodes") and not _is_chain(model._nodes)
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else [])
     rows = []
     for layer in model.layers:

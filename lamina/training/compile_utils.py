@@ -56,8 +56,8 @@ class CompileLoss:
         self.output_names = output_names
         specs = _per_output(loss, output_names, "loss")
         self.fns = [None if s is None else losses_module.get(s) for s in specs]
-        if all(f is None for f in self.fns):
-            raise ValueError("compile: no loss was given. Received: loss=None")
+        # No loss at all is valid: the losses may come from add_loss or a custom train_step.
+        self.has_loss = any(f is not None for f in self.fns)
         weights = _per_output(loss_weights, output_names, "loss_weights") if loss_weights else None
         if isinstance(loss_weights, list | tuple):
             weights = list(loss_weights)

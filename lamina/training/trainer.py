@@ -8,6 +8,7 @@ import numpy as np
 
 from lamina import metrics as metrics_module
 from lamina import optimizers as optimizers_module
+from lamina.backend import to_numpy
 from lamina.callbacks import CallbackList, History, ProgbarLogger
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
@@ -88,7 +89,8 @@ class Trainer:
         self._compile_spec = (loss, loss_weights, metrics, weighted_metrics)
         self._compile_loss = None
         self._compile_metrics = None
-        self._loss_tracker = metrics_module.Mean(name="loss")
+        # Set past Layer.__setattr__: the trainer's own tracker is not one of the user's metrics.
+        object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
         self._part_trackers = None
         self._train_vars = None
         self.compiled = True
@@ -119,18 +121,29 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker and the compiled metrics."""
+        """The loss tracker, the compiled metrics, then the metrics the model and its layers
+        hold as attributes (updated in their `call` or in an overridden `train_step`)."""
         out = [self._loss_tracker] if self._loss_tracker is not None else []
-        return out + (self._compile_metrics.flat if self._compile_metrics else [])
+        out += self._compile_metrics.flat if self._compile_metrics else []
+        return out + [m for m in self._tracked_metrics() if all(m is not o for o in out)]
+
+    def _tracked_metrics(self) -> list:
+        found: list = []
+        layers, seen = [self], {id(self)}
+        for layer in layers:
+            found += [m for m in layer._metrics if all(m is not f for f in found)]
+            for sub in layer._sublayers:
+                if id(sub) not in seen:
+                    seen.add(id(sub))
+                    layers.append(sub)
+        return found
 
     @property
     def metrics_names(self) -> list[str]:
         names = ["loss"]
         if self._compile_loss is not None:
             names += self._compile_loss.names
-        return names + [
-            m.name for m in (self._compile_metrics.flat if self._compile_metrics else [])
-        ]
+        return names + [m.name for m in self.metrics[1:]]
 
     def reset_metrics(self) -> None:
         """Reset the state of every metric (done at the start of each epoch)."""
@@ -147,14 +160,34 @@ class Trainer:
         sample_weight: Any = None,
         training: bool = True,
     ) -> Tensor:
-        """The compiled loss of `y_pred` against `y`, plus the model's own losses."""
-        y_list = _as_targets(y, self._compile_loss.output_names)
-        p_list = _as_list(y_pred)
-        total, parts = self._compile_loss(y_list, p_list, sample_weight)
+        """The compiled loss of `y_pred` against `y`, plus the losses added by `add_loss`.
+
+        Raises:
+            ValueError: when there is no loss at all, or a compiled loss but no targets `y`.
+        """
+        if self._compile_loss is None:
+            self._setup_compile(self._output_names_or_default())
+        total, parts = None, []
+        if self._compile_loss.has_loss:
+            if y is None:
+                raise ValueError(
+                    "The model was compiled with a loss, which compares the outputs with "
+                    "targets, but no targets were given: pass y to fit/evaluate (or yield "
+                    "(x, y) batches), or compile without a loss and use add_loss(). "
+                    "Received: y=None"
+                )
+            y_list = _as_targets(y, self._compile_loss.output_names)
+            total, parts = self._compile_loss(y_list, _as_list(y_pred), sample_weight)
         self._last_loss_parts = parts
-        extra = self.losses
-        if extra:
-            total = total + sum(extra[1:], extra[0])
+        for extra in self.losses:
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError(
+                "There is no loss to train on: compile() was given no loss and the model added "
+                "none with add_loss(). Pass loss=... to compile(), call self.add_loss(value) in "
+                "a layer's or the model's call(), or override train_step() to train the model "
+                "your own way. Received: loss=None"
+            )
         return total
 
     def train_step(self, data: Any) -> dict:
@@ -196,7 +229,7 @@ class Trainer:
         self, x: Any, y: Any, y_pred: Any, sample_weight: Any, loss: Any = None
     ) -> dict:
         """Update the loss tracker and metrics with a batch; return every metric's value."""
-        batch = len(flatten_arrays(y)[0]) if y is not None else 1
+        batch = len(flatten_arrays(y if y is not None else x)[0])
         if loss is not None:
             self._loss_tracker.update_state(_raw(loss), sample_weight=batch)
         parts = getattr(self, "_last_loss_parts", None)
@@ -215,16 +248,13 @@ class Trainer:
 
     def get_metrics_result(self) -> dict:
         """The current value of the loss and every metric, as Python floats."""
-        logs = {"loss": float(self._loss_tracker.result())}
-        for tracker in getattr(self, "_part_trackers", None) or []:
-            logs[tracker.name] = float(tracker.result())
-        for m in self._compile_metrics.flat:
-            result = m.result()
-            if isinstance(result, dict):
-                logs.update({k: _to_float(v) for k, v in result.items()})
-            else:
-                logs[m.name] = _to_float(result)
-        return logs
+        metrics = self.metrics
+        parts = list(getattr(self, "_part_trackers", None) or [])
+        if metrics and metrics[0] is self._loss_tracker:
+            metrics = [metrics[0], *parts, *metrics[1:]]
+        else:
+            metrics = metrics + parts
+        return pythonify_logs({m.name: m.result() for m in metrics})
 
     # ----- fit -----------------------------------------------------------------------------
 
@@ -334,7 +364,9 @@ class Trainer:
                 if class_weight is not None:
                     bsw = _apply_class_weight(class_weight, by, bsw)
                 cb.on_train_batch_begin(step)
-                logs = self.train_step((bx, by, bsw) if bsw is not None else (bx, by))
+                logs = pythonify_logs(
+                    self.train_step((bx, by, bsw) if bsw is not None else (bx, by))
+                )
                 self._report_nan(logs, epoch, step)
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -460,7 +492,7 @@ class Trainer:
                 if cb is not None:
                     cb.on_test_batch_begin(step)
                 batch = (bx, by, bsw) if bsw is not None else (bx, by)
-                logs = self.test_step(batch)
+                logs = pythonify_logs(self.test_step(batch))
                 if cb is not None:
                     cb.on_test_batch_end(step, logs)
         if cb is not None:
@@ -549,7 +581,9 @@ class Trainer:
         num_samples(x, y, sample_weight)
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y, sample_weight)
-        logs = self.train_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+        logs = pythonify_logs(
+            self.train_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+        )
         return logs if return_dict else _values(logs)
 
     def test_on_batch(
@@ -561,7 +595,9 @@ class Trainer:
         if self._compile_loss is None:
             self._pre_fit_checks(make_adapter(x, y, sample_weight, None, False, 1))
         with no_grad():
-            logs = self.test_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+            logs = pythonify_logs(
+                self.test_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+            )
         return logs if return_dict else _values(logs)
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -580,8 +616,19 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def _to_float(v: Any) -> float:
-    return float(v.data) if isinstance(v, Tensor) else float(v)
+def pythonify_logs(logs: dict | None) -> dict:
+    """Logs as callbacks and `History` get them: nested dicts (a metric with several results)
+    flattened, scalar tensors and arrays as Python floats, larger ones as NumPy arrays."""
+    out: dict = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, dict):
+            out.update(pythonify_logs(value))
+            continue
+        value = to_numpy(value.data) if isinstance(value, Tensor) else value
+        if isinstance(value, np.ndarray | np.generic) and np.ndim(value) == 0:
+            value = float(value)
+        out[key] = value
+    return out
 
 
 def _concat(batches: list) -> Any:

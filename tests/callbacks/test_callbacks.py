@@ -173,3 +173,43 @@ def test_history_callback_alone():
     history.on_epoch_end(1, {"loss": 0.5, "acc": 0.75})
     assert history.epoch == [0, 1]
     assert history.history["accuracy"] == [0.5, 0.75]
+
+
+def test_every_hook_gets_a_logs_dict_never_none(model):
+    got = []
+
+    class Strict(Callback):
+        pass
+
+    def check(hook):
+        def method(self, *args):
+            got.append((hook, type(args[-1]).__name__))
+
+        return method
+
+    for hook in [n for n in vars(Callback) if n.startswith("on_")]:
+        setattr(Strict, hook, check(hook))
+    model.fit(X, Y, epochs=1, batch_size=5, validation_split=0.2, verbose=0, callbacks=[Strict()])
+    model.evaluate(X, Y, verbose=0, callbacks=[Strict()])
+    model.predict(X, verbose=0, callbacks=[Strict()])
+    hooks = {hook for hook, _ in got}
+    assert {"on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_batch_begin"} <= hooks
+    assert {"on_test_begin", "on_test_batch_begin", "on_predict_begin", "on_predict_end"} <= hooks
+    assert [(h, t) for h, t in got if t != "dict"] == []
+
+
+def test_callback_list_fills_in_empty_logs():
+    seen = []
+
+    class Keras(Callback):
+        def on_train_begin(self, logs):  # no default: Keras always passes a dict
+            seen.append(logs)
+
+        def on_epoch_begin(self, epoch, logs):
+            seen.append((epoch, logs))
+
+    cbs = CallbackList([Keras(), Keras()])
+    cbs.on_train_begin()
+    cbs.on_epoch_begin(3)
+    cbs.on_epoch_begin(4, logs={"a": 1.0})
+    assert seen == [{}, {}, (3, {}), (3, {}), (4, {"a": 1.0}), (4, {"a": 1.0})]

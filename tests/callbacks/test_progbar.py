@@ -87,3 +87,12 @@ def test_unknown_number_of_steps(capsys):
     bar = Progbar(None, verbose=1)
     bar.update(7, {"loss": 1e-5}, finalize=True)
     assert re.match(r"^7 \S{20} \d+s .*loss: 1\.0000e-05\n$", capsys.readouterr().out)
+
+
+def test_progress_shows_metrics_named_as_compiled(capsys):
+    m = lamina.Sequential([layers.Dense(2, activation="softmax", input_shape=(3,))])
+    m.compile("sgd", "sparse_categorical_crossentropy", metrics=["acc"])
+    history = m.fit(X, Y, epochs=1, batch_size=10, validation_split=0.5, verbose=2)
+    out = capsys.readouterr().out
+    assert " - acc: " in out and " - val_acc: " in out and "accuracy" not in out
+    assert history.history["val_accuracy"] is history.history["val_acc"]

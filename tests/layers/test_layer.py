@@ -217,3 +217,33 @@ def test_training_flag_reaches_nested_layers():
     x = np.ones((50, 50), "float32")
     np.testing.assert_array_equal(outer(x).numpy(), x)
     assert (outer(x, training=True).numpy() == 0).any()
+
+
+class Difference(layers.Layer):
+    def call(self, logits, targets):
+        return logits - targets
+
+
+def test_first_input_by_keyword_eagerly():
+    a = np.ones((2, 3), "float32")
+    b = np.full((2, 3), 0.25, "float32")
+    np.testing.assert_allclose(Difference()(logits=a, targets=b).numpy(), a - b)
+    np.testing.assert_allclose(Difference()(a, targets=b).numpy(), a - b)
+    dense = layers.Dense(2)
+    np.testing.assert_allclose(dense(inputs=a).numpy(), dense(a).numpy())
+
+
+def test_first_input_by_keyword_on_symbolic_tensors():
+    a = lamina.Input((3,), name="a")
+    b = lamina.Input((3,), name="b")
+    out = layers.Dense(2)(inputs=Difference()(logits=a, targets=b))
+    assert out.shape == (None, 2)
+    model = lamina.Model([a, b], out)
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 3), "float32")
+    expected = model.layers[-1](x - y).numpy()
+    np.testing.assert_allclose(model.predict([x, y], verbose=0), expected, rtol=1e-6)
+
+
+def test_call_without_inputs_names_the_argument():
+    with pytest.raises(TypeError, match=r"without inputs.*'logits'.*Received: keyword arguments"):
+        Difference()(targets=np.ones((2, 3), "float32"))

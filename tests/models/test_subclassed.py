@@ -43,8 +43,8 @@ def test_fit_evaluate_predict():
     np.testing.assert_array_equal(probs, model.predict(x, verbose=0))  # no dropout in predict
 
 
-def test_a_subclassed_model_takes_no_inputs_outputs():
-    with pytest.raises(TypeError, match="takes no inputs/outputs"):
+def test_a_subclassed_model_given_inputs_without_outputs_says_what_it_takes():
+    with pytest.raises(TypeError, match=r"both the symbolic inputs and outputs of a graph"):
         MLP(inputs=lamina.Input((2,)))
 
 

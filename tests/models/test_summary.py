@@ -57,3 +57,20 @@ def test_line_length_and_default_print(capsys):
     out = capsys.readouterr().out
     assert "Total params: 15" in out
     assert max(len(line) for line in out.splitlines()) <= 64
+
+
+def test_functional_chain_has_no_connected_to_column():
+    inputs = lamina.Input((4,), name="x")
+    outputs = layers.Dense(2, name="head")(layers.Dense(3, name="hidden")(inputs))
+    text = summary_text(lamina.Model(inputs, outputs))
+    assert "Connected to" not in text and "x[0][0]" not in text
+    assert "x (InputLayer)" in text and "hidden (Dense)" in text and "head (Dense)" in text
+
+
+def test_branches_and_shared_layers_keep_connected_to():
+    inputs = lamina.Input((4,), name="x")
+    hidden = layers.Dense(3, name="hidden")(inputs)
+    merged = layers.concatenate([layers.Dense(2, name="a")(hidden), hidden], name="cat")
+    assert "Connected to" in summary_text(lamina.Model(inputs, merged))
+    shared = layers.Dense(4, name="shared")
+    assert "Connected to" in summary_text(lamina.Model(inputs, shared(shared(inputs))))
