@@ -362,6 +362,29 @@ class Layer:
         """Add a scalar loss term (an activity penalty, say) to the training loss."""
         self._activity_losses.append(ops.convert_to_tensor(loss))
 
+    def add_metric(self, value: Any, name: str | None = None) -> None:
+        """Log `value` (Keras 2's `add_metric`): its mean over the epoch shows in fit's logs.
+
+        Keras 3 drops this method; there, hold a `lamina.metrics.Metric` as an attribute and
+        call its `update_state` in `call` (it shows in the logs the same way).
+
+        Args:
+            value: a number or tensor computed in `call`; tensors are averaged.
+            name: the key in the logs and `History`.
+        """
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f"add_metric in layer {self.name!r} needs the name to show the value under in "
+                f"the logs. Received: name={name!r}"
+            )
+        metric = next((m for m in self._metrics if m.name == name), None)
+        if metric is None:
+            from lamina.metrics import Mean
+
+            metric = Mean(name=name)
+            self._metrics.append(metric)
+        metric.update_state(value.data if isinstance(value, Tensor) else value)
+
     @property
     def losses(self) -> list[Tensor]:
         """Losses added by `add_loss` in the last call plus the weight regularization penalties."""

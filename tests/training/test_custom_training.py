@@ -300,3 +300,22 @@ def test_metric_attributes_are_tracked_once_and_replaced():
     assert [m.name for m in model.metrics] == ["loss", "seen2"]
     history = model.fit(X, Y, epochs=1, batch_size=32, verbose=0).history
     assert list(history) == ["loss", "seen2"]
+
+
+def test_keras2_add_metric_in_call_is_logged():
+    class Logged(layers.Layer):
+        def call(self, x):
+            self.add_metric(ops.mean(x), name="mean_activation")
+            return x
+
+    inputs = keras.Input(shape=(8,))
+    model = keras.Model(inputs, layers.Dense(1)(Logged()(layers.Dense(4)(inputs))))
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(X, Y, epochs=2, batch_size=16, verbose=0).history
+    assert list(history) == ["loss", "mean_activation"]
+    hidden = keras.Model(inputs, model.layers[1].output)
+    logs = model.evaluate(X, Y, batch_size=64, verbose=0, return_dict=True)
+    expected = float(np.mean(hidden.predict(X, verbose=0)))
+    assert logs["mean_activation"] == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="Received: name=None"):
+        Logged().add_metric(1.0)
