@@ -54,7 +54,8 @@ class BackupAndRestore(Callback):
     Exact resumption needs the same script: same model, data, callbacks and `fit` arguments.
     Data given as arrays, a `PyDataset` or a re-iterable object is replayed exactly (the
     batches already done in the interrupted epoch are drawn again and skipped); a one-shot
-    generator cannot be replayed and simply goes on from where it is.
+    generator cannot be replayed and simply goes on from where it is. A run whose `epochs` is
+    already reached by the backup restores its state and trains no further (as Keras does).
 
     Args:
         backup_dir: the folder for the backup (made if missing); one folder per training run.

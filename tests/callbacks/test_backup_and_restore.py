@@ -397,3 +397,45 @@ def test_callback_states_round_trip():
     assert (copy.best, copy.wait, copy.cooldown_counter) == (1.5, 1, 2)
 
     assert Callback().get_state() == {}
+
+
+class Snapshot(Callback):
+    """Keep the weights after batch `after` (counted over all epochs)."""
+
+    def __init__(self, after):
+        super().__init__()
+        self.after = after
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch * self.params["steps"] + batch + 1 == self.after:
+            self.weights = [w.numpy().copy() for w in self.model.weights]
+
+
+def test_rerun_with_no_epochs_left_restores_a_mid_epoch_backup(tmp_path):
+    snapshot = Snapshot(after=8)
+    expected = train(callbacks=lambda: [snapshot])
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=11)
+    state = read_state(tmp_path / BACKUP_NAME)
+    assert (state["epoch"], state["step"]) == (1, 2)
+    # The backup is in epoch 1 (from 0): with epochs=1 no epoch is left to train.
+    model, history, _ = train(tmp_path, epochs=1, delete_checkpoint=False)
+    for restored, saved in zip(model.weights, snapshot.weights, strict=True):
+        np.testing.assert_array_equal(restored.numpy(), saved)
+    assert history.epoch == [0]  # the epochs done before the backup
+    assert os.listdir(tmp_path) == [BACKUP_NAME]  # kept, and it still resumes the run
+    assert_same_run(train(tmp_path), expected)
+
+
+def test_rerun_with_no_epochs_left_restores_then_deletes(tmp_path):
+    snapshot = Snapshot(after=8)
+    train(callbacks=lambda: [snapshot])
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=11)
+    model, _, _ = train(tmp_path, epochs=1)  # training is complete: restored, then deleted
+    for restored, saved in zip(model.weights, snapshot.weights, strict=True):
+        np.testing.assert_array_equal(restored.numpy(), saved)
+    assert not os.path.exists(tmp_path / BACKUP_NAME)
