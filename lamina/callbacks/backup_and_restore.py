@@ -28,6 +28,7 @@ import numpy as np
 
 from lamina.backend import SeedGenerator, global_rng, to_numpy
 from lamina.callbacks.callback import Callback
+from lamina.callbacks.finite_weights import first_nonfinite_weight
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.saving import safetensors_io, weights_file
@@ -63,7 +64,11 @@ class BackupAndRestore(Callback):
         double_checkpoint: also keep the backup before the last, which is used if the last
             one cannot be read.
         delete_checkpoint: delete the backup when training ends (all epochs done, or stopped
-            early), so that the next run starts afresh.
+            early), so that the next run starts afresh. A run that diverged keeps it (see below).
+
+    Weights holding NaN or infinite values are never backed up: a warning says so, the
+    previous backup stays, and it is not deleted when training ends, so the last good state
+    of a diverged run is never lost.
 
     Example:
     >>> backup = lamina.callbacks.BackupAndRestore("/tmp/backup", save_freq=100)
@@ -100,6 +105,7 @@ class BackupAndRestore(Callback):
         self._epoch = 0
         self._epoch_rng: dict | None = None
         self._batches_since_save = 0
+        self._refused = False  # a backup was refused for non-finite weights
 
     @property
     def backup_path(self) -> str:
@@ -110,6 +116,7 @@ class BackupAndRestore(Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._batches_since_save = 0
+        self._refused = False
         found = self._read_backup()
         if found is not None:
             self.model._resume = _Resume(self, *found)
@@ -136,6 +143,15 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs: dict | None = None) -> None:
         if not self.delete_checkpoint:
             return
+        if self._refused:
+            warnings.warn(
+                f"BackupAndRestore: training diverged, so the last backup with finite weights "
+                f"is kept in {self.backup_dir!r} (delete_checkpoint=True notwithstanding). "
+                "Running the script again resumes from it; delete the folder to start afresh.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
         for name in (BACKUP_NAME, PREVIOUS_NAME):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(os.path.join(self.backup_dir, name))
@@ -146,6 +162,18 @@ class BackupAndRestore(Callback):
 
     def _write_backup(self, epoch: int, step: int) -> None:
         model = self.model
+        bad = first_nonfinite_weight(model)
+        if bad is not None:
+            self._refused = True
+            warnings.warn(
+                f"BackupAndRestore: not backing up "
+                f"{f'after batch {step} of epoch {epoch + 1}' if step else f'after epoch {epoch}'}"
+                f": the weight {bad!r} holds NaN or infinite values (training diverged). The "
+                "previous backup, if any, is kept.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
         arrays, metadata = weights_file.weight_arrays(model)
         optimizer_arrays, optimizer_metadata = _optimizer_arrays(model)
         arrays.update(optimizer_arrays)

@@ -439,3 +439,31 @@ def test_rerun_with_no_epochs_left_restores_then_deletes(tmp_path):
     for restored, saved in zip(model.weights, snapshot.weights, strict=True):
         np.testing.assert_array_equal(restored.numpy(), saved)
     assert not os.path.exists(tmp_path / BACKUP_NAME)
+
+
+class Diverge(Callback):
+    """Make the first kernel NaN as epoch `epoch` begins."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            kernel = self.model.weights[0]
+            kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+
+@pytest.mark.parametrize("save_freq", ["epoch", 4])
+def test_non_finite_weights_are_never_backed_up_and_the_good_backup_is_kept(tmp_path, save_freq):
+    with (
+        pytest.warns(RuntimeWarning, match="loss became nan"),
+        pytest.warns(UserWarning, match="not backing up .*NaN or infinite.*previous backup"),
+        pytest.warns(UserWarning, match="diverged, so the last backup with finite weights is kept"),
+    ):
+        train(tmp_path, save_freq=save_freq, callbacks=lambda: [Diverge(epoch=2)])
+    with open(tmp_path / BACKUP_NAME, "rb") as f:
+        arrays, metadata = safetensors_io.read(f, os.fstat(f.fileno()).st_size)
+    state = json.loads(metadata[STATE_KEY])
+    assert (state["epoch"], state["step"]) == ((2, 0) if save_freq == "epoch" else (1, 6))
+    assert all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind == "f")
