@@ -5,13 +5,14 @@ while writing it leaves the previous backup. It holds
 
 - the model's weights, laid out as in a weights file (`layers/<layer>/vars/<i>`);
 - the optimizer's variables (`optimizer/vars/<i>`, `optimizer/ema/<i>`), as in a model file;
-- in the metadata entry `training_state`, a JSON document: the position (epoch, and batches
-  done in that epoch), the states of the random generators (lamina's global one, which
-  shuffles the batches; the state it had when the epoch began, to draw the same order again;
-  every `SeedGenerator` of the model, which draw the dropout masks; NumPy's and Python's
-  global ones), the learning rate, the metrics' running states, the other callbacks'
-  `get_state()` and the History so far. Arrays inside these (metric totals, EarlyStopping's
-  best weights) are tensors named `state/<i>`, which the JSON refers to.
+- in the metadata entry `training_state`, a JSON document: the position (epoch, batches
+  done in that epoch, batches per epoch), the states of the random generators (lamina's
+  global one, which shuffles the batches; the state it had when the epoch began, to draw the
+  same order again; every `SeedGenerator` of the model, which draw the dropout masks;
+  NumPy's and Python's global ones), the learning rate, the metrics' running states, the
+  other callbacks' `get_state()` and the History so far. Arrays inside these (metric
+  totals, EarlyStopping's best weights) are tensors named `state/<i>`, which the JSON
+  refers to.
 
 Nothing is pickled, and reading a backup runs no code from it.
 """
@@ -120,6 +121,24 @@ class BackupAndRestore(Callback):
         found = self._read_backup()
         if found is not None:
             self.model._resume = _Resume(self, *found)
+            source, _, _, state = found
+            self._check_batches_per_epoch(source, state)
+
+    def _check_batches_per_epoch(self, source: str, state: dict) -> None:
+        """Warn when a mid-epoch position counts batches of another size than this run's."""
+        saved, now = state.get("steps_per_epoch"), self.params.get("steps")
+        if not state["step"] or saved is None or now is None or saved == now:
+            return
+        warnings.warn(
+            f"BackupAndRestore: {source} was made after {state['step']} batches of epoch "
+            f"{state['epoch'] + 1} of a run with {saved} batches per epoch, but this run has "
+            f"{now} (another batch_size, or other data). The position counts batches of the old "
+            f"size: lamina skips the first {state['step']} batches of this run and trains the "
+            "rest of the epoch, so some of its samples may be trained twice or not at all. "
+            "Resume with the same batch_size, or delete the backup to start afresh.",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         # The last hook before the epoch draws its order: this state draws it again.
@@ -183,6 +202,7 @@ class BackupAndRestore(Callback):
             "version": STATE_VERSION,
             "epoch": epoch,
             "step": step,
+            "steps_per_epoch": self.params.get("steps"),
             "epoch_rng": self._epoch_rng if step else None,
             "random": _random_state(model),
             "learning_rate": _float_learning_rate(model.optimizer),

@@ -364,7 +364,10 @@ def test_fewer_batches_than_backed_up_are_refused(tmp_path):
     lamina.utils.set_random_seed(0)
     model = make_model()
     x, y = make_data(40)
-    with pytest.raises(ValueError, match="the data now yields fewer"):
+    with (
+        pytest.warns(UserWarning, match="this run has 3"),
+        pytest.raises(ValueError, match="the data now yields fewer"),
+    ):
         model.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
 
 
@@ -467,3 +470,32 @@ def test_non_finite_weights_are_never_backed_up_and_the_good_backup_is_kept(tmp_
     state = json.loads(metadata[STATE_KEY])
     assert (state["epoch"], state["step"]) == ((2, 0) if save_freq == "epoch" else (1, 6))
     assert all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind == "f")
+
+
+def test_resuming_mid_epoch_with_another_batch_size_warns(tmp_path):
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=11, save_freq=4)  # backup after batch 2 of epoch 1, of 16
+    assert read_state(tmp_path / BACKUP_NAME)["steps_per_epoch"] == STEPS
+    lamina.utils.set_random_seed(0)
+    model = make_model()
+    x, y = make_data()
+    callbacks = [BackupAndRestore(tmp_path, save_freq=4)]
+    with pytest.warns(
+        UserWarning,
+        match=r"after 2 batches of epoch 2 of a run with 6 batches.*"
+        r"this run has 12.*batches of the old size.*skips the first 2",
+    ):
+        model.fit(
+            x, y, batch_size=8, validation_split=0.2, epochs=2, verbose=0, callbacks=callbacks
+        )
+
+
+def test_resuming_between_epochs_with_another_batch_size_is_quiet(tmp_path):
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=8, save_freq="epoch")
+    lamina.utils.set_random_seed(0)
+    model = make_model()
+    x, y = make_data()
+    callbacks = [BackupAndRestore(tmp_path)]
+    model.fit(x, y, batch_size=8, validation_split=0.2, epochs=2, verbose=0, callbacks=callbacks)
+    assert model.history.epoch == [0, 1]
