@@ -11,7 +11,9 @@ class GradientTape:
     """Record operations for reverse-mode differentiation, as in TensorFlow.
 
     Trainable `Variable`s are watched by themselves; `watch(x)` adds other tensors (an input
-    image for gradient ascent, say). Outside a tape nothing is recorded.
+    image for gradient ascent, say). Outside a tape nothing is recorded, and a tape records only
+    the thread that entered it. Nested tapes each give their first-order gradients; the
+    gradient of a gradient (second order) is not supported yet and raises NotImplementedError.
 
     Args:
         persistent: allow several `gradient` calls; otherwise the graph is freed after one.
@@ -115,7 +117,7 @@ class GradientTape:
         free = not self.persistent and not self._nested and _RECORDING.open <= 1
         # Another tape of this thread records: mark the gradients, whose own backward is not
         # recorded, so that differentiating them again fails clearly instead of giving None.
-        outer_records = _RECORDING.active > self._recording
+        outer_records = _RECORDING.active > int(self._recording)
         grads = backward(targets, seeds, flat, free=free)
         if not self.watch_accessed_variables:
             # Variables record themselves; without auto-watching only watched leaves count.
