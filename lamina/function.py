@@ -1,19 +1,29 @@
 """The base every differentiable op subclasses, and the switch that turns recording on."""
 
+import threading
 from typing import Any
 
 from lamina.tensor import Tensor
 
 
-class _Recording:
-    """How many tapes are recording now; `no_grad` blocks push it down to zero."""
+class _Recording(threading.local):
+    """This thread's recording state, so that `fit` in one thread and `predict` in another
+    do not see each other's tapes.
+
+    `active`: how many tapes record now (`no_grad` blocks push it down to zero); `open`: how
+    many tapes are entered and not yet exited.
+    """
 
     active = 0
+    open = 0
+
+
+_RECORDING = _Recording()
 
 
 def is_recording() -> bool:
-    """Return True while a `GradientTape` records operations."""
-    return _Recording.active > 0
+    """Return True while a `GradientTape` records operations in this thread."""
+    return _RECORDING.active > 0
 
 
 class Function:
@@ -51,7 +61,7 @@ class Function:
         if attrs:
             fn.__dict__.update(attrs)
         out = Tensor(fn.forward(*[t.data for t in inputs]))
-        if _Recording.active:
+        if _RECORDING.active:
             needs = tuple([t._node is not None or t._tracked for t in inputs])
             if True in needs:
                 fn.inputs = inputs
@@ -61,7 +71,7 @@ class Function:
 
 
 class no_grad:
-    """Context in which nothing is recorded, even inside a `GradientTape`.
+    """Context in which nothing is recorded in this thread, even inside a `GradientTape`.
 
     Example:
     >>> with lamina.no_grad():
@@ -69,9 +79,9 @@ class no_grad:
     """
 
     def __enter__(self) -> "no_grad":
-        self._saved = _Recording.active
-        _Recording.active = 0
+        self._saved = _RECORDING.active
+        _RECORDING.active = 0
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _Recording.active = self._saved
+        _RECORDING.active = self._saved

@@ -3,7 +3,7 @@
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.function import _Recording
+from lamina.function import _RECORDING, Function
 from lamina.tensor import Tensor, backward
 
 
@@ -11,7 +11,9 @@ class GradientTape:
     """Record operations for reverse-mode differentiation, as in TensorFlow.
 
     Trainable `Variable`s are watched by themselves; `watch(x)` adds other tensors (an input
-    image for gradient ascent, say). Outside a tape nothing is recorded.
+    image for gradient ascent, say). Outside a tape nothing is recorded, and a tape records only
+    the thread that entered it. Nested tapes each give their first-order gradients; the
+    gradient of a gradient (second order) is not supported yet and raises NotImplementedError.
 
     Args:
         persistent: allow several `gradient` calls; otherwise the graph is freed after one.
@@ -25,8 +27,6 @@ class GradientTape:
     array([2., 4.], dtype=float32)
     """
 
-    _open = 0  # Tapes entered and not yet exited, across the program.
-
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
@@ -37,26 +37,26 @@ class GradientTape:
         self._nested = False
 
     def __enter__(self) -> "GradientTape":
-        self._nested = GradientTape._open > 0
-        GradientTape._open += 1
+        self._nested = _RECORDING.open > 0
+        _RECORDING.open += 1
         self._start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop()
-        GradientTape._open -= 1
+        _RECORDING.open -= 1
         for t, was_tracked in reversed(self._watched):
             t._tracked = was_tracked
         self._watched.clear()
 
     def _start(self) -> None:
         if not self._recording:
-            _Recording.active += 1
+            _RECORDING.active += 1
             self._recording = True
 
     def _stop(self) -> None:
         if self._recording:
-            _Recording.active = max(0, _Recording.active - 1)
+            _RECORDING.active = max(0, _RECORDING.active - 1)
             self._recording = False
 
     def stop_recording(self) -> "_Paused":
@@ -114,7 +114,10 @@ class GradientTape:
                 )
         seeds = _seeds(targets, output_gradients)
         self._used = True
-        free = not self.persistent and not self._nested and GradientTape._open <= 1
+        free = not self.persistent and not self._nested and _RECORDING.open <= 1
+        # Another tape of this thread records: mark the gradients, whose own backward is not
+        # recorded, so that differentiating them again fails clearly instead of giving None.
+        outer_records = _RECORDING.active > int(self._recording)
         grads = backward(targets, seeds, flat, free=free)
         if not self.watch_accessed_variables:
             # Variables record themselves; without auto-watching only watched leaves count.
@@ -133,8 +136,33 @@ class GradientTape:
                 g = g.copy()
             if g is not None:
                 handed_out.add(id(g))
-            out.append(None if g is None else Tensor(g))
+            out.append(None if g is None else _gradient_tensor(g, outer_records))
         return rebuild(out)
+
+
+class _TakenGradient(Function):
+    """The node of a gradient taken while an outer tape recorded: how it was computed was not
+    recorded, so nothing can flow back through it."""
+
+    inputs = ()
+    needs_grad = ()
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        raise NotImplementedError(
+            "GradientTape.gradient: the target depends on a gradient that an inner tape's "
+            "gradient() computed while this tape was recording. lamina does not record the "
+            "backward pass, so the gradient of a gradient (second-order derivatives: gradient "
+            "penalties, Hessian-vector products) is not supported yet. If the inner gradient is "
+            "only a value here, take it outside the outer tape or wrap it in "
+            "lamina.stop_gradient()."
+        )
+
+
+def _gradient_tensor(g: Any, outer_records: bool) -> Tensor:
+    t = Tensor(g)
+    if outer_records:
+        t._node = _TakenGradient()
+    return t
 
 
 class _Paused:

@@ -212,7 +212,12 @@ def backward(targets: list[Tensor], seeds: list[Any], sources: list[Tensor], fre
     wanted = {_key(s) for s in sources}
     order = _topological_order(targets)
     for node in reversed(order):
-        grad = grads.get(node) if node in wanted else grads.pop(node, None)
+        if node in wanted:
+            grad = grads.get(node)
+            if not node.inputs:  # a taken gradient asked for as a source: nothing lies behind it
+                continue
+        else:
+            grad = grads.pop(node, None)
         if grad is None:
             continue
         input_grads = node.backward(grad)

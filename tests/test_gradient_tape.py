@@ -1,5 +1,7 @@
 """GradientTape: watching, persistence, output gradients, structures, stop_gradient."""
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -221,3 +223,76 @@ def test_a_tape_closed_by_an_exception_stops_recording():
     with pytest.raises(KeyError), lamina.GradientTape():
         raise KeyError("boom")
     assert (x * 2)._node is None
+
+
+def test_gradient_of_a_gradient_raises_instead_of_none():
+    x = _var([3.0])
+    with lamina.GradientTape() as outer:
+        with lamina.GradientTape() as inner:
+            y = ops.sum(x * x * x)
+        g = inner.gradient(y, x)
+        penalty = ops.sum(g * g)
+    np.testing.assert_allclose(g.numpy(), [27.0])  # the first-order value is still right
+    with pytest.raises(NotImplementedError, match="second-order.*not supported yet"):
+        outer.gradient(penalty, x)
+
+
+def test_gradient_of_a_gradient_taken_inside_the_inner_block_raises():
+    x = _var([3.0])
+    with lamina.GradientTape() as outer:
+        with lamina.GradientTape() as inner:
+            y = ops.sum(x * x)
+            g = inner.gradient(y, x)
+    with pytest.raises(NotImplementedError, match="gradient of a gradient"):
+        outer.gradient(g, x)
+
+
+def test_a_taken_gradient_can_still_be_a_source():
+    x = _var([3.0])
+    with lamina.GradientTape() as outer:
+        with lamina.GradientTape() as inner:
+            y = ops.sum(x * x)
+        g = inner.gradient(y, x)
+        z = ops.sum(g * g)
+    np.testing.assert_allclose(outer.gradient(z, g).numpy(), [12.0])  # dz/dg = 2g
+
+
+def test_gradients_taken_with_no_outer_tape_carry_no_graph():
+    x = _var([3.0])
+    with lamina.GradientTape() as tape:
+        y = ops.sum(x * x)
+    g = tape.gradient(y, x)
+    assert g._node is None
+    with lamina.GradientTape(persistent=True) as tape:
+        y = ops.sum(x * x)
+        g = tape.gradient(y, x)
+    assert g._node is None
+
+
+def test_no_grad_in_one_thread_leaves_a_tape_in_another_recording():
+    x = _var([2.0])
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_no_grad():
+        with lamina.no_grad():
+            entered.set()
+            release.wait(10)
+
+    other = threading.Thread(target=hold_no_grad)
+    with lamina.GradientTape() as tape:
+        other.start()
+        assert entered.wait(10)
+        y = ops.sum(x * x * x)  # recorded while the other thread is inside no_grad
+        release.set()
+    other.join()
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [12.0])
+
+
+def test_a_tape_in_one_thread_records_nothing_in_another():
+    x = _var([2.0])
+    nodes = []
+    with lamina.GradientTape():
+        worker = threading.Thread(target=lambda: nodes.append((x * x)._node))
+        worker.start()
+        worker.join()
+    assert nodes == [None]

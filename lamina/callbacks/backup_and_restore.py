@@ -5,13 +5,14 @@ while writing it leaves the previous backup. It holds
 
 - the model's weights, laid out as in a weights file (`layers/<layer>/vars/<i>`);
 - the optimizer's variables (`optimizer/vars/<i>`, `optimizer/ema/<i>`), as in a model file;
-- in the metadata entry `training_state`, a JSON document: the position (epoch, and batches
-  done in that epoch), the states of the random generators (lamina's global one, which
-  shuffles the batches; the state it had when the epoch began, to draw the same order again;
-  every `SeedGenerator` of the model, which draw the dropout masks; NumPy's and Python's
-  global ones), the learning rate, the metrics' running states, the other callbacks'
-  `get_state()` and the History so far. Arrays inside these (metric totals, EarlyStopping's
-  best weights) are tensors named `state/<i>`, which the JSON refers to.
+- in the metadata entry `training_state`, a JSON document: the position (epoch, batches
+  done in that epoch, batches per epoch), the states of the random generators (lamina's
+  global one, which shuffles the batches; the state it had when the epoch began, to draw the
+  same order again; every `SeedGenerator` of the model, which draw the dropout masks;
+  NumPy's and Python's global ones), the learning rate, the metrics' running states, the
+  other callbacks' `get_state()` and the History so far. Arrays inside these (metric
+  totals, EarlyStopping's best weights) are tensors named `state/<i>`, which the JSON
+  refers to.
 
 Nothing is pickled, and reading a backup runs no code from it.
 """
@@ -28,6 +29,7 @@ import numpy as np
 
 from lamina.backend import SeedGenerator, global_rng, to_numpy
 from lamina.callbacks.callback import Callback
+from lamina.callbacks.finite_weights import first_nonfinite_weight
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.saving import safetensors_io, weights_file
@@ -54,7 +56,8 @@ class BackupAndRestore(Callback):
     Exact resumption needs the same script: same model, data, callbacks and `fit` arguments.
     Data given as arrays, a `PyDataset` or a re-iterable object is replayed exactly (the
     batches already done in the interrupted epoch are drawn again and skipped); a one-shot
-    generator cannot be replayed and simply goes on from where it is.
+    generator cannot be replayed and simply goes on from where it is. A run whose `epochs` is
+    already reached by the backup restores its state and trains no further (as Keras does).
 
     Args:
         backup_dir: the folder for the backup (made if missing); one folder per training run.
@@ -62,7 +65,11 @@ class BackupAndRestore(Callback):
         double_checkpoint: also keep the backup before the last, which is used if the last
             one cannot be read.
         delete_checkpoint: delete the backup when training ends (all epochs done, or stopped
-            early), so that the next run starts afresh.
+            early), so that the next run starts afresh. A run that diverged keeps it (see below).
+
+    Weights holding NaN or infinite values are never backed up: a warning says so, the
+    previous backup stays, and it is not deleted when training ends, so the last good state
+    of a diverged run is never lost.
 
     Example:
     >>> backup = lamina.callbacks.BackupAndRestore("/tmp/backup", save_freq=100)
@@ -99,6 +106,7 @@ class BackupAndRestore(Callback):
         self._epoch = 0
         self._epoch_rng: dict | None = None
         self._batches_since_save = 0
+        self._refused = False  # a backup was refused for non-finite weights
 
     @property
     def backup_path(self) -> str:
@@ -109,9 +117,28 @@ class BackupAndRestore(Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._batches_since_save = 0
+        self._refused = False
         found = self._read_backup()
         if found is not None:
             self.model._resume = _Resume(self, *found)
+            source, _, _, state = found
+            self._check_batches_per_epoch(source, state)
+
+    def _check_batches_per_epoch(self, source: str, state: dict) -> None:
+        """Warn when a mid-epoch position counts batches of another size than this run's."""
+        saved, now = state.get("steps_per_epoch"), self.params.get("steps")
+        if not state["step"] or saved is None or now is None or saved == now:
+            return
+        warnings.warn(
+            f"BackupAndRestore: {source} was made after {state['step']} batches of epoch "
+            f"{state['epoch'] + 1} of a run with {saved} batches per epoch, but this run has "
+            f"{now} (another batch_size, or other data). The position counts batches of the old "
+            f"size: lamina skips the first {state['step']} batches of this run and trains the "
+            "rest of the epoch, so some of its samples may be trained twice or not at all. "
+            "Resume with the same batch_size, or delete the backup to start afresh.",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         # The last hook before the epoch draws its order: this state draws it again.
@@ -135,6 +162,15 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs: dict | None = None) -> None:
         if not self.delete_checkpoint:
             return
+        if self._refused:
+            warnings.warn(
+                f"BackupAndRestore: training diverged, so the last backup with finite weights "
+                f"is kept in {self.backup_dir!r} (delete_checkpoint=True notwithstanding). "
+                "Running the script again resumes from it; delete the folder to start afresh.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
         for name in (BACKUP_NAME, PREVIOUS_NAME):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(os.path.join(self.backup_dir, name))
@@ -145,6 +181,18 @@ class BackupAndRestore(Callback):
 
     def _write_backup(self, epoch: int, step: int) -> None:
         model = self.model
+        bad = first_nonfinite_weight(model)
+        if bad is not None:
+            self._refused = True
+            warnings.warn(
+                f"BackupAndRestore: not backing up "
+                f"{f'after batch {step} of epoch {epoch + 1}' if step else f'after epoch {epoch}'}"
+                f": the weight {bad!r} holds NaN or infinite values (training diverged). The "
+                "previous backup, if any, is kept.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
         arrays, metadata = weights_file.weight_arrays(model)
         optimizer_arrays, optimizer_metadata = _optimizer_arrays(model)
         arrays.update(optimizer_arrays)
@@ -154,6 +202,7 @@ class BackupAndRestore(Callback):
             "version": STATE_VERSION,
             "epoch": epoch,
             "step": step,
+            "steps_per_epoch": self.params.get("steps"),
             "epoch_rng": self._epoch_rng if step else None,
             "random": _random_state(model),
             "learning_rate": _float_learning_rate(model.optimizer),

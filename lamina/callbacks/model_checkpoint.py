@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from lamina.callbacks.finite_weights import first_nonfinite_weight
 from lamina.callbacks.monitor_callback import (
     MonitorCallback,
     check_int,
@@ -24,6 +25,8 @@ class ModelCheckpoint(MonitorCallback):
     `{batch}` (from 1, when saving every N batches) and any logged value, e.g.
     `"ckpt-{epoch:02d}-{val_loss:.2f}.weights.safetensors"`. Missing folders are created. Every
     file is written atomically: a crash or an error mid-save leaves the previous file intact.
+    Weights holding NaN or infinite values (a diverged run) are never saved: a warning says so
+    and the previous file stays.
 
     `save_weights_only=False` saves the whole model with `model.save` (architecture, weights,
     compile settings and optimizer state; `lamina.models.load_model` reads it back).
@@ -135,6 +138,17 @@ class ModelCheckpoint(MonitorCallback):
     def _save(self, epoch: int, batch: int | None, logs: dict | None) -> None:
         logs = logs or {}
         filepath = self._file_path(epoch, batch, logs)
+        bad = first_nonfinite_weight(self.model)
+        if bad is not None:
+            # A diverged model (say, stopped by TerminateOnNaN) must not replace a good file.
+            warnings.warn(
+                f"ModelCheckpoint: not saving {filepath!r} at epoch {epoch + 1}: the weight "
+                f"{bad!r} holds NaN or infinite values (training diverged). The previous "
+                "checkpoint, if any, is kept.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
         if not self._should_save(epoch, logs, filepath):
             return
         folder = os.path.dirname(filepath)

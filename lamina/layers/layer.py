@@ -18,10 +18,13 @@ from lamina.tensor import Tensor
 from lamina.variable import Variable
 
 
-class _CallContext:
-    """The `training` flag an outer call hands down to the layers it calls."""
+class _CallContext(threading.local):
+    """The `training` flag an outer call hands down to the layers it calls, per thread."""
 
     training: bool | None = None
+
+
+_CALL_CONTEXT = _CallContext()
 
 
 _ACCEPTS_TRAINING: dict[type, bool] = {}
@@ -452,16 +455,16 @@ class Layer:
         accepts = _call_accepts_training(type(self))
         training = kwargs.pop("training", None) if not accepts else kwargs.get("training")
         if training is None:
-            outer = _CallContext.training
+            outer = _CALL_CONTEXT.training
             if outer is not None and accepts:
                 kwargs["training"] = outer
             return self.call(inputs, *args, **kwargs)
-        outer = _CallContext.training
-        _CallContext.training = bool(training)
+        outer = _CALL_CONTEXT.training
+        _CALL_CONTEXT.training = bool(training)
         try:
             return self.call(inputs, *args, **kwargs)
         finally:
-            _CallContext.training = outer
+            _CALL_CONTEXT.training = outer
 
     def _check_declared_output(self, budget: AllocationBudget, inputs: Any) -> None:
         """Refuse, before the probe allocates it, an output this layer declares too large."""

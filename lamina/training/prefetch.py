@@ -9,6 +9,10 @@ stops early, or when an error or a KeyboardInterrupt comes through.
 Threads are the default: NumPy releases the GIL in copies, file reads and BLAS, so threads
 overlap reading the next batch with training on this one. Processes (`use_multiprocessing`)
 help only when `fetch` is pure Python; each worker then receives a pickled copy of `owner`.
+
+An error in a worker comes back as a `RuntimeError` naming the owner's class and the batch
+index, chained to the original; a worker process that dies (killed, out of memory,
+`os._exit`) does too, naming the batch it was preparing, instead of a hang.
 """
 
 import itertools
@@ -18,11 +22,15 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-# In a worker process: the pickled dataset, unpickled on first use.
+# In a worker process: the pickled dataset, unpickled on first use; the shared array in which
+# each worker writes the batch index it is preparing (-1 when idle), and its slot there.
 _worker_payload: bytes | None = None
 _worker_dataset: Any = None
+_worker_busy: Any = None
+_worker_slot = 0
 
 
 def prefetch(
@@ -49,9 +57,10 @@ def prefetch(
 
     Raises:
         TypeError: with `use_multiprocessing`, when `owner` cannot be pickled.
-        Exception: whatever `fetch` raised, with a note naming the batch index.
+        RuntimeError: when `fetch` raised (chained to its error) or a worker process died;
+            the message names the owner's class and the batch index.
     """
-    executor = _make_executor(workers, use_multiprocessing, owner)
+    executor, busy = _make_executor(workers, use_multiprocessing, owner)
     call = _getitem_in_worker if use_multiprocessing else fetch
     where = "a worker process" if use_multiprocessing else "a worker thread"
     depth = max(int(max_queue_size), int(workers))
@@ -65,9 +74,13 @@ def prefetch(
             i, future = pending.popleft()
             try:
                 batch = future.result()
+            except BrokenProcessPool as err:
+                raise RuntimeError(_death_message(owner, i, busy)) from err
             except Exception as err:
-                add_batch_note(err, owner, i, where)
-                raise
+                raise RuntimeError(
+                    f"{_fetch_name(owner)}({i}) raised {type(err).__name__} in {where} while "
+                    f"preparing batch index {i}: {err}"
+                ) from err
             # Refill before handing the batch over, so the workers stay busy while it trains.
             for j in itertools.islice(order, 1):
                 pending.append((j, executor.submit(call, j)))
@@ -85,13 +98,38 @@ def prefetch(
 
 def add_batch_note(err: BaseException, owner: Any, index: int, where: str) -> None:
     """Attach to `err` which batch failed and where, so the training loop's traceback says so."""
-    name = f"{type(owner).__name__}.__getitem__" if owner is not None else "fetch"
-    err.add_note(f"Raised while preparing batch index {index}: {name}({index}) in {where}.")
+    err.add_note(
+        f"Raised while preparing batch index {index}: {_fetch_name(owner)}({index}) in {where}."
+    )
 
 
-def _make_executor(workers: int, use_multiprocessing: bool, owner: Any) -> Executor:
+def _fetch_name(owner: Any) -> str:
+    return f"{type(owner).__name__}.__getitem__" if owner is not None else "fetch"
+
+
+def _death_message(owner: Any, waited_for: int, busy: Any) -> str:
+    preparing = [int(i) for i in busy if i >= 0] if busy is not None else []
+    if len(preparing) == 1:
+        what = f"while preparing batch index {preparing[0]}"
+    elif preparing:
+        what = (
+            f"while the workers prepared batch indices {preparing} (the other workers were "
+            "stopped with it)"
+        )
+    else:
+        what = f"while fit waited for batch index {waited_for}"
+    return (
+        f"A worker process of {type(owner).__name__} died {what}: it was killed (out of memory, "
+        f"a signal) or exited (os._exit, a crash in native code) inside "
+        f"{_fetch_name(owner)}. Run that batch in this process (dataset[index]) to see why, "
+        "or use threads (use_multiprocessing=False)."
+    )
+
+
+def _make_executor(workers: int, use_multiprocessing: bool, owner: Any) -> tuple[Executor, Any]:
     if not use_multiprocessing:
-        return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lamina-prefetch")
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lamina-prefetch")
+        return executor, None
     try:
         payload = pickle.dumps(owner, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as err:
@@ -107,19 +145,26 @@ def _make_executor(workers: int, use_multiprocessing: bool, owner: Any) -> Execu
     # threads can deadlock the child.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(
+    busy = context.Array("q", [-1] * workers, lock=False)
+    slots = context.Value("i", 0)
+    executor = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(payload,),
+        initargs=(payload, busy, slots),
     )
+    return executor, busy
 
 
-def _init_worker(payload: bytes) -> None:
-    global _worker_payload, _worker_dataset
+def _init_worker(payload: bytes, busy: Any, slots: Any) -> None:
+    global _worker_payload, _worker_dataset, _worker_busy, _worker_slot
     # Ctrl-C reaches the whole process group; only the training process should handle it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_payload, _worker_dataset = payload, None
+    with slots.get_lock():
+        _worker_slot = slots.value % len(busy)
+        slots.value += 1
+    _worker_busy = busy
 
 
 def _getitem_in_worker(index: int) -> Any:
@@ -134,4 +179,8 @@ def _getitem_in_worker(index: int) -> Any:
                 "importable module (not inside a function or an interactive session), or use "
                 "threads (use_multiprocessing=False)."
             ) from None
-    return _worker_dataset[index]
+    _worker_busy[_worker_slot] = index
+    try:
+        return _worker_dataset[index]
+    finally:  # not reached if the process dies: the index stays for the error to name
+        _worker_busy[_worker_slot] = -1

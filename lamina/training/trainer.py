@@ -346,7 +346,8 @@ class Trainer:
         # The state is put back at the point the backup was made: between epochs, or after some
         # batches of an epoch whose order is drawn again and whose done batches are skipped.
         resume, self._resume = self._resume, None
-        if resume is not None and not resume.step:
+        if resume is not None and (not resume.step or resume.epoch >= epochs):
+            # Mid-epoch, the loop restores it; a run already past `epochs` is restored here.
             resume.restore(None)
         epoch_logs: dict = {}
         for epoch in range(resume.epoch if resume else initial_epoch, epochs):

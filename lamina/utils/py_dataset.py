@@ -21,7 +21,9 @@ class PyDataset:
     Processes help only when `__getitem__` is pure Python (decoding, augmentation loops); each
     worker then gets a pickled copy of the dataset, re-sent at each epoch, so the dataset must
     be picklable: keep paths, not open files, and open a memmap in `__getitem__` (a pickled
-    `np.memmap` carries its whole content).
+    `np.memmap` carries its whole content). An error raised by `__getitem__` in a worker, or
+    a worker process that dies (killed, out of memory), stops training with a `RuntimeError`
+    naming the class and the batch index, chained to the original error.
 
     Subclasses written for Keras 2's `Sequence`, whose `__init__` does not call
     `super().__init__()`, get the defaults (one worker, threads, a queue of 10).

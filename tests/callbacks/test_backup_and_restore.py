@@ -364,7 +364,10 @@ def test_fewer_batches_than_backed_up_are_refused(tmp_path):
     lamina.utils.set_random_seed(0)
     model = make_model()
     x, y = make_data(40)
-    with pytest.raises(ValueError, match="the data now yields fewer"):
+    with (
+        pytest.warns(UserWarning, match="this run has 3"),
+        pytest.raises(ValueError, match="the data now yields fewer"),
+    ):
         model.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[BackupAndRestore(tmp_path)])
 
 
@@ -397,3 +400,102 @@ def test_callback_states_round_trip():
     assert (copy.best, copy.wait, copy.cooldown_counter) == (1.5, 1, 2)
 
     assert Callback().get_state() == {}
+
+
+class Snapshot(Callback):
+    """Keep the weights after batch `after` (counted over all epochs)."""
+
+    def __init__(self, after):
+        super().__init__()
+        self.after = after
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch * self.params["steps"] + batch + 1 == self.after:
+            self.weights = [w.numpy().copy() for w in self.model.weights]
+
+
+def test_rerun_with_no_epochs_left_restores_a_mid_epoch_backup(tmp_path):
+    snapshot = Snapshot(after=8)
+    expected = train(callbacks=lambda: [snapshot])
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=11)
+    state = read_state(tmp_path / BACKUP_NAME)
+    assert (state["epoch"], state["step"]) == (1, 2)
+    # The backup is in epoch 1 (from 0): with epochs=1 no epoch is left to train.
+    model, history, _ = train(tmp_path, epochs=1, delete_checkpoint=False)
+    for restored, saved in zip(model.weights, snapshot.weights, strict=True):
+        np.testing.assert_array_equal(restored.numpy(), saved)
+    assert history.epoch == [0]  # the epochs done before the backup
+    assert os.listdir(tmp_path) == [BACKUP_NAME]  # kept, and it still resumes the run
+    assert_same_run(train(tmp_path), expected)
+
+
+def test_rerun_with_no_epochs_left_restores_then_deletes(tmp_path):
+    snapshot = Snapshot(after=8)
+    train(callbacks=lambda: [snapshot])
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=11)
+    model, _, _ = train(tmp_path, epochs=1)  # training is complete: restored, then deleted
+    for restored, saved in zip(model.weights, snapshot.weights, strict=True):
+        np.testing.assert_array_equal(restored.numpy(), saved)
+    assert not os.path.exists(tmp_path / BACKUP_NAME)
+
+
+class Diverge(Callback):
+    """Make the first kernel NaN as epoch `epoch` begins."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            kernel = self.model.weights[0]
+            kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+
+@pytest.mark.parametrize("save_freq", ["epoch", 4])
+def test_non_finite_weights_are_never_backed_up_and_the_good_backup_is_kept(tmp_path, save_freq):
+    with (
+        pytest.warns(RuntimeWarning, match="loss became nan"),
+        pytest.warns(UserWarning, match="not backing up .*NaN or infinite.*previous backup"),
+        pytest.warns(UserWarning, match="diverged, so the last backup with finite weights is kept"),
+    ):
+        train(tmp_path, save_freq=save_freq, callbacks=lambda: [Diverge(epoch=2)])
+    with open(tmp_path / BACKUP_NAME, "rb") as f:
+        arrays, metadata = safetensors_io.read(f, os.fstat(f.fileno()).st_size)
+    state = json.loads(metadata[STATE_KEY])
+    assert (state["epoch"], state["step"]) == ((2, 0) if save_freq == "epoch" else (1, 6))
+    assert all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind == "f")
+
+
+def test_resuming_mid_epoch_with_another_batch_size_warns(tmp_path):
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=11, save_freq=4)  # backup after batch 2 of epoch 1, of 16
+    assert read_state(tmp_path / BACKUP_NAME)["steps_per_epoch"] == STEPS
+    lamina.utils.set_random_seed(0)
+    model = make_model()
+    x, y = make_data()
+    callbacks = [BackupAndRestore(tmp_path, save_freq=4)]
+    with pytest.warns(
+        UserWarning,
+        match=r"after 2 batches of epoch 2 of a run with 6 batches.*"
+        r"this run has 12.*batches of the old size.*skips the first 2",
+    ):
+        model.fit(
+            x, y, batch_size=8, validation_split=0.2, epochs=2, verbose=0, callbacks=callbacks
+        )
+
+
+def test_resuming_between_epochs_with_another_batch_size_is_quiet(tmp_path):
+    with pytest.raises(Crash):
+        train(tmp_path, crash_at=8, save_freq="epoch")
+    lamina.utils.set_random_seed(0)
+    model = make_model()
+    x, y = make_data()
+    callbacks = [BackupAndRestore(tmp_path)]
+    model.fit(x, y, batch_size=8, validation_split=0.2, epochs=2, verbose=0, callbacks=callbacks)
+    assert model.history.epoch == [0, 1]

@@ -7,7 +7,7 @@ import pytest
 
 import lamina
 from lamina import layers
-from lamina.callbacks import LambdaCallback, TerminateOnNaN
+from lamina.callbacks import Callback, LambdaCallback, ModelCheckpoint, TerminateOnNaN
 
 
 def make_model():
@@ -80,3 +80,47 @@ def test_finite_or_missing_loss_is_left_alone():
     callback.on_train_batch_end(1, {})
     callback.on_train_batch_end(2, None)
     assert not callback.model.stop_training
+
+
+class PoisonAt(Callback):
+    """Make the weights NaN as batch `batch` of epoch `epoch` begins: training diverges."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at = (epoch, batch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            kernel = self.model.weights[0]
+            kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+
+@pytest.mark.parametrize("save_weights_only", [True, False])
+def test_the_last_good_checkpoint_is_not_overwritten(tmp_path, save_weights_only):
+    path = str(tmp_path / ("ckpt.weights.safetensors" if save_weights_only else "ckpt.keras"))
+    x, y = data_with_nan_in_batch(0)
+    x[0, 0] = 0.0  # all finite: the NaN comes from the weights at epoch 2
+    model = make_model()
+    checkpoint = ModelCheckpoint(path, save_weights_only=save_weights_only)
+    with (
+        pytest.warns(RuntimeWarning, match="loss became nan"),
+        pytest.warns(UserWarning, match="not saving.*epoch 2.*NaN or infinite.*previous"),
+    ):
+        history = model.fit(
+            x,
+            y,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[PoisonAt(epoch=1, batch=2), TerminateOnNaN(), checkpoint],
+        )
+    assert history.epoch == [0, 1]
+    good = make_model()
+    if save_weights_only:
+        good.load_weights(path)
+    else:
+        good = lamina.models.load_model(path)
+    assert all(np.isfinite(w.numpy()).all() for w in good.weights)

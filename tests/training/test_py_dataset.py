@@ -1,5 +1,6 @@
 """PyDataset in fit, evaluate and predict: order, shuffling, workers, hooks, errors, prefetching."""
 
+import os
 import statistics
 import threading
 import time
@@ -14,10 +15,10 @@ from lamina.utils import PyDataset
 class ArrayBatches(PyDataset):
     """Batches of `batch_size` rows of `x`, `y`; records the indices asked for."""
 
-    def __init__(self, x, y, batch_size=8, delay=0.0, fail_at=None, **kwargs):
+    def __init__(self, x, y, batch_size=8, delay=0.0, fail_at=None, die_at=None, **kwargs):
         super().__init__(**kwargs)
         self.x, self.y, self.batch_size = x, y, batch_size
-        self.delay, self.fail_at = delay, fail_at
+        self.delay, self.fail_at, self.die_at = delay, fail_at, die_at
         self.requested = []
         self.begun = self.ended = 0
 
@@ -33,6 +34,8 @@ class ArrayBatches(PyDataset):
             time.sleep(delay)
         if index == self.fail_at:
             raise ValueError("bad record")
+        if index == self.die_at:
+            os._exit(3)  # the worker process dies without a word
         s = slice(index * self.batch_size, (index + 1) * self.batch_size)
         return self.x[s], self.y[s]
 
@@ -103,12 +106,21 @@ def test_epoch_hooks_run_once_per_epoch(data, make_classifier, workers):
     assert (ds.begun, ds.ended) == (3, 3)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_error_in_getitem_is_raised_naming_the_batch(data, make_classifier, workers):
-    ds = ArrayBatches(*data, fail_at=3, workers=workers)
+def test_error_in_getitem_is_raised_naming_the_batch(data, make_classifier):
+    ds = ArrayBatches(*data, fail_at=3)
     with pytest.raises(ValueError, match="bad record") as info:
         trained_weights(make_classifier, ds, shuffle=False)
-    assert any("__getitem__(3)" in note for note in info.value.__notes__)
+    assert any("__getitem__(3) in the training loop" in note for note in info.value.__notes__)
+    assert ds.ended == 0
+
+
+def test_error_in_a_worker_thread_names_the_class_and_batch(data, make_classifier):
+    ds = ArrayBatches(*data, fail_at=3, workers=2)
+    message = r"ArrayBatches.__getitem__\(3\) raised ValueError in a worker thread .*index 3"
+    with pytest.raises(RuntimeError, match=message) as info:
+        trained_weights(make_classifier, ds, shuffle=False)
+    assert isinstance(info.value.__cause__, ValueError)  # the original, with its traceback
+    assert str(info.value.__cause__) == "bad record"
     assert ds.ended == 0
     assert not prefetch_threads()
 
@@ -165,9 +177,21 @@ def test_processes_match_threads(data, make_classifier):
 
 def test_processes_reraise_errors_naming_the_batch(data, make_classifier):
     ds = ArrayBatches(*data, fail_at=2, workers=2, use_multiprocessing=True)
-    with pytest.raises(ValueError, match="bad record") as info:
+    message = r"ArrayBatches.__getitem__\(2\) raised ValueError in a worker process.*bad record"
+    with pytest.raises(RuntimeError, match=message) as info:
         trained_weights(make_classifier, ds, shuffle=False)
-    assert any("__getitem__(2) in a worker process" in note for note in info.value.__notes__)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_dead_worker_process_names_the_class_and_batch(data, make_classifier, workers):
+    ds = ArrayBatches(*data, die_at=3, workers=workers, use_multiprocessing=True)
+    # With two workers, the other may be stopped mid-batch with it: both indices are named.
+    message = r"worker process of ArrayBatches died while (preparing batch index 3|the workers "
+    message += r"prepared batch indices \[(3, \d+|\d+, 3)\])"
+    with pytest.raises(RuntimeError, match=message) as info:
+        trained_weights(make_classifier, ds, shuffle=False)
+    assert "BrokenProcessPool" in type(info.value.__cause__).__name__
 
 
 def test_processes_need_a_picklable_dataset(data, make_classifier):
