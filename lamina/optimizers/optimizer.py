@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import as_array_like, get_xp
+from lamina.optimizers.moments import moving_average_update
 from lamina.optimizers.schedules import LearningRateSchedule
 from lamina.optimizers.schedules import deserialize as deserialize_schedule
 from lamina.optimizers.schedules import serialize as serialize_schedule
@@ -352,10 +353,10 @@ class Optimizer:
         return [(g * scale, v) for g, v in pairs]
 
     def _update_ema(self) -> None:
-        m = self.ema_momentum
-        for avg, v in zip(self._ema, self._trainable_variables, strict=True):
-            avg *= m
-            avg += (1 - m) * v.data
+        for avg, v, scratch in zip(
+            self._ema, self._trainable_variables, self._scratch, strict=True
+        ):
+            moving_average_update(avg, v.data, self.ema_momentum, scratch)
         freq = self.ema_overwrite_frequency
         if freq and self.iterations_int % freq == 0:
             self.finalize_variable_values()
