@@ -46,6 +46,19 @@ def check_number(
     raise ValueError(f"Argument `{name}` must be a number {where}. Received: {name}={value!r}")
 
 
+def _clip_threshold(value: Any, name: str) -> float | None:
+    """A clipping threshold: None, or a positive number (0 or less would zero every update)."""
+    if value is None:
+        return None
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if ok and value > 0:  # also refuses NaN
+        return float(value)
+    raise ValueError(
+        f"Argument `{name}` must be a positive number, or None for no clipping: a value of 0 "
+        f"or less would make every update zero. Received: {name}={value!r}"
+    )
+
+
 class Optimizer:
     """Base class of optimizers.
 
@@ -117,15 +130,9 @@ class Optimizer:
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
                 f"Received: {', '.join(given)}"
             )
-        self.clipnorm = None if clipnorm is None else check_number(clipnorm, "clipnorm", low=0.0)
-        self.clipvalue = (
-            None if clipvalue is None else check_number(clipvalue, "clipvalue", low=0.0)
-        )
-        self.global_clipnorm = (
-            None
-            if global_clipnorm is None
-            else check_number(global_clipnorm, "global_clipnorm", low=0.0)
-        )
+        self.clipnorm = _clip_threshold(clipnorm, "clipnorm")
+        self.clipvalue = _clip_threshold(clipvalue, "clipvalue")
+        self.global_clipnorm = _clip_threshold(global_clipnorm, "global_clipnorm")
         self.use_ema = bool(use_ema)
         self.ema_momentum = check_number(ema_momentum, "ema_momentum", 0.0, 1.0)
         if ema_overwrite_frequency is not None and (
@@ -302,7 +309,11 @@ class Optimizer:
             if not pairs:
                 raise ValueError(f"No gradients provided for any variable: {missing}")
             warnings.warn(f"Gradients do not exist for variables {missing}.", stacklevel=2)
-        if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm:
+        if (
+            self.clipnorm is not None
+            or self.clipvalue is not None
+            or self.global_clipnorm is not None
+        ):
             pairs = self._clip(pairs)
         lr = self.current_learning_rate()
         if self.weight_decay:
