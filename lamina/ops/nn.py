@@ -218,15 +218,30 @@ def gelu(x: Any, approximate: bool = True) -> Tensor:
     return Gelu.apply(float_input("gelu", x), approximate=bool(approximate))
 
 
+class SoftmaxOutput(Tensor):
+    """Softmax probabilities that keep the logits they came from and the axis, whether or not
+    a tape records, so that cross-entropy on them can use the stable log-softmax form in
+    training, evaluation and plain calls alike (as Keras's TensorFlow backend does)."""
+
+    __slots__ = ("logits", "axis")
+
+
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """Softmax over `axis`, shifted by the maximum so large inputs stay finite.
+
+    The result remembers `x`: `categorical_crossentropy` on it is computed from the logits.
 
     Example:
     >>> lamina.ops.softmax([1e4, 0.0]).numpy()
     array([1., 0.], dtype=float32)
     """
     x = float_input("softmax", x)
-    return Softmax.apply(x, axis=normalize_axis("softmax", axis, x.ndim))
+    axis = normalize_axis("softmax", axis, x.ndim)
+    out = Softmax.apply(x, axis=axis)
+    probs = SoftmaxOutput(out.data)
+    probs._node = out._node  # gradients are keyed by the op, so the new tensor takes its place
+    probs.logits, probs.axis = x, axis
+    return probs
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
@@ -269,14 +284,13 @@ def softmax_cross_entropy(labels: Tensor, logits: Tensor, axis: int = -1) -> Ten
 
 
 def softmax_logits(probs: Tensor, axis: int) -> Tensor | None:
-    """The logits behind `probs` if a recorded softmax over `axis` produced it, else None.
+    """The logits behind `probs` if `softmax` over `axis` produced it, else None.
 
     Cross-entropy on such probabilities is computed from the logits, as Keras's TensorFlow
     backend does: it is exact where clipping the probabilities would cap the loss.
     """
-    node = probs._node
-    if isinstance(node, Softmax) and node.axis == axis % probs.ndim:
-        return node.inputs[0]
+    if isinstance(probs, SoftmaxOutput) and probs.axis == axis % probs.ndim:
+        return probs.logits
     return None
 
 
