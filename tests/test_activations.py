@@ -73,9 +73,7 @@ def test_values_by_name(name):
     fn = activations.get(name)
     out = fn(Tensor(X))
     out = out.numpy() if isinstance(out, Tensor) else np.asarray(out)
-    # ops.gelu's erf is a polynomial approximation good to 1.5e-7 absolute.
-    atol = 1e-6 if name == "gelu" else 1e-7
-    np.testing.assert_allclose(out, REFERENCE[name](X), rtol=1e-6, atol=atol)
+    np.testing.assert_allclose(out, REFERENCE[name](X), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize(

@@ -432,3 +432,57 @@ def test_functions_reconcile_rank_1_labels_with_column_predictions():
     out = losses.binary_crossentropy(np.array([0, 1]), np.array([[0.5], [0.5]]))
     np.testing.assert_allclose(out.numpy(), [math.log(2)] * 2, rtol=1e-6)
     assert losses.hinge(np.array([1.0, 0.0]), np.array([[0.5], [-0.5]])).shape == (2,)
+
+
+ELEMENTWISE_LOSSES = [
+    "mean_squared_error",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
+    "huber",
+    "log_cosh",
+    "cosine_similarity",
+    "hinge",
+    "squared_hinge",
+    "categorical_hinge",
+    "poisson",
+    "kl_divergence",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "dice",
+    "tversky",
+]
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE_LOSSES)
+def test_targets_that_only_broadcast_to_the_output_are_refused(name):
+    fn = getattr(losses, name)
+    y_true = np.full((8, 2), 0.5, dtype=np.float32)
+    y_pred = np.full((8, 1), 0.25, dtype=np.float32)
+    match = rf"^{name}: `y_true` and `y_pred` must have the same shape.*"
+    match += r"Received: y_true.shape=\(8, 2\), y_pred.shape=\(8, 1\)"
+    with pytest.raises(ValueError, match=match):
+        fn(y_true, y_pred)
+    with pytest.raises(ValueError, match=rf"^{name}: "):
+        losses.LossFunctionWrapper(fn)(y_pred, y_true)  # through a Loss, sides swapped
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE_LOSSES)
+def test_a_trailing_axis_of_length_one_is_still_reconciled(name):
+    loss = losses.LossFunctionWrapper(getattr(losses, name))
+    y = np.array([0.0, 1.0, 1.0, 0.0], dtype=np.float32)
+    p = np.array([0.2, 0.7, 0.9, 0.4], dtype=np.float32)
+    want = float(loss(y[:, None], p[:, None]))
+    np.testing.assert_allclose(float(loss(y, p[:, None])), want, rtol=1e-6)
+    np.testing.assert_allclose(float(loss(y[:, None], p)), want, rtol=1e-6)
+
+
+def test_fit_with_targets_wider_than_a_dense_1_output_names_the_loss_and_shapes():
+    import lamina
+
+    model = lamina.Sequential([lamina.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((4, 3), dtype=np.float32)
+    y = np.ones((4, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"mean_squared_error: .*\(4, 2\).*\(4, 1\)"):
+        model.fit(x, y, epochs=1, verbose=0)

@@ -4,8 +4,8 @@ from typing import Any
 
 from lamina import ops
 from lamina.backend import get_xp
-from lamina.losses.loss import LossFunctionWrapper, as_tensor
-from lamina.losses.probabilistic import aligned, labels_like
+from lamina.losses.loss import LossFunctionWrapper
+from lamina.losses.probabilistic import aligned
 from lamina.tensor import Tensor
 
 
@@ -18,9 +18,9 @@ def to_signed_labels(y_true: Tensor) -> Tensor:
     return y_true
 
 
-def _margin_shortfall(y_true: Any, y_pred: Any) -> Tensor:
+def _margin_shortfall(op: str, y_true: Any, y_pred: Any) -> Tensor:
     """`max(1 - y_true * y_pred, 0)` elementwise, with labels in {-1, 1}."""
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned(op, y_true, y_pred)
     return ops.relu(1.0 - to_signed_labels(y_true) * y_pred)
 
 
@@ -31,7 +31,7 @@ def hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> hinge([[1.0, 0.0]], [[0.5, -2.0]]).numpy()
     array([0.25], dtype=float32)
     """
-    return ops.mean(_margin_shortfall(y_true, y_pred), axis=-1)
+    return ops.mean(_margin_shortfall("hinge", y_true, y_pred), axis=-1)
 
 
 def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
@@ -41,7 +41,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> squared_hinge([[1.0, 0.0]], [[0.5, -2.0]]).numpy()
     array([0.125], dtype=float32)
     """
-    return ops.mean(ops.square(_margin_shortfall(y_true, y_pred)), axis=-1)
+    return ops.mean(ops.square(_margin_shortfall("squared_hinge", y_true, y_pred)), axis=-1)
 
 
 def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
@@ -51,8 +51,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     >>> categorical_hinge([[0.0, 1.0]], [[0.3, 0.8]]).numpy()
     array([0.5], dtype=float32)
     """
-    y_pred = as_tensor(y_pred)
-    y_true = labels_like(y_true, y_pred)
+    y_true, y_pred = aligned("categorical_hinge", y_true, y_pred)
     pos = ops.sum(y_true * y_pred, axis=-1)
     neg = ops.max((1.0 - y_true) * y_pred, axis=-1)
     return ops.relu(neg - pos + 1.0)

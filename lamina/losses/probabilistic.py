@@ -27,20 +27,28 @@ def labels_like(y_true: Any, y_pred: Tensor) -> Tensor:
     return y_true if y_true.dtype == y_pred.dtype else ops.cast(y_true, y_pred.dtype)
 
 
-def aligned(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
-    """Labels and predictions as tensors of one dtype, with `(batch,)` against `(batch, 1)`
-    reconciled as Keras does (for losses computed elementwise)."""
+def aligned(op: str, y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
+    """Labels and predictions as tensors of one dtype and one shape, for losses computed
+    elementwise: `(batch,)` against `(batch, 1)` is reconciled as Keras does; any other
+    difference raises rather than broadcasting (`y_true` of shape `(n, 2)` against a
+    `Dense(1)` output would otherwise average over a silent `(n, 2)` product).
+
+    Raises:
+        ValueError: naming `op` and both shapes, if they still differ.
+    """
     y_pred = as_tensor(y_pred)
     y_true = labels_like(y_true, y_pred)
     if y_true.ndim != y_pred.ndim:
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    _check_same_shape(op, y_true, y_pred)
     return y_true, y_pred
 
 
 def _check_same_shape(op: str, y_true: Tensor, y_pred: Tensor) -> None:
     if y_true.shape != y_pred.shape:
         raise ValueError(
-            f"{op}: `y_true` and `y_pred` must have the same shape. "
+            f"{op}: `y_true` and `y_pred` must have the same shape (or differ only by a "
+            "trailing axis of length 1); check that the targets match the model's output. "
             f"Received: y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
         )
 
@@ -224,8 +232,7 @@ def binary_crossentropy(
     >>> binary_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).numpy()
     array([0.6931472], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
-    _check_same_shape("binary_crossentropy", y_true, y_pred)
+    y_true, y_pred = aligned("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = _smooth_labels(y_true, label_smoothing, 2)
     return ops.mean(_binary_elementwise(y_true, y_pred, from_logits), axis=axis)
@@ -250,8 +257,7 @@ def binary_focal_crossentropy(
     >>> binary_focal_crossentropy([[1.0]], [[0.5]], gamma=2.0).numpy()
     array([0.1732868], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
-    _check_same_shape("binary_focal_crossentropy", y_true, y_pred)
+    y_true, y_pred = aligned("binary_focal_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = _smooth_labels(y_true, label_smoothing, 2)
     if from_logits:
@@ -299,7 +305,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     >>> kl_divergence([[0.5, 0.5]], [[0.5, 0.5]]).numpy()
     array([0.], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("kl_divergence", y_true, y_pred)
     eps = epsilon()
     t = ops.clip(y_true, eps, 1.0)
     p = ops.clip(y_pred, eps, 1.0)
@@ -313,7 +319,7 @@ def poisson(y_true: Any, y_pred: Any) -> Tensor:
     >>> poisson([[1.0]], [[1.0]]).numpy()
     array([0.9999999], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("poisson", y_true, y_pred)
     return ops.mean(y_pred - y_true * ops.log(y_pred + epsilon()), axis=-1)
 
 

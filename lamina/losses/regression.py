@@ -17,7 +17,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).numpy()
     array([0.5], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("mean_squared_error", y_true, y_pred)
     return ops.mean(ops.square(y_true - y_pred), axis=-1)
 
 
@@ -28,7 +28,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_absolute_error([[0.0, 1.0]], [[1.0, 3.0]]).numpy()
     array([1.5], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("mean_absolute_error", y_true, y_pred)
     return ops.mean(ops.abs(y_true - y_pred), axis=-1)
 
 
@@ -39,7 +39,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_absolute_percentage_error([[2.0]], [[1.0]]).numpy()
     array([50.], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("mean_absolute_percentage_error", y_true, y_pred)
     scale = ops.maximum(ops.abs(y_true), epsilon())
     return ops.mean(ops.abs((y_true - y_pred) / scale), axis=-1) * 100.0
 
@@ -51,7 +51,7 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     >>> mean_squared_logarithmic_error([[0.0]], [[0.0]]).numpy()
     array([0.], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("mean_squared_logarithmic_error", y_true, y_pred)
     eps = epsilon()
     first = ops.log1p(ops.maximum(y_pred, eps))
     second = ops.log1p(ops.maximum(y_true, eps))
@@ -71,7 +71,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     >>> cosine_similarity([[1.0, 0.0]], [[2.0, 0.0]]).numpy()
     array([-1.], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("cosine_similarity", y_true, y_pred)
     return -ops.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
@@ -84,7 +84,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     >>> huber([[0.0, 0.0]], [[0.5, 3.0]]).numpy()
     array([1.3125], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("huber", y_true, y_pred)
     err = y_pred - y_true
     abs_err = ops.abs(err)
     quadratic = 0.5 * ops.square(err)
@@ -99,7 +99,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     >>> log_cosh([[0.0]], [[0.0]]).numpy()
     array([0.], dtype=float32)
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("log_cosh", y_true, y_pred)
     x = y_pred - y_true
     # log(cosh(x)) = x + log(1 + exp(-2x)) - log(2)
     return ops.mean(x + ops.softplus(-2.0 * x) - math.log(2.0), axis=-1)

@@ -29,7 +29,7 @@ def dice(y_true: Any, y_pred: Any, axis: Any = None) -> Tensor:
     >>> float(dice([[1.0, 0.0]], [[0.5, 0.5]]))
     0.5
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("dice", y_true, y_pred)
     overlap = ops.sum(y_true * y_pred, axis=axis)
     total = ops.sum(y_true, axis=axis) + ops.sum(y_pred, axis=axis) + epsilon()
     return 1.0 - 2.0 * overlap / total
@@ -48,7 +48,7 @@ def tversky(
     >>> round(float(tversky([[1.0, 0.0]], [[0.5, 0.5]], alpha=1.0, beta=0.0)), 4)
     0.5
     """
-    y_true, y_pred = aligned(y_true, y_pred)
+    y_true, y_pred = aligned("tversky", y_true, y_pred)
     tp = ops.sum(y_true * y_pred, axis=axis)
     missed = ops.sum(y_true * (1.0 - y_pred), axis=axis)
     extra = ops.sum((1.0 - y_true) * y_pred, axis=axis)

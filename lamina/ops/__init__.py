@@ -19,7 +19,14 @@ from lamina.ops.compare import (
     logical_or,
     not_equal,
 )
-from lamina.ops.core import broadcast_to, cast, convert_to_numpy, convert_to_tensor, is_tensor
+from lamina.ops.core import (
+    broadcast_to,
+    cast,
+    convert_to_numpy,
+    convert_to_tensor,
+    is_tensor,
+    shape,
+)
 from lamina.ops.creation import (
     arange,
     eye,
@@ -196,6 +203,7 @@ __all__ = [
     "reshape",
     "roll",
     "selu",
+    "shape",
     "sigmoid",
     "sign",
     "silu",

@@ -50,6 +50,16 @@ def convert_to_numpy(x: Any) -> np.ndarray:
     return to_numpy(x)
 
 
+def shape(x: Any) -> tuple[int, ...]:
+    """The shape of `x` (a tensor, array, list or scalar) as a tuple of ints.
+
+    Example:
+    >>> lamina.ops.shape([[1.0, 2.0, 3.0]])
+    (1, 3)
+    """
+    return tuple(int(n) for n in convert_to_tensor(x).shape)
+
+
 def is_tensor(x: Any) -> bool:
     """Return True if `x` is a lamina tensor (or Variable)."""
     return isinstance(x, Tensor)
@@ -84,22 +94,30 @@ def result_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
     return np.result_type(a, b)
 
 
+def _is_python_scalar(x: Any) -> bool:
+    return isinstance(x, int | float | bool) and not isinstance(x, Tensor)
+
+
 def operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     """Convert the two operands of a binary op to tensors of one dtype.
 
-    A Python scalar adopts the tensor's dtype; two tensors of different dtypes are both cast to
-    their NumPy result type.
+    A Python scalar is "weak", as in Keras 3: it adopts the other operand's dtype (an array or
+    list converted first), so `0.1 * float64_array` keeps float64. Two tensors of different
+    dtypes are both cast to their result type.
     """
+    if not isinstance(x, Tensor) and not _is_python_scalar(x):
+        x = convert_to_tensor(x)
+    if not isinstance(y, Tensor) and not _is_python_scalar(y):
+        y = convert_to_tensor(y)
     if not isinstance(x, Tensor):
-        if isinstance(y, Tensor) and isinstance(x, int | float | bool):
+        if not isinstance(y, Tensor):
+            x, y = convert_to_tensor(x), convert_to_tensor(y)
+        else:
             y = _widen_for(x, numeric_input(op, y))
             return Tensor(get_xp(y.data).asarray(x, dtype=y.dtype)), y
-        x = convert_to_tensor(x)
     if not isinstance(y, Tensor):
-        if isinstance(y, int | float | bool):
-            x = _widen_for(y, numeric_input(op, x))
-            return x, Tensor(get_xp(x.data).asarray(y, dtype=x.dtype))
-        y = convert_to_tensor(y)
+        x = _widen_for(y, numeric_input(op, x))
+        return x, Tensor(get_xp(x.data).asarray(y, dtype=x.dtype))
     x, y = numeric_input(op, x), numeric_input(op, y)
     if x.dtype != y.dtype:
         try:

@@ -85,7 +85,14 @@ def identity(n: int, dtype: Any = None) -> Tensor:
 
 
 def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None) -> Tensor:
-    """One-hot encode integer class ids `x` into a new axis of length `num_classes`.
+    """One-hot encode class ids `x` into a new axis of length `num_classes`.
+
+    `x` holds integers, or floats with whole values (`2.0`), as Keras accepts; ids outside
+    `[0, num_classes)` give rows of zeros.
+
+    Raises:
+        TypeError: if `x` holds neither integers nor floats.
+        ValueError: if a float id is not a whole number, or `num_classes` is not positive.
 
     Example:
     >>> lamina.ops.one_hot([0, 2], 3).numpy()
@@ -93,12 +100,21 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None) -> Tens
            [0., 0., 1.]], dtype=float32)
     """
     x = convert_to_tensor(x)
-    if x.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: x must hold integers. Received: x.dtype={x.dtype}")
+    if x.dtype.kind not in "iuf":
+        raise TypeError(f"one_hot: x must hold integer class ids. Received: x.dtype={x.dtype}")
     if not isinstance(num_classes, int | np.integer) or num_classes < 1:
         raise ValueError(f"one_hot: num_classes must be a positive int. Received: {num_classes!r}")
     xp = get_xp(x.data)
-    out = (x.data[..., None] == xp.arange(num_classes)).astype(dtype or floatx())
+    ids = x.data
+    if x.dtype.kind == "f":
+        whole = xp.isfinite(ids) & (xp.trunc(ids) == ids)
+        if not bool(whole.all()):
+            bad = ids[~whole].ravel()[:3].tolist()
+            raise ValueError(
+                "one_hot: float class ids must be whole numbers (round them first, or pass "
+                f"integers). Received: x containing {bad}"
+            )
+    out = (ids[..., None] == xp.arange(num_classes)).astype(dtype or floatx())
     if axis != -1:
         out = xp.moveaxis(out, -1, axis)
     return Tensor(out)

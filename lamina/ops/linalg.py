@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import get_xp
-from lamina.function import Function, is_recording
+from lamina.function import Function
 from lamina.ops.core import broadcast_to, cast, convert_to_tensor, operands
 from lamina.ops.movement import reshape, squeeze, transpose
 from lamina.ops.nn import relu as relu_op
@@ -134,22 +134,41 @@ class Einsum(Function):
                 continue
             others = [s for j, s in enumerate(ins) if j != i]
             present = set(out).union(*others) if others else set(out)
-            kept = "".join(c for c in spec if c in present)
+            letters = "".join(dict.fromkeys(spec))  # spec without repeats, in order
+            kept = "".join(c for c in letters if c in present)
             eq = ",".join([out, *others]) + "->" + kept
             g = xp.einsum(eq, grad, *[x for j, x in enumerate(self.xs) if j != i])
             # `kept` lists spec's letters in spec's order. Axes where this input has length 1
             # but the others are longer were broadcast: sum them. Letters only this input has,
             # and axes that broadcast on the others' side, are constant: broadcast them back.
             x_shape = self.xs[i].shape
-            sizes = [x_shape[spec.index(c)] for c in kept]
-            spread = tuple(k for k, n in enumerate(sizes) if n == 1 and g.shape[k] != 1)
+            sizes = {c: x_shape[spec.index(c)] for c in letters}
+            spread = tuple(k for k, c in enumerate(kept) if sizes[c] == 1 and g.shape[k] != 1)
             if spread:
                 g = g.sum(axis=spread, keepdims=True)
-            if g.shape != x_shape:
-                shape = [g.shape[kept.index(c)] if c in kept else 1 for c in spec]
-                g = xp.broadcast_to(g.reshape(shape), x_shape)
+            shape = [g.shape[kept.index(c)] if c in kept else 1 for c in letters]
+            g = xp.broadcast_to(g.reshape(shape), tuple(sizes[c] for c in letters))
+            if len(letters) != len(spec):
+                g = _onto_diagonals(xp, g, letters, spec)
             grads.append(g)
         return tuple(grads)
+
+
+def _onto_diagonals(xp: Any, g: Any, letters: str, spec: str) -> Any:
+    """Place `g` (one axis per letter, in order of first appearance in `spec`) on the diagonals
+    of an array indexed by `spec`, where letters repeat: zero off the diagonals."""
+    full = tuple(g.shape[letters.index(c)] for c in spec)
+    first = [spec.index(c) for c in spec]
+    shape = [n if first[pos] == pos else 1 for pos, n in enumerate(full)]
+    on_diagonal = None
+    for pos, start in enumerate(first):
+        if start != pos:  # a repeat: its index must equal the first occurrence's
+            n = full[pos]
+            along_first, along_repeat = [1] * len(spec), [1] * len(spec)
+            along_first[start], along_repeat[pos] = n, n
+            same = xp.arange(n).reshape(along_first) == xp.arange(n).reshape(along_repeat)
+            on_diagonal = same if on_diagonal is None else on_diagonal & same
+    return xp.where(on_diagonal, g.reshape(shape), 0)
 
 
 def _expand_ellipsis(equation: str, shapes: list) -> tuple[list[str], str]:
@@ -182,8 +201,8 @@ def _expand_ellipsis(equation: str, shapes: list) -> tuple[list[str], str]:
 
 
 def einsum(subscripts: str, *operands_: Any) -> Tensor:
-    """Einstein summation (NumPy's `einsum`), differentiable for contractions, products,
-    sums and transposes; repeated letters within one operand (diagonals) are not supported.
+    """Einstein summation (NumPy's `einsum`), differentiable: contractions, products, sums,
+    transposes, and letters repeated within one operand (diagonals `"ii->i"`, traces `"ii->"`).
 
     Example:
     >>> lamina.ops.einsum("bij,jk->bik", x, w)
@@ -198,11 +217,6 @@ def einsum(subscripts: str, *operands_: Any) -> Tensor:
         raise ValueError(
             f"einsum: the subscripts {subscripts!r} do not match the operands' ranks. "
             f"Received shapes {[t.shape for t in ts]}"
-        )
-    if any(len(set(s)) != len(s) for s in specs) and is_recording():
-        raise ValueError(
-            f"einsum: repeated subscripts within one operand are not differentiable here. "
-            f"Received: subscripts={subscripts!r}"
         )
     try:
         return Einsum.apply(*ts, equation=equation, inputs_spec=specs, output_spec=out)

@@ -81,16 +81,27 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     return transpose(x, perm)
 
 
-def expand_dims(x: Any, axis: int) -> Tensor:
-    """Insert an axis of length 1 at position `axis`."""
+def expand_dims(x: Any, axis: Any) -> Tensor:
+    """Insert axes of length 1 at the positions `axis` (an int or a tuple) of the result.
+
+    Example:
+    >>> lamina.ops.expand_dims(lamina.ops.ones((3, 4)), (0, 2)).shape
+    (1, 3, 1, 4)
+    """
     x = convert_to_tensor(x)
-    if not -x.ndim - 1 <= axis <= x.ndim:
-        raise ValueError(
-            f"expand_dims: axis {axis} is out of range for a tensor of rank {x.ndim}. "
-            f"Received: axis={axis}"
-        )
-    axis = axis % (x.ndim + 1)
-    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    ndim = x.ndim + len(axes)
+    for a in axes:
+        if not isinstance(a, int | np.integer) or not -ndim <= a < ndim:
+            raise ValueError(
+                f"expand_dims: axis {a!r} is out of range for a result of rank {ndim} "
+                f"(a tensor of rank {x.ndim} gains {len(axes)} axes). Received: axis={axis}"
+            )
+    positions = sorted(normalize_axis("expand_dims", axes, ndim))
+    shape = list(x.shape)
+    for a in positions:
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
 
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
@@ -255,32 +266,79 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     return Repeat.apply(x, repeats=reps, axis=axis, repeats_b=(reps > 0).reshape(shape))
 
 
+_COPY_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
 class Pad(Function):
     def forward(self, x):
         self.in_shape = x.shape
-        return get_xp(x).pad(x, self.pad_width, mode=self.mode, constant_values=self.value)
+        xp = get_xp(x)
+        if self.mode == "constant":
+            return xp.pad(x, self.pad_width, mode="constant", constant_values=self.value)
+        return xp.pad(x, self.pad_width, mode=self.mode)
 
     def backward(self, grad):
-        # Only the original elements get gradient: cut the padding off.
+        # Each output element copies one input element: sum the gradient back onto its source.
         index = tuple(
             slice(lo, lo + n) for (lo, _), n in zip(self.pad_width, self.in_shape, strict=True)
         )
-        return (grad[index],)
+        if self.mode == "constant":
+            return (grad[index],)
+        xp = get_xp(grad)
+        for axis, (width, n) in enumerate(zip(self.pad_width, self.in_shape, strict=True)):
+            if width == (0, 0):
+                continue
+            source = xp.asarray(np.pad(np.arange(n), width, mode=self.mode))
+            moved = xp.moveaxis(grad, axis, 0)
+            folded = xp.zeros((n, *moved.shape[1:]), dtype=grad.dtype)
+            xp.add.at(folded, source, moved)
+            grad = xp.moveaxis(folded, 0, axis)
+        return (grad,)
 
 
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
-    """Pad `x` with `constant_values`; `pad_width` as in NumPy (`((before, after), ...)`)."""
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None) -> Tensor:
+    """Pad `x`; `pad_width` as in NumPy (`((before, after), ...)`, a pair, or one int).
+
+    Args:
+        x: the tensor.
+        pad_width: the widths added before and after each axis.
+        mode: `"constant"` (fill with `constant_values`, 0 by default), `"edge"`, `"reflect"`
+            (mirror without repeating the edge), `"symmetric"` (mirror repeating it) or `"wrap"`.
+        constant_values: the fill value; only with `mode="constant"`.
+
+    Example:
+    >>> lamina.ops.pad([1.0, 2.0, 3.0], (2, 1), mode="reflect").numpy()
+    array([3., 2., 1., 2., 3., 2.], dtype=float32)
+    """
     x = convert_to_tensor(x)
-    if mode != "constant":
+    if mode != "constant" and mode not in _COPY_MODES:
         raise ValueError(
-            f"pad: only mode='constant' is differentiable here. Received: mode={mode!r}"
+            f"pad: mode must be one of {('constant', *_COPY_MODES)}. Received: mode={mode!r}"
         )
-    width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    if mode != "constant" and constant_values is not None:
+        raise ValueError(
+            "pad: constant_values can only be given with mode='constant'. "
+            f"Received: mode={mode!r}, constant_values={constant_values!r}"
+        )
+    try:
+        width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    except ValueError:
+        raise ValueError(
+            f"pad: pad_width must give (before, after) for each of the {x.ndim} axes. "
+            f"Received: pad_width={pad_width} for shape {x.shape}"
+        ) from None
     if (width < 0).any():
         raise ValueError(f"pad: pad widths must be non-negative. Received: pad_width={pad_width}")
-    return Pad.apply(
-        x, pad_width=[tuple(int(v) for v in w) for w in width], mode=mode, value=constant_values
-    )
+    widths = [tuple(int(v) for v in w) for w in width]
+    if mode != "constant" and any(
+        n == 0 and w != (0, 0) for n, w in zip(x.shape, widths, strict=True)
+    ):
+        raise ValueError(
+            f"pad: mode={mode!r} cannot extend an empty axis. "
+            f"Received: x.shape={x.shape}, pad_width={pad_width}"
+        )
+    value = 0 if constant_values is None else constant_values
+    return Pad.apply(x, pad_width=widths, mode=mode, value=value)
 
 
 class Flip(Function):

@@ -6,6 +6,7 @@ from typing import Any
 from lamina.backend import get_xp
 from lamina.function import Function
 from lamina.ops.core import float_input, normalize_axis
+from lamina.ops.special import erfc
 from lamina.tensor import Tensor
 
 
@@ -90,7 +91,8 @@ class Gelu(Function):
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
             self.t = xp.tanh(inner)
             return 0.5 * x * (1 + self.t)
-        self.cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+        # Phi(x) = erfc(-x / sqrt(2)) / 2 keeps its relative precision in the left tail.
+        self.cdf = 0.5 * erfc(x * -_SQRT_HALF)
         return x * self.cdf
 
     def backward(self, grad):
@@ -108,18 +110,6 @@ class Gelu(Function):
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-
-
-def erf(x: Any) -> Any:
-    """The error function on raw arrays (Abramowitz and Stegun 7.1.26, error below 1.5e-7)."""
-    xp = get_xp(x)
-    s = xp.sign(x)
-    a = xp.abs(x)
-    t = 1 / (1 + 0.3275911 * a)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return s * (1 - poly * xp.exp(-a * a))
 
 
 class Softmax(Function):
@@ -158,11 +148,19 @@ def relu(x: Any) -> Tensor:
     return Relu.apply(float_input("relu", x))
 
 
-def relu6(x: Any) -> Tensor:
-    """`min(max(x, 0), 6)`."""
-    from lamina.ops.elementwise import clip
+class Relu6(Function):
+    def forward(self, x):
+        self.inside = (x > 0) & (x < 6)
+        return get_xp(x).clip(x, 0, 6)
 
-    return clip(float_input("relu6", x), 0.0, 6.0)
+    def backward(self, grad):
+        # relu6'(x) = 1 for 0 < x < 6, else 0 (0 at both kinks, as relu's at 0 and Keras's)
+        return (grad * self.inside,)
+
+
+def relu6(x: Any) -> Tensor:
+    """`min(max(x, 0), 6)`; the gradient is 0 at the kinks 0 and 6."""
+    return Relu6.apply(float_input("relu6", x))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
@@ -190,7 +188,7 @@ def sigmoid(x: Any) -> Tensor:
 
 
 def hard_sigmoid(x: Any) -> Tensor:
-    """Piecewise-linear sigmoid: `relu6(x + 3) / 6`."""
+    """Piecewise-linear sigmoid: `relu6(x + 3) / 6`; slope 1/6 strictly between -3 and 3."""
     return relu6(float_input("hard_sigmoid", x) + 3.0) / 6.0
 
 
@@ -220,15 +218,30 @@ def gelu(x: Any, approximate: bool = True) -> Tensor:
     return Gelu.apply(float_input("gelu", x), approximate=bool(approximate))
 
 
+class SoftmaxOutput(Tensor):
+    """Softmax probabilities that keep the logits they came from and the axis, whether or not
+    a tape records, so that cross-entropy on them can use the stable log-softmax form in
+    training, evaluation and plain calls alike (as Keras's TensorFlow backend does)."""
+
+    __slots__ = ("logits", "axis")
+
+
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """Softmax over `axis`, shifted by the maximum so large inputs stay finite.
+
+    The result remembers `x`: `categorical_crossentropy` on it is computed from the logits.
 
     Example:
     >>> lamina.ops.softmax([1e4, 0.0]).numpy()
     array([1., 0.], dtype=float32)
     """
     x = float_input("softmax", x)
-    return Softmax.apply(x, axis=normalize_axis("softmax", axis, x.ndim))
+    axis = normalize_axis("softmax", axis, x.ndim)
+    out = Softmax.apply(x, axis=axis)
+    probs = SoftmaxOutput(out.data)
+    probs._node = out._node  # gradients are keyed by the op, so the new tensor takes its place
+    probs.logits, probs.axis = x, axis
+    return probs
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
@@ -271,14 +284,13 @@ def softmax_cross_entropy(labels: Tensor, logits: Tensor, axis: int = -1) -> Ten
 
 
 def softmax_logits(probs: Tensor, axis: int) -> Tensor | None:
-    """The logits behind `probs` if a recorded softmax over `axis` produced it, else None.
+    """The logits behind `probs` if `softmax` over `axis` produced it, else None.
 
     Cross-entropy on such probabilities is computed from the logits, as Keras's TensorFlow
     backend does: it is exact where clipping the probabilities would cap the loss.
     """
-    node = probs._node
-    if isinstance(node, Softmax) and node.axis == axis % probs.ndim:
-        return node.inputs[0]
+    if isinstance(probs, SoftmaxOutput) and probs.axis == axis % probs.ndim:
+        return probs.logits
     return None
 
 

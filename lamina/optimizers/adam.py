@@ -29,7 +29,7 @@ def adam_update(
     """
     xp = get_xp(var)
     s = scratch
-    moving_average_update(m, grad, beta_1)
+    moving_average_update(m, grad, beta_1, s)
     squared_average_update(v, grad, beta_2, s)
     if v_hat is not None:
         xp.maximum(v_hat, v, out=v_hat)

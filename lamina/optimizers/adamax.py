@@ -30,7 +30,7 @@ def adamax_update(
     """
     xp = get_xp(var)
     s = scratch
-    moving_average_update(m, grad, beta_1)
+    moving_average_update(m, grad, beta_1, s)
     u *= beta_2
     xp.abs(grad, out=s)
     xp.maximum(u, s, out=u)
@@ -64,7 +64,7 @@ def nadam_update(
     xp = get_xp(var)
     u_t, u_next, prod_t, prod_next = momentum_coefs
     s, t = scratch, scratch2
-    moving_average_update(m, grad, beta_1)
+    moving_average_update(m, grad, beta_1, s)
     squared_average_update(v, grad, beta_2, s)
     xp.multiply(m, u_next / (1 - prod_next), out=s)
     xp.multiply(grad, (1 - u_t) / (1 - prod_t), out=t)

@@ -17,14 +17,14 @@ def lion_update(
     """
     xp = get_xp(var)
     s = scratch
-    # beta_1 m + (1 - beta_1) g == (m - g) beta_1 + g
-    xp.subtract(m, grad, out=s)
-    s *= beta_1
-    s += grad
+    # beta_1 m + (1 - beta_1) g == m + (g - m) (1 - beta_1), the increment computed directly
+    xp.subtract(grad, m, out=s)
+    s *= 1 - beta_1
+    s += m
     xp.sign(s, out=s)
     s *= lr
     var -= s
-    moving_average_update(m, grad, beta_2)
+    moving_average_update(m, grad, beta_2, s)
 
 
 class Lion(Optimizer):

@@ -1,7 +1,10 @@
 """Running averages kept by the adaptive optimizers, updated in place on raw arrays.
 
-Both are written as `(average - value) * decay + value`, which equals
-`decay * average + (1 - decay) * value` and needs no temporary array.
+Both are written as Keras writes them, `average += (value - average) * (1 - decay)`: the
+increment is computed directly, so it keeps its precision while the average is still far
+from the values (the form `(average - value) * decay + value` loses about three digits of
+Adam's second moment to cancellation at beta_2 = 0.999). The increment goes through a
+caller-provided scratch array, so no temporary array is allocated.
 """
 
 from typing import Any
@@ -9,14 +12,16 @@ from typing import Any
 from lamina.backend import get_xp
 
 
-def moving_average_update(average: Any, value: Any, decay: float) -> None:
-    """`average = decay * average + (1 - decay) * value`, in place."""
-    average -= value
-    average *= decay
-    average += value
+def moving_average_update(average: Any, value: Any, decay: float, scratch: Any) -> None:
+    """`average = decay * average + (1 - decay) * value`, in place; overwrites `scratch`."""
+    get_xp(value).subtract(value, average, out=scratch)
+    scratch *= 1 - decay
+    average += scratch
 
 
 def squared_average_update(average: Any, value: Any, decay: float, scratch: Any) -> None:
     """`average = decay * average + (1 - decay) * value**2`, in place; overwrites `scratch`."""
     get_xp(value).multiply(value, value, out=scratch)
-    moving_average_update(average, scratch, decay)
+    scratch -= average
+    scratch *= 1 - decay
+    average += scratch

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import as_array_like, get_xp
+from lamina.optimizers.moments import moving_average_update
 from lamina.optimizers.schedules import LearningRateSchedule
 from lamina.optimizers.schedules import deserialize as deserialize_schedule
 from lamina.optimizers.schedules import serialize as serialize_schedule
@@ -43,6 +44,19 @@ def check_number(
         else (f"{'>' if low_open else '>='} {low}" if low is not None else f"<= {high}")
     )
     raise ValueError(f"Argument `{name}` must be a number {where}. Received: {name}={value!r}")
+
+
+def _clip_threshold(value: Any, name: str) -> float | None:
+    """A clipping threshold: None, or a positive number (0 or less would zero every update)."""
+    if value is None:
+        return None
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if ok and value > 0:  # also refuses NaN
+        return float(value)
+    raise ValueError(
+        f"Argument `{name}` must be a positive number, or None for no clipping: a value of 0 "
+        f"or less would make every update zero. Received: {name}={value!r}"
+    )
 
 
 class Optimizer:
@@ -116,15 +130,9 @@ class Optimizer:
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
                 f"Received: {', '.join(given)}"
             )
-        self.clipnorm = None if clipnorm is None else check_number(clipnorm, "clipnorm", low=0.0)
-        self.clipvalue = (
-            None if clipvalue is None else check_number(clipvalue, "clipvalue", low=0.0)
-        )
-        self.global_clipnorm = (
-            None
-            if global_clipnorm is None
-            else check_number(global_clipnorm, "global_clipnorm", low=0.0)
-        )
+        self.clipnorm = _clip_threshold(clipnorm, "clipnorm")
+        self.clipvalue = _clip_threshold(clipvalue, "clipvalue")
+        self.global_clipnorm = _clip_threshold(global_clipnorm, "global_clipnorm")
         self.use_ema = bool(use_ema)
         self.ema_momentum = check_number(ema_momentum, "ema_momentum", 0.0, 1.0)
         if ema_overwrite_frequency is not None and (
@@ -301,7 +309,11 @@ class Optimizer:
             if not pairs:
                 raise ValueError(f"No gradients provided for any variable: {missing}")
             warnings.warn(f"Gradients do not exist for variables {missing}.", stacklevel=2)
-        if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm:
+        if (
+            self.clipnorm is not None
+            or self.clipvalue is not None
+            or self.global_clipnorm is not None
+        ):
             pairs = self._clip(pairs)
         lr = self.current_learning_rate()
         if self.weight_decay:
@@ -352,10 +364,10 @@ class Optimizer:
         return [(g * scale, v) for g, v in pairs]
 
     def _update_ema(self) -> None:
-        m = self.ema_momentum
-        for avg, v in zip(self._ema, self._trainable_variables, strict=True):
-            avg *= m
-            avg += (1 - m) * v.data
+        for avg, v, scratch in zip(
+            self._ema, self._trainable_variables, self._scratch, strict=True
+        ):
+            moving_average_update(avg, v.data, self.ema_momentum, scratch)
         freq = self.ema_overwrite_frequency
         if freq and self.iterations_int % freq == 0:
             self.finalize_variable_values()

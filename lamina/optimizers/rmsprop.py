@@ -31,7 +31,7 @@ def rmsprop_update(
     s = scratch
     squared_average_update(velocity, grad, rho, s)
     if average_grad is not None:
-        moving_average_update(average_grad, grad, rho)
+        moving_average_update(average_grad, grad, rho, s)
         xp.multiply(average_grad, average_grad, out=s)
         xp.subtract(velocity, s, out=s)
         s += epsilon

@@ -122,6 +122,16 @@ OPS = [
             ((3, 4), (3,), {"subscripts": "ij,i->j"}, "vector-matrix"),
             ((), (3,), {"subscripts": ",i->i"}, "0-d"),
             (("T", (3, 4)), ("S", (4, 2)), {"subscripts": "ij,jk->ik"}, "non-contiguous"),
+            ((3, 3), {"subscripts": "ii->i"}, "diagonal"),
+            ((4, 4), {"subscripts": "ii->"}, "trace"),
+            ((3, 3), {"subscripts": "ii"}, "implicit trace"),
+            ((2, 3, 3), {"subscripts": "bii->bi"}, "batched diagonal"),
+            ((3, 2, 3), {"subscripts": "iji->j"}, "repeat apart"),
+            ((2, 2, 2), {"subscripts": "iii->i"}, "three repeats"),
+            ((3, 3), (3,), {"subscripts": "ii,i->i"}, "diagonal times vector"),
+            ((2, 3), (3, 3), {"subscripts": "ij,jj->i"}, "other operand's diagonal"),
+            ((1, 3, 3), (4, 3), {"subscripts": "bii,bi->b"}, "diagonal, broadcast batch"),
+            (("T", (3, 3)), {"subscripts": "ii->i"}, "transposed diagonal"),
         ),
         raises=(
             ErrorCase(

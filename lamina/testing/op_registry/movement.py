@@ -108,6 +108,12 @@ def _stack_samples(rng):
     ]
 
 
+def _pad_reference(x, pad_width, mode="constant", constant_values=0):
+    if mode == "constant":
+        return np.pad(x, pad_width, constant_values=constant_values)
+    return np.pad(x, pad_width, mode=mode)
+
+
 def _concatenate(*xs, axis=0):
     return ops.concatenate(list(xs), axis=axis)
 
@@ -170,8 +176,15 @@ OPS = [
             ([(3, 4)], {"axis": 1}, "middle"),
             ([()], {"axis": 0}, "0-d"),
             ([("T", (3, 4))], {"axis": 2}, "transposed"),
+            ([(3, 4)], {"axis": (0, 2)}, "tuple of axes"),
+            ([(3, 4)], {"axis": (-1, 0)}, "tuple, negative"),
+            ([(1,)], {"axis": (1, 2)}, "size-1, tuple at the end"),
         ),
-        raises=_error((np.ones((3,)),), {"axis": 3}, ValueError, r"^expand_dims: axis 3"),
+        raises=(
+            ErrorCase((np.ones((3,)),), {"axis": 3}, ValueError, r"^expand_dims: axis 3"),
+            ErrorCase((np.ones((3,)),), {"axis": (0, 3)}, ValueError, r"^expand_dims: axis 3"),
+            ErrorCase((np.ones((3,)),), {"axis": (1, -2)}, ValueError, r"^expand_dims: repeated"),
+        ),
     ),
     OpInfo(
         "squeeze",
@@ -267,19 +280,37 @@ OPS = [
     OpInfo(
         "pad",
         ops.pad,
-        lambda x, pad_width, constant_values=0: np.pad(
-            x, pad_width, constant_values=constant_values
-        ),
+        _pad_reference,
         spec_samples(
             ([(2, 3)], {"pad_width": ((1, 2), (0, 1))}, "2-d"),
             ([(2, 3)], {"pad_width": 1, "constant_values": 1.5}, "int width, constant"),
             ([(3,)], {"pad_width": (2, 0)}, "1-d"),
             ([(1,)], {"pad_width": ((1, 1),)}, "size-1"),
             ([("T", (2, 3))], {"pad_width": ((0, 1), (1, 0))}, "transposed"),
+            ([(3, 4)], {"pad_width": ((1, 2), (3, 0)), "mode": "reflect"}, "reflect"),
+            ([(2, 3)], {"pad_width": ((0, 5), (2, 2)), "mode": "reflect"}, "reflect, wider"),
+            ([(3, 4)], {"pad_width": ((2, 1), (0, 4)), "mode": "symmetric"}, "symmetric"),
+            ([(2, 3)], {"pad_width": 4, "mode": "symmetric"}, "symmetric, wider"),
+            ([(1,)], {"pad_width": 2, "mode": "reflect"}, "reflect size-1"),
+            ([("S", (3, 2))], {"pad_width": 2, "mode": "symmetric"}, "symmetric, strided"),
+            ([(3, 4)], {"pad_width": ((1, 2), (2, 1)), "mode": "edge"}, "edge"),
+            ([(3, 4)], {"pad_width": ((1, 4), (5, 1)), "mode": "wrap"}, "wrap"),
         ),
         raises=(
             ErrorCase((np.ones((3,)),), {"pad_width": -1}, ValueError, r"^pad: "),
-            ErrorCase((np.ones((3,)),), {"pad_width": 1, "mode": "wrap"}, ValueError, r"^pad: "),
+            ErrorCase((np.ones((3,)),), {"pad_width": 1, "mode": "mean"}, ValueError, r"^pad: "),
+            ErrorCase(
+                (np.ones((3,)),),
+                {"pad_width": 1, "mode": "reflect", "constant_values": 2.0},
+                ValueError,
+                r"^pad: constant_values .*mode='reflect'",
+            ),
+            ErrorCase(
+                (np.ones((0, 2)),),
+                {"pad_width": 1, "mode": "reflect"},
+                ValueError,
+                r"^pad: mode='reflect' cannot extend an empty axis",
+            ),
         ),
     ),
     OpInfo(

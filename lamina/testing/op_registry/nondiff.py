@@ -213,6 +213,19 @@ OPS = [
         ],
     ),
     OpInfo(
+        "shape",
+        ops.shape,
+        np.shape,
+        lambda rng: [
+            Sample((uniform(rng, (2, 3)),), {}, "2-d"),
+            Sample((uniform(rng, ()),), {}, "0-d"),
+            Sample((uniform(rng, (1,)),), {}, "size-1"),
+            Sample((uniform(rng, (0, 4)),), {}, "empty"),
+            Sample((transposed(uniform(rng, (2, 3))),), {}, "transposed"),
+        ],
+        differentiable=False,
+    ),
+    OpInfo(
         "is_tensor",
         lambda x, raw=False: ops.is_tensor(x.numpy() if raw else x),
         lambda x, raw=False: np.asarray(not raw),
@@ -293,10 +306,23 @@ OPS = [
             Sample((np.array([[1, 0], [3, 3]]),), {"num_classes": 4, "axis": 0}, "axis 0"),
             Sample((np.array(1),), {"num_classes": 2, "dtype": "int32"}, "0-d"),
             Sample((np.array([5, -1]),), {"num_classes": 3}, "out of range gives zeros"),
+            Sample((np.array([2.0, 0.0, -0.0]),), {"num_classes": 3}, "whole floats"),
+            Sample((np.array([1.0]),), {"num_classes": 2, "axis": 0}, "size-1 float"),
+            Sample((transposed(np.array([[0.0, 1.0], [2.0, 3.0]])),), {"num_classes": 4}, "T"),
         ),
         (
-            ErrorCase((np.ones(2),), {"num_classes": 3}, TypeError, r"^one_hot: "),
+            ErrorCase((np.array(["a"]),), {"num_classes": 3}, TypeError, r"^one_hot: "),
+            ErrorCase((np.array([True]),), {"num_classes": 3}, TypeError, r"^one_hot: "),
             ErrorCase((np.arange(2),), {"num_classes": 0}, ValueError, r"^one_hot: "),
+            ErrorCase(
+                (np.array([1.0, 0.5]),),
+                {"num_classes": 3},
+                ValueError,
+                r"^one_hot: float class ids must be whole numbers.*Received: x containing \[0\.5\]",
+            ),
+            ErrorCase(
+                (np.array([np.nan]),), {"num_classes": 3}, ValueError, r"^one_hot: .*\[nan\]"
+            ),
         ),
     ),
 ]
