@@ -6,29 +6,19 @@ from typing import Any
 
 import numpy as np
 
+from lamina import tree
 from lamina.backend import global_rng, is_array
 from lamina.tensor import Tensor
 
 
 def flatten_arrays(data: Any) -> list:
-    """The arrays in `data` (an array, or a list/tuple/dict of arrays), in order."""
-    if data is None:
-        return []
-    if isinstance(data, dict):
-        return [a for v in data.values() for a in flatten_arrays(v)]
-    if isinstance(data, list | tuple):
-        return [a for v in data for a in flatten_arrays(v)]
-    return [data]
+    """The arrays in `data` (an array or a structure of arrays), in order; None is skipped."""
+    return [a for a in tree.flatten(data) if a is not None]
 
 
 def map_arrays(fn: Any, data: Any) -> Any:
-    if data is None:
-        return None
-    if isinstance(data, dict):
-        return {k: map_arrays(fn, v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return type(data)(map_arrays(fn, v) for v in data)
-    return fn(data)
+    """Apply `fn` to each array in `data`, keeping its structure; None stays None."""
+    return tree.map_structure(lambda a: None if a is None else fn(a), data)
 
 
 def _as_array(a: Any, arg: str) -> Any:

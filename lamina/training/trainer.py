@@ -8,6 +8,7 @@ import numpy as np
 
 from lamina import metrics as metrics_module
 from lamina import optimizers as optimizers_module
+from lamina import tree
 from lamina.callbacks import CallbackList, History, ProgbarLogger
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
@@ -389,8 +390,8 @@ class Trainer:
             names = list(getattr(self, "input_names", None) or [])
             if len(names) != len(symbols) or any(n not in x for n in names):
                 return
-            arrays = [x[n] for n in names]
-            args = [f"x[{n!r}]" for n in names]
+            arrays = tree.flatten({n: x[n] for n in names})  # in the order of `symbols`
+            args = tree.flatten({n: f"x[{n!r}]" for n in names})
         else:
             arrays = flatten_arrays(x)
             args = ["x"] if len(arrays) == 1 else [f"x[{i}]" for i in range(len(arrays))]
@@ -585,12 +586,7 @@ def _to_float(v: Any) -> float:
 
 
 def _concat(batches: list) -> Any:
-    first = batches[0]
-    if isinstance(first, dict):
-        return {k: np.concatenate([b[k] for b in batches]) for k in first}
-    if isinstance(first, list | tuple):
-        return [np.concatenate([b[i] for b in batches]) for i in range(len(first))]
-    return np.concatenate(batches)
+    return tree.map_structure(lambda *parts: np.concatenate(parts), *batches)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
