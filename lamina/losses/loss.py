@@ -210,12 +210,3 @@ def _snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
-
-
-def check_float_arg(value: Any, name: str, low: float = 0.0, high: float | None = None) -> float:
-    """Return `value` as a float if it lies in `[low, high]`, else raise with the received value."""
-    ok = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
-    if ok and low <= value and (high is None or value <= high):
-        return float(value)
-    bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
-    raise ValueError(f"Expected `{name}` to be a float {bounds}. Received: {name}={value!r}")

@@ -21,6 +21,7 @@ from lamina.training.data_adapters import (
     num_samples,
     unpack,
 )
+from lamina.validation import check_int
 
 
 def _as_list(x: Any) -> list:
@@ -273,8 +274,8 @@ class Trainer:
             A `History` whose `history` dict holds the per-epoch logs.
         """
         self._require_compiled("fit")
-        _check_int("epochs", epochs, minimum=0)
-        _check_int("initial_epoch", initial_epoch, minimum=0)
+        check_int("epochs", epochs, minimum=0)
+        check_int("initial_epoch", initial_epoch, minimum=0)
         verbose = 1 if verbose == "auto" else int(verbose)
         if validation_split:
             if not 0 < validation_split < 1:
@@ -587,13 +588,6 @@ def _to_float(v: Any) -> float:
 
 def _concat(batches: list) -> Any:
     return tree.map_structure(lambda *parts: np.concatenate(parts), *batches)
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < minimum:
-        raise ValueError(
-            f"Expected {name} to be an integer >= {minimum}. Received: {name}={value!r}"
-        )
 
 
 def _due(freq: Any, epoch: int) -> bool:

@@ -13,6 +13,7 @@ import numpy as np
 
 from lamina.backend import global_rng
 from lamina.utils.py_dataset import PyDataset
+from lamina.validation import check_int
 
 ALLOWED_FORMATS = (".txt",)
 
@@ -368,11 +369,8 @@ def text_dataset_from_directory(
         )
     if labels is None or label_mode is None:
         labels, label_mode = None, None
-    for name, value in (("batch_size", batch_size), ("max_length", max_length)):
-        if value is not None and (not isinstance(value, int | np.integer) or value < 1):
-            raise ValueError(
-                f"Expected {name} to be None or a positive integer. Received: {name}={value!r}"
-            )
+    check_int("batch_size", batch_size, minimum=1, allow_none=True)
+    check_int("max_length", max_length, minimum=1, allow_none=True)
     _check_split(validation_split, subset, shuffle, seed)
 
     paths, ids, names = _index_directory(directory, labels, class_names, follow_links)
