@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from lamina import ops
+from lamina.naming import to_snake_case
 from lamina.tensor import Tensor
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -123,7 +124,7 @@ class Loss:
     def __init__(
         self, name: str | None = None, reduction: Any = "sum_over_batch_size", dtype: Any = None
     ) -> None:
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = None if dtype is None else np.dtype(dtype)
 
@@ -201,12 +202,3 @@ class LossFunctionWrapper(Loss):
             config = dict(config)
             config["fn"] = get(config["fn"])
         return cls(**config)
-
-
-def _snake(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or name[i + 1 : i + 2].islower()):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
