@@ -71,6 +71,8 @@ def reduce_weighted_values(
         if sw.dtype != values.dtype:
             sw = ops.cast(sw, values.dtype)
         values, sw = squeeze_or_expand_to_same_rank(values, sw)
+        while sw.ndim < values.ndim:  # one weight per sample weighs all of its values
+            sw = ops.expand_dims(sw, -1)
         values = values * sw
     else:
         sw = None
