@@ -208,21 +208,26 @@ class GeneratorAdapter:
             self.steps = step
 
     def _check(self, step: int, x: Any, y: Any, sw: Any) -> None:
-        try:
-            num_samples(x, y, sw)
-        except ValueError as err:
-            raise ValueError(
-                f"fit: batch {step} from the generator is inconsistent: {err}"
-            ) from None
-        shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
-        if self.first_shapes is None:
-            self.first_shapes = shapes
-        elif shapes != self.first_shapes:
-            raise ValueError(
-                f"fit: every batch from the generator must hold samples of the shapes of its "
-                f"first batch, {self.first_shapes} (x then y). Received: batch {step} with "
-                f"sample shapes {shapes}"
-            )
+        self.first_shapes = check_batch(x, y, sw, step, "from the generator", self.first_shapes)
+
+
+def check_batch(x: Any, y: Any, sw: Any, step: int, source: str, first_shapes: Any) -> list:
+    """Refuse a streamed batch whose parts differ in length or whose samples are shaped
+    unlike those of the first batch (`first_shapes`, None for the first batch itself).
+
+    Returns the batch's sample shapes (x then y); `source` says where batches come from.
+    """
+    try:
+        num_samples(x, y, sw)
+    except ValueError as err:
+        raise ValueError(f"fit: batch {step} {source} is inconsistent: {err}") from None
+    shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
+    if first_shapes is not None and shapes != first_shapes:
+        raise ValueError(
+            f"fit: every batch {source} must hold samples of the shapes of its first batch, "
+            f"{first_shapes} (x then y). Received: batch {step} with sample shapes {shapes}"
+        )
+    return shapes
 
 
 def make_adapter(
