@@ -1,6 +1,6 @@
 """lamina: a deep-learning framework on NumPy (CPU) and CuPy (GPU) with Keras's interface."""
 
-from lamina import backend, ops
+from lamina import backend, ops, tree
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape, stop_gradient
 from lamina.tensor import Tensor
@@ -51,5 +51,6 @@ __all__ = [
     "random",
     "saving",
     "stop_gradient",
+    "tree",
     "utils",
 ]

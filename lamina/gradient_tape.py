@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from lamina import tree
 from lamina.backend import get_xp
 from lamina.function import _RECORDING, Function
 from lamina.tensor import Tensor, backward
@@ -104,8 +105,8 @@ class GradientTape:
                 "Expected unconnected_gradients to be 'none' or 'zero'. "
                 f"Received: unconnected_gradients={unconnected_gradients!r}"
             )
-        targets = list(target) if isinstance(target, list | tuple) else [target]
-        flat, rebuild = _flatten(sources)
+        targets = tree.flatten(target)
+        flat = tree.flatten(sources)
         for s in flat + targets:
             if not isinstance(s, Tensor):
                 raise TypeError(
@@ -137,7 +138,7 @@ class GradientTape:
             if g is not None:
                 handed_out.add(id(g))
             out.append(None if g is None else _gradient_tensor(g, outer_records))
-        return rebuild(out)
+        return tree.pack_sequence_as(sources, out)
 
 
 class _TakenGradient(Function):
@@ -200,16 +201,6 @@ def _seeds(targets: list[Tensor], output_gradients: Any) -> list:
                 f"Received: shape {getattr(g, 'shape', ())}"
             ) from None
     return seeds
-
-
-def _flatten(sources: Any):
-    if isinstance(sources, dict):
-        keys = list(sources)
-        return [sources[k] for k in keys], lambda vals: dict(zip(keys, vals, strict=True))
-    if isinstance(sources, list | tuple):
-        kind = type(sources)
-        return list(sources), lambda vals: kind(vals)
-    return [sources], lambda vals: vals[0]
 
 
 def stop_gradient(x: Any) -> Tensor:

@@ -3,15 +3,8 @@
 from typing import Any
 
 from lamina.backend import as_array_like, default_xp, floatx, get_xp, is_array, to_device
+from lamina.naming import unique_name
 from lamina.tensor import Tensor
-
-_name_counts: dict[str, int] = {}
-
-
-def _unique_name(base: str) -> str:
-    count = _name_counts.get(base, 0)
-    _name_counts[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
 
 
 class Variable(Tensor):
@@ -54,7 +47,7 @@ class Variable(Tensor):
                 f"Variable {name!r}: the initial value has shape {self.data.shape}, "
                 f"not the requested shape. Received: shape={tuple(shape)}"
             )
-        self.name = name or _unique_name("variable")
+        self.name = name or unique_name("variable")
         self.trainable = trainable
         self.constraint = None
         self.regularizer = None

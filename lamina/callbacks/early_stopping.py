@@ -4,11 +4,10 @@ import numpy as np
 
 from lamina.callbacks.monitor_callback import (
     MonitorCallback,
-    check_int,
-    check_number,
     check_verbose,
     print_msg,
 )
+from lamina.validation import check_int, check_number
 
 
 class EarlyStopping(MonitorCallback):
@@ -48,11 +47,11 @@ class EarlyStopping(MonitorCallback):
     ) -> None:
         super().__init__(monitor=monitor, mode=mode, min_delta=min_delta)
         owner = type(self).__name__
-        self.patience = check_int(owner, "patience", patience)
+        self.patience = check_int("patience", patience, owner=owner)
         self.verbose = check_verbose(owner, verbose)
-        self.baseline = check_number(owner, "baseline", baseline, optional=True)
+        self.baseline = check_number("baseline", baseline, allow_none=True, owner=owner)
         self.restore_best_weights = bool(restore_best_weights)
-        self.start_from_epoch = check_int(owner, "start_from_epoch", start_from_epoch)
+        self.start_from_epoch = check_int("start_from_epoch", start_from_epoch, owner=owner)
         self.wait = 0
         self.stopped_epoch = 0
         self.best_epoch = 0

@@ -10,12 +10,11 @@ import numpy as np
 from lamina.callbacks.finite_weights import first_nonfinite_weight
 from lamina.callbacks.monitor_callback import (
     MonitorCallback,
-    check_int,
-    check_number,
     check_verbose,
     print_msg,
 )
 from lamina.saving import weights_file
+from lamina.validation import check_int, check_number
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -68,7 +67,7 @@ class ModelCheckpoint(MonitorCallback):
     ) -> None:
         owner = type(self).__name__
         initial = check_number(
-            owner, "initial_value_threshold", initial_value_threshold, optional=True
+            "initial_value_threshold", initial_value_threshold, allow_none=True, owner=owner
         )
         super().__init__(monitor=monitor, mode=mode, initial_best=initial)
         self.filepath = os.fspath(filepath)
@@ -97,7 +96,7 @@ class ModelCheckpoint(MonitorCallback):
                 f"Received: filepath={self.filepath!r}"
             )
         if max_to_keep is not None:
-            max_to_keep = check_int(owner, "max_to_keep", max_to_keep, minimum=1)
+            max_to_keep = check_int("max_to_keep", max_to_keep, minimum=1, owner=owner)
         self.max_to_keep = max_to_keep
         self._kept: list[str] = []  # the files written, oldest first
         self._current_epoch = 0

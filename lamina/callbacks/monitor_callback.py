@@ -1,6 +1,6 @@
 """MonitorCallback: the base of callbacks that watch one logged quantity and ask "improved?".
 
-Also the argument checks and the message printer the built-in callbacks share.
+Also the `verbose` check and the message printer the built-in callbacks share.
 """
 
 import math
@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from lamina.callbacks.callback import Callback
+from lamina.validation import check_int, check_number
 
 # Quantities that grow as the model gets better; "auto" mode maximizes names containing one of
 # these (after any "val_" prefix) and minimizes everything else, losses and errors included.
@@ -77,8 +78,8 @@ class MonitorCallback(Callback):
             )
         self.monitor = monitor
         self.mode = mode
-        self.initial_best = check_number(owner, "initial_best", initial_best, optional=True)
-        self.min_delta = abs(check_number(owner, "min_delta", min_delta))
+        self.initial_best = check_number("initial_best", initial_best, allow_none=True, owner=owner)
+        self.min_delta = abs(check_number("min_delta", min_delta, owner=owner))
         direction = infer_mode(monitor) if mode == "auto" else mode
         self.monitor_op = np.greater if direction == "max" else np.less
         self.reset_best()
@@ -117,43 +118,9 @@ class MonitorCallback(Callback):
         return float(value)
 
 
-def check_int(owner: str, name: str, value: Any, minimum: int = 0) -> int:
-    """Return `value` if it is an int >= `minimum`, else raise a ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(
-            f"{owner}: expected {name} to be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
 def check_verbose(owner: str, value: Any) -> int:
     """Return `verbose` as an int (booleans allowed), else raise a ValueError."""
-    return check_int(owner, "verbose", int(value) if isinstance(value, bool) else value)
-
-
-def check_number(
-    owner: str,
-    name: str,
-    value: Any,
-    minimum: float | None = None,
-    below: float | None = None,
-    optional: bool = False,
-) -> Any:
-    """Return `value` as a float if it is a finite number in `[minimum, below)`, else raise."""
-    if value is None and optional:
-        return None
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value)
-    ok = ok and (minimum is None or value >= minimum) and (below is None or value < below)
-    if not ok:
-        if minimum is not None and below is not None:
-            want = f"a number in [{minimum}, {below})"
-        elif minimum is not None:
-            want = f"a number >= {minimum}"
-        else:
-            want = "a finite number" + (" or None" if optional else "")
-        raise ValueError(f"{owner}: expected {name} to be {want}. Received: {name}={value!r}")
-    return float(value)
+    return check_int("verbose", int(value) if isinstance(value, bool) else value, owner=owner)
 
 
 def print_msg(message: str) -> None:

@@ -6,11 +6,10 @@ import numpy as np
 
 from lamina.callbacks.monitor_callback import (
     MonitorCallback,
-    check_int,
-    check_number,
     check_verbose,
     print_msg,
 )
+from lamina.validation import check_int, check_number
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -53,11 +52,11 @@ class ReduceLROnPlateau(MonitorCallback):
         if kwargs:
             raise TypeError(f"{owner}: unknown argument(s) {sorted(kwargs)}. Received: {kwargs}")
         super().__init__(monitor=monitor, mode=mode, min_delta=min_delta)
-        self.factor = check_number(owner, "factor", factor, minimum=0.0, below=1.0)
-        self.patience = check_int(owner, "patience", patience)
+        self.factor = check_number("factor", factor, low=0.0, high=1.0, high_open=True, owner=owner)
+        self.patience = check_int("patience", patience, owner=owner)
         self.verbose = check_verbose(owner, verbose)
-        self.cooldown = check_int(owner, "cooldown", cooldown)
-        self.min_lr = check_number(owner, "min_lr", min_lr, minimum=0.0)
+        self.cooldown = check_int("cooldown", cooldown, owner=owner)
+        self.min_lr = check_number("min_lr", min_lr, low=0.0, owner=owner)
         self.wait = 0
         self.cooldown_counter = 0
 

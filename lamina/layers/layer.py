@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina import ops
+from lamina import ops, tree
 from lamina.backend import floatx, is_array
 from lamina.metrics.metric import Metric
 from lamina.naming import to_snake_case, unique_name
@@ -76,9 +76,9 @@ class AllocationBudget:
         self.used += size
 
     def check_symbolic(self, layer: "Layer", structure: Any, what: str) -> None:
-        from lamina.models.symbolic import KerasTensor, flatten
+        from lamina.models.symbolic import KerasTensor
 
-        for t in flatten(structure):
+        for t in tree.flatten(structure):
             if isinstance(t, KerasTensor):
                 self.check_shape(layer, t.shape, what)
 
@@ -411,9 +411,9 @@ class Layer:
         """The output shape for `input_shape` (worked out by a probe call unless overridden)."""
         from lamina.models.symbolic import KerasTensor, probe_output
 
-        spec = _map(lambda s: KerasTensor(s, self.dtype), input_shape, is_shape=True)
+        spec = tree.map_shape_structure(lambda s: KerasTensor(s, self.dtype), input_shape)
         out = probe_output(self, spec, (), {})
-        return _map(lambda t: t.shape, out)
+        return tree.map_structure(lambda t: t.shape, out)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args:
@@ -447,9 +447,9 @@ class Layer:
         return self._call_eager(inputs, args, kwargs)
 
     def _call_eager(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
-        inputs = _map(self._convert_input, inputs)
+        inputs = tree.map_structure(self._convert_input, inputs)
         if not self.built:
-            self._build_for(_map(lambda t: t.shape, inputs))
+            self._build_for(tree.map_structure(lambda t: t.shape, inputs))
         if self._activity_losses:
             self._activity_losses.clear()
         accepts = _call_accepts_training(type(self))
@@ -474,11 +474,11 @@ class Layer:
 
         try:
             shapes = self.compute_output_shape(
-                _map(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+                tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
             )
         except Exception:  # a layer that cannot say leaves it to the probe
             return
-        _map(lambda shape: budget.check_shape(self, shape, "return"), shapes, is_shape=True)
+        tree.map_shape_structure(lambda shape: budget.check_shape(self, shape, "return"), shapes)
 
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, Tensor):
@@ -562,14 +562,3 @@ def _as_shape(shape: Any, arg: str) -> tuple:
         raise ValueError(
             f"Expected {arg} to be a tuple of ints. Received: {arg}={shape!r}"
         ) from None
-
-
-def _map(fn: Any, structure: Any, is_shape: bool = False) -> Any:
-    """Apply `fn` to every leaf of a (nested) list/tuple/dict; shapes are leaves themselves."""
-    if isinstance(structure, dict):
-        return {k: _map(fn, v, is_shape) for k, v in structure.items()}
-    if isinstance(structure, list | tuple):
-        if is_shape and all(n is None or isinstance(n, int | np.integer) for n in structure):
-            return fn(tuple(structure))
-        return type(structure)(_map(fn, v, is_shape) for v in structure)
-    return fn(structure)

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from lamina import ops
+from lamina.naming import to_snake_case
 from lamina.tensor import Tensor
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -70,6 +71,8 @@ def reduce_weighted_values(
         if sw.dtype != values.dtype:
             sw = ops.cast(sw, values.dtype)
         values, sw = squeeze_or_expand_to_same_rank(values, sw)
+        while sw.ndim < values.ndim:  # one weight per sample weighs all of its values
+            sw = ops.expand_dims(sw, -1)
         values = values * sw
     else:
         sw = None
@@ -123,7 +126,7 @@ class Loss:
     def __init__(
         self, name: str | None = None, reduction: Any = "sum_over_batch_size", dtype: Any = None
     ) -> None:
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = None if dtype is None else np.dtype(dtype)
 
@@ -201,21 +204,3 @@ class LossFunctionWrapper(Loss):
             config = dict(config)
             config["fn"] = get(config["fn"])
         return cls(**config)
-
-
-def _snake(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or name[i + 1 : i + 2].islower()):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
-
-def check_float_arg(value: Any, name: str, low: float = 0.0, high: float | None = None) -> float:
-    """Return `value` as a float if it lies in `[low, high]`, else raise with the received value."""
-    ok = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
-    if ok and low <= value and (high is None or value <= high):
-        return float(value)
-    bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
-    raise ValueError(f"Expected `{name}` to be a float {bounds}. Received: {name}={value!r}")

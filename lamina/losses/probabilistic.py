@@ -13,12 +13,12 @@ from lamina.backend import epsilon, get_xp
 from lamina.losses.loss import (
     LossFunctionWrapper,
     as_tensor,
-    check_float_arg,
     reduce_weighted_values,
     squeeze_or_expand_to_same_rank,
 )
 from lamina.ops.nn import softmax_cross_entropy, softmax_logits
 from lamina.tensor import Tensor
+from lamina.validation import check_number
 
 
 def labels_like(y_true: Any, y_pred: Tensor) -> Tensor:
@@ -69,7 +69,7 @@ def _categorical_inputs(op: str, y_true: Any, y_pred: Any, axis: Any) -> tuple[T
 
 def _smooth_labels(y_true: Tensor, label_smoothing: float, num_classes: int) -> Tensor:
     """Move `label_smoothing` of each label's mass to the uniform `1 / num_classes`."""
-    check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
+    check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
     return y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
 
 
@@ -348,7 +348,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         name: str = "categorical_crossentropy",
         dtype: Any = None,
     ) -> None:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
+        check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
         _check_axis("CategoricalCrossentropy", axis)
         super().__init__(
             categorical_crossentropy,
@@ -416,7 +416,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
         name: str = "binary_crossentropy",
         dtype: Any = None,
     ) -> None:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
+        check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
         super().__init__(
             binary_crossentropy,
             reduction=reduction,
@@ -448,9 +448,9 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
         name: str = "binary_focal_crossentropy",
         dtype: Any = None,
     ) -> None:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
-        check_float_arg(alpha, "alpha", 0.0, 1.0)
-        check_float_arg(gamma, "gamma")
+        check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
+        check_number("alpha", alpha, low=0.0, high=1.0)
+        check_number("gamma", gamma, low=0.0)
         super().__init__(
             binary_focal_crossentropy,
             reduction=reduction,
@@ -484,8 +484,8 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         name: str = "categorical_focal_crossentropy",
         dtype: Any = None,
     ) -> None:
-        check_float_arg(label_smoothing, "label_smoothing", 0.0, 1.0)
-        check_float_arg(gamma, "gamma")
+        check_number("label_smoothing", label_smoothing, low=0.0, high=1.0)
+        check_number("gamma", gamma, low=0.0)
         super().__init__(
             categorical_focal_crossentropy,
             reduction=reduction,

@@ -5,9 +5,10 @@ from typing import Any
 
 from lamina import ops
 from lamina.backend import epsilon
-from lamina.losses.loss import LossFunctionWrapper, check_float_arg
+from lamina.losses.loss import LossFunctionWrapper
 from lamina.losses.probabilistic import aligned
 from lamina.tensor import Tensor
+from lamina.validation import check_number
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
@@ -213,7 +214,7 @@ class Huber(LossFunctionWrapper):
         name: str = "huber_loss",
         dtype: Any = None,
     ) -> None:
-        delta = check_float_arg(delta, "delta")
+        delta = check_number("delta", delta, low=0.0)
         super().__init__(huber, reduction=reduction, name=name, dtype=dtype, delta=delta)
 
 

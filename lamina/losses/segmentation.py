@@ -9,9 +9,10 @@ from typing import Any
 
 from lamina import ops
 from lamina.backend import epsilon
-from lamina.losses.loss import LossFunctionWrapper, check_float_arg
+from lamina.losses.loss import LossFunctionWrapper
 from lamina.losses.probabilistic import aligned
 from lamina.tensor import Tensor
+from lamina.validation import check_number
 
 
 def dice(y_true: Any, y_pred: Any, axis: Any = None) -> Tensor:
@@ -104,8 +105,8 @@ class Tversky(LossFunctionWrapper):
         axis: Any = None,
         dtype: Any = None,
     ) -> None:
-        alpha = check_float_arg(alpha, "alpha")
-        beta = check_float_arg(beta, "beta")
+        alpha = check_number("alpha", alpha, low=0.0)
+        beta = check_number("beta", beta, low=0.0)
         super().__init__(
             tversky, reduction=reduction, name=name, dtype=dtype, alpha=alpha, beta=beta, axis=axis
         )

@@ -2,9 +2,10 @@
 
 from typing import Any
 
+from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
 from lamina.models.model import Model
-from lamina.models.symbolic import KerasTensor, flatten, map_structure
+from lamina.models.symbolic import KerasTensor
 
 
 def _topological_nodes(outputs: list[KerasTensor]) -> list:
@@ -40,13 +41,13 @@ class Functional(Model):
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
-        for t in flatten(inputs) + flatten(outputs):
+        for t in tree.flatten(inputs) + tree.flatten(outputs):
             if not isinstance(t, KerasTensor):
                 raise TypeError(
                     "Model(inputs, outputs) expects symbolic tensors made from lamina.Input and "
                     f"layer calls. Received: {type(t).__name__}"
                 )
-        for t in flatten(inputs):
+        for t in tree.flatten(inputs):
             if not isinstance(t.node.layer, InputLayer):
                 raise ValueError(
                     "Model inputs must come straight from lamina.Input(...). "
@@ -54,11 +55,12 @@ class Functional(Model):
                 )
         self._input_struct = inputs
         self._output_struct = outputs
-        self._nodes = _topological_nodes(flatten(outputs))
+        self._nodes = _topological_nodes(tree.flatten(outputs))
         missing = [
             n.layer.name
             for n in self._nodes
-            if isinstance(n.layer, InputLayer) and all(n is not t.node for t in flatten(inputs))
+            if isinstance(n.layer, InputLayer)
+            and all(n is not t.node for t in tree.flatten(inputs))
         ]
         if missing:
             raise ValueError(
@@ -66,7 +68,7 @@ class Functional(Model):
                 "Add them to `inputs`."
             )
         layers = []
-        for t in flatten(inputs):
+        for t in tree.flatten(inputs):
             if all(t.node.layer is not lay for lay in layers):
                 layers.append(t.node.layer)
         for n in self._nodes:
@@ -83,11 +85,11 @@ class Functional(Model):
 
     @property
     def inputs(self) -> list:
-        return flatten(self._input_struct)
+        return tree.flatten(self._input_struct)
 
     @property
     def outputs(self) -> list:
-        return flatten(self._output_struct)
+        return tree.flatten(self._output_struct)
 
     @property
     def input(self) -> Any:
@@ -115,7 +117,7 @@ class Functional(Model):
         if isinstance(inputs, dict):
             names = self.input_names
             if isinstance(self._input_struct, dict):
-                values = [inputs.get(k) for k in self._input_struct]
+                values = tree.flatten({k: inputs.get(k) for k in self._input_struct})
             else:
                 values = [inputs.get(n) for n in names]
             if any(v is None for v in values):
@@ -124,7 +126,7 @@ class Functional(Model):
                     f"Received: a dict with keys {sorted(inputs)}"
                 )
         else:
-            values = flatten(inputs) if isinstance(inputs, list | tuple) else [inputs]
+            values = tree.flatten(inputs) if isinstance(inputs, list | tuple) else [inputs]
         if len(values) != len(symbols):
             raise ValueError(
                 f"Model {self.name!r} expects {len(symbols)} input(s). "
@@ -139,12 +141,12 @@ class Functional(Model):
             if isinstance(layer, InputLayer):
                 continue
             sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
-            args = map_structure(sub, node.args)
-            kwargs = map_structure(sub, node.kwargs)
-            out = layer(map_structure(sub, node.input_value), *args, **kwargs)
-            for t, v in zip(flatten(node.output_value), flatten(out), strict=True):
+            args = tree.map_structure(sub, node.args)
+            kwargs = tree.map_structure(sub, node.kwargs)
+            out = layer(tree.map_structure(sub, node.input_value), *args, **kwargs)
+            for t, v in zip(tree.flatten(node.output_value), tree.flatten(out), strict=True):
                 values[id(t)] = v
-        return map_structure(lambda t: values[id(t)], self._output_struct)
+        return tree.map_structure(lambda t: values[id(t)], self._output_struct)
 
     def _convert_input(self, x: Any) -> Any:
         return x

@@ -13,9 +13,10 @@ exist and its layer's earlier nodes are made, so the order of the layer list doe
 
 from typing import Any
 
+from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
 from lamina.layers.layer import Layer
-from lamina.models.symbolic import KerasTensor, flatten
+from lamina.models.symbolic import KerasTensor
 from lamina.saving.errors import ModelFileError
 
 TENSOR = "__keras_tensor__"
@@ -270,7 +271,7 @@ def _call_node(layer: Layer, name: str, k: int, node: dict, tensors: dict, where
         raise ModelFileError(
             f"{where}: calling layer {name!r} (node {k}) on its saved inputs failed: {e}"
         ) from e
-    for t in flatten(outputs):
+    for t in tree.flatten(outputs):
         if isinstance(t, KerasTensor):
             tensors[(name, k, t.index)] = t
 

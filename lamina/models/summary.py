@@ -4,14 +4,14 @@ import shutil
 import sys
 from typing import Any
 
+from lamina import tree
+
 
 def _shape_text(model: Any, layer: Any) -> str:
     nodes = [n for n in layer._inbound_nodes if _node_in_model(model, n)] or layer._inbound_nodes
     if not nodes:
         return "?"
-    from lamina.models.symbolic import flatten
-
-    shapes = [t.shape for t in flatten(nodes[0].output_value)]
+    shapes = [t.shape for t in tree.flatten(nodes[0].output_value)]
     text = ", ".join(str(s).replace(",)", ")") for s in shapes)
     return text if len(shapes) == 1 else f"[{text}]"
 

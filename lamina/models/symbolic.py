@@ -4,6 +4,7 @@ from typing import Any
 
 import numpy as np
 
+from lamina import tree
 from lamina.backend import default_xp
 from lamina.function import no_grad
 from lamina.tensor import Tensor
@@ -102,31 +103,8 @@ class Node:
         self.kwargs = kwargs
         self.output_value = outputs
         self.parents = [
-            t.node for t in flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)
+            t.node for t in tree.flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)
         ]
-
-
-def flatten(structure: Any) -> list:
-    """The leaves of a nested list/tuple/dict, in order."""
-    out, stack = [], [structure]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, list | tuple):
-            stack.extend(reversed(item))
-        else:
-            out.append(item)
-    return out
-
-
-def map_structure(fn: Any, structure: Any) -> Any:
-    """Apply `fn` to each leaf of a nested list/tuple/dict."""
-    if isinstance(structure, dict):
-        return {k: map_structure(fn, v) for k, v in structure.items()}
-    if isinstance(structure, list | tuple):
-        return type(structure)(map_structure(fn, v) for v in structure)
-    return fn(structure)
 
 
 def has_symbolic(*structures: Any) -> bool:
@@ -135,7 +113,7 @@ def has_symbolic(*structures: Any) -> bool:
         if isinstance(s, KerasTensor):
             return True
         if isinstance(s, list | tuple | dict) and any(
-            isinstance(t, KerasTensor) for t in flatten(s)
+            isinstance(t, KerasTensor) for t in tree.flatten(s)
         ):
             return True
     return False
@@ -157,14 +135,18 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
     with no_grad():
         for fill in (2, 3):
             sub = lambda v, f=fill: _concrete(v, f) if isinstance(v, KerasTensor) else v  # noqa: E731
-            call_kwargs = {**map_structure(sub, kwargs), "training": False}
+            call_kwargs = {**tree.map_structure(sub, kwargs), "training": False}
             from lamina.layers.layer import _call_accepts_training
 
             if not _call_accepts_training(type(layer)):
                 call_kwargs.pop("training")
-            runs.append(layer(map_structure(sub, inputs), *map_structure(sub, args), **call_kwargs))
+            runs.append(
+                layer(
+                    tree.map_structure(sub, inputs), *tree.map_structure(sub, args), **call_kwargs
+                )
+            )
     outs = []
-    for a, b in zip(flatten(runs[0]), flatten(runs[1]), strict=True):
+    for a, b in zip(tree.flatten(runs[0]), tree.flatten(runs[1]), strict=True):
         if not isinstance(a, Tensor):
             raise TypeError(
                 f"Layer {layer.name!r} returned {type(a).__name__}, not a tensor, when called on "
@@ -173,17 +155,19 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
         shape = tuple(None if m != n else m for m, n in zip(a.shape, b.shape, strict=True))
         outs.append(KerasTensor(shape, a.dtype))
     leaves = iter(outs)
-    return map_structure(lambda _: next(leaves), runs[0])
+    return tree.map_structure(lambda _: next(leaves), runs[0])
 
 
 def symbolic_call(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
     """Record a call of `layer` on symbolic inputs and return its symbolic outputs."""
     if not layer.built:
-        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs)
+        shapes = tree.map_structure(
+            lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs
+        )
         layer._build_for(shapes)
     outputs = probe_output(layer, inputs, args, kwargs)
     node = Node(layer, inputs, args, kwargs, outputs)
-    for i, t in enumerate(flatten(outputs)):
+    for i, t in enumerate(tree.flatten(outputs)):
         t.node, t.index, t.name = node, i, layer.name
     layer._inbound_nodes.append(node)
     return outputs

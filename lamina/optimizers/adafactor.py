@@ -9,7 +9,8 @@ import math
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.optimizer import Optimizer
+from lamina.validation import check_number
 from lamina.variable import Variable
 
 
@@ -97,10 +98,10 @@ class Adafactor(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_2_decay = check_number(beta_2_decay, "beta_2_decay", high=0.0)
-        self.epsilon_1 = check_number(epsilon_1, "epsilon_1", low=0.0)
-        self.epsilon_2 = check_number(epsilon_2, "epsilon_2", low=0.0)
-        self.clip_threshold = check_number(clip_threshold, "clip_threshold", low=0.0, low_open=True)
+        self.beta_2_decay = check_number("beta_2_decay", beta_2_decay, high=0.0)
+        self.epsilon_1 = check_number("epsilon_1", epsilon_1, low=0.0)
+        self.epsilon_2 = check_number("epsilon_2", epsilon_2, low=0.0)
+        self.clip_threshold = check_number("clip_threshold", clip_threshold, low=0.0, low_open=True)
         self.relative_step = bool(relative_step)
 
     def _zeros(self, reference: Variable, shape: tuple, name: str) -> Variable:

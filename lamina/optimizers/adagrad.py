@@ -4,7 +4,8 @@ from typing import Any
 
 from lamina.backend import get_xp
 from lamina.optimizers.moments import squared_average_update
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.optimizer import Optimizer
+from lamina.validation import check_number
 from lamina.variable import Variable
 
 
@@ -80,9 +81,9 @@ class Adagrad(Optimizer):
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = check_number(
-            initial_accumulator_value, "initial_accumulator_value", low=0.0
+            "initial_accumulator_value", initial_accumulator_value, low=0.0
         )
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
 
     def build(self, variables: list[Variable]) -> None:
         super().build(variables)
@@ -133,8 +134,8 @@ class Adadelta(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.rho = check_number(rho, "rho", 0.0, 1.0, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        self.rho = check_number("rho", rho, low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
 
     def build(self, variables: list[Variable]) -> None:
         super().build(variables)

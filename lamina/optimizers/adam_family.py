@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.optimizer import Optimizer
+from lamina.validation import check_number
 
 
 class AdamFamilyOptimizer(Optimizer):
@@ -27,9 +28,9 @@ class AdamFamilyOptimizer(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number(beta_1, "beta_1", 0.0, 1.0, high_open=True)
-        self.beta_2 = check_number(beta_2, "beta_2", 0.0, 1.0, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        self.beta_1 = check_number("beta_1", beta_1, low=0.0, high=1.0, high_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
 
     def get_config(self) -> dict:
         return {

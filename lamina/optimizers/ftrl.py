@@ -3,7 +3,8 @@
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.optimizer import Optimizer
+from lamina.validation import check_number
 from lamina.variable import Variable
 
 
@@ -76,21 +77,21 @@ class Ftrl(Optimizer):
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.learning_rate_power = check_number(
-            learning_rate_power, "learning_rate_power", high=0.0
+            "learning_rate_power", learning_rate_power, high=0.0
         )
         self.initial_accumulator_value = check_number(
-            initial_accumulator_value, "initial_accumulator_value", low=0.0
+            "initial_accumulator_value", initial_accumulator_value, low=0.0
         )
         self.l1_regularization_strength = check_number(
-            l1_regularization_strength, "l1_regularization_strength", low=0.0
+            "l1_regularization_strength", l1_regularization_strength, low=0.0
         )
         self.l2_regularization_strength = check_number(
-            l2_regularization_strength, "l2_regularization_strength", low=0.0
+            "l2_regularization_strength", l2_regularization_strength, low=0.0
         )
         self.l2_shrinkage_regularization_strength = check_number(
-            l2_shrinkage_regularization_strength, "l2_shrinkage_regularization_strength", low=0.0
+            "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength, low=0.0
         )
-        self.beta = check_number(beta, "beta", low=0.0)
+        self.beta = check_number("beta", beta, low=0.0)
 
     def build(self, variables: list[Variable]) -> None:
         super().build(variables)

@@ -4,7 +4,8 @@ from typing import Any
 
 from lamina.backend import get_xp
 from lamina.optimizers.moments import moving_average_update
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.optimizer import Optimizer
+from lamina.validation import check_number
 from lamina.variable import Variable
 
 
@@ -56,8 +57,8 @@ class Lion(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = check_number(beta_1, "beta_1", 0.0, 1.0, low_open=True)
-        self.beta_2 = check_number(beta_2, "beta_2", 0.0, 1.0, high_open=True)
+        self.beta_1 = check_number("beta_1", beta_1, low=0.0, high=1.0, low_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, low=0.0, high=1.0, high_open=True)
 
     def build(self, variables: list[Variable]) -> None:
         super().build(variables)

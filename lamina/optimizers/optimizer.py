@@ -17,33 +17,8 @@ from lamina.optimizers.schedules import LearningRateSchedule
 from lamina.optimizers.schedules import deserialize as deserialize_schedule
 from lamina.optimizers.schedules import serialize as serialize_schedule
 from lamina.tensor import Tensor
+from lamina.validation import check_number
 from lamina.variable import Variable
-
-
-def check_number(
-    value: Any,
-    name: str,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """Return `value` as a float if it lies in the given interval, else raise a ValueError."""
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    if ok and not math.isnan(value):
-        v = float(value)
-        above = low is None or (v > low if low_open else v >= low)
-        below = high is None or (v < high if high_open else v <= high)
-        if above and below:
-            return v
-    lo = "" if low is None else ("(" if low_open else "[") + f"{low}, "
-    hi = "" if high is None else f"{high}" + (")" if high_open else "]")
-    where = (
-        f"in {lo}{hi}"
-        if low is not None and high is not None
-        else (f"{'>' if low_open else '>='} {low}" if low is not None else f"<= {high}")
-    )
-    raise ValueError(f"Argument `{name}` must be a number {where}. Received: {name}={value!r}")
 
 
 def _clip_threshold(value: Any, name: str) -> float | None:
@@ -112,9 +87,9 @@ class Optimizer:
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         self.name = name or type(self).__name__.lower()
-        self.decay = check_number(decay or 0.0, "decay", low=0.0)
+        self.decay = check_number("decay", decay or 0.0, low=0.0)
         self.weight_decay = (
-            None if weight_decay is None else check_number(weight_decay, "weight_decay", low=0.0)
+            None if weight_decay is None else check_number("weight_decay", weight_decay, low=0.0)
         )
         given = [
             n
@@ -134,7 +109,7 @@ class Optimizer:
         self.clipvalue = _clip_threshold(clipvalue, "clipvalue")
         self.global_clipnorm = _clip_threshold(global_clipnorm, "global_clipnorm")
         self.use_ema = bool(use_ema)
-        self.ema_momentum = check_number(ema_momentum, "ema_momentum", 0.0, 1.0)
+        self.ema_momentum = check_number("ema_momentum", ema_momentum, low=0.0, high=1.0)
         if ema_overwrite_frequency is not None and (
             not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
         ):
@@ -184,7 +159,7 @@ class Optimizer:
             )
         if isinstance(value, Tensor) or isinstance(value, np.ndarray):
             value = float(value)
-        self._learning_rate = check_number(value, "learning_rate", low=0.0)
+        self._learning_rate = check_number("learning_rate", value, low=0.0)
 
     @property
     def lr(self) -> float:

@@ -4,7 +4,8 @@ from typing import Any
 
 from lamina.backend import get_xp
 from lamina.optimizers.moments import moving_average_update, squared_average_update
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.optimizer import Optimizer
+from lamina.validation import check_number
 from lamina.variable import Variable
 
 
@@ -79,9 +80,9 @@ class RMSprop(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.rho = check_number(rho, "rho", 0.0, 1.0, high_open=True)
-        self.momentum = check_number(momentum, "momentum", 0.0, 1.0, high_open=True)
-        self.epsilon = check_number(epsilon, "epsilon", low=0.0)
+        self.rho = check_number("rho", rho, low=0.0, high=1.0, high_open=True)
+        self.momentum = check_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
         self.centered = bool(centered)
 
     def build(self, variables: list[Variable]) -> None:

@@ -3,7 +3,8 @@
 from typing import Any
 
 from lamina.backend import get_xp
-from lamina.optimizers.optimizer import Optimizer, check_number
+from lamina.optimizers.optimizer import Optimizer
+from lamina.validation import check_number
 from lamina.variable import Variable
 
 
@@ -63,7 +64,7 @@ class SGD(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.momentum = check_number(momentum, "momentum", 0.0, 1.0)
+        self.momentum = check_number("momentum", momentum, low=0.0, high=1.0)
         self.nesterov = bool(nesterov)
         self._velocities: list[Any] = []
 

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from lamina import tree
 from lamina.backend import get_xp, to_numpy
 from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.saving import safetensors_io, weights_file
@@ -592,7 +593,7 @@ def _check_runs(model: Any, source: str) -> None:
     a full batch); such a model is refused here rather than failing in the user's `predict`.
     """
     from lamina.function import no_grad
-    from lamina.models.symbolic import KerasTensor, map_structure
+    from lamina.models.symbolic import KerasTensor
 
     if not getattr(model, "inputs", None):
         return  # a subclassed model (already run by _build) or one without inputs
@@ -609,7 +610,7 @@ def _check_runs(model: Any, source: str) -> None:
 
     try:
         with no_grad():
-            model(map_structure(zeros, model.input), training=False)
+            model(tree.map_structure(zeros, model.input), training=False)
     except (ModelFileError, MemoryError):
         raise
     except Exception as e:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina import ops
+from lamina import ops, tree
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
 from lamina.tensor import Tensor
@@ -187,17 +187,19 @@ class _LayerTest:
         size = sum(int(np.prod(w.shape)) for w in layer.weights)
         if layer.count_params() != size:
             self.fail(check, f"count_params() is {layer.count_params()}; the weights hold {size}")
-        for i, out in enumerate(_flatten(output)):
+        for i, out in enumerate(tree.flatten(output)):
             if not isinstance(out, Tensor):
                 self.fail(check, f"output {i} is a {type(out).__name__}, not a lamina Tensor")
             want = np.dtype(expected_dtype or layer.dtype)
             if out.dtype != want:
                 self.fail(check, f"expected output dtype {want}, got {out.dtype}")
-        if expected_shape is not None and _shapes_of(output) != _normalize_shape(expected_shape):
+        if expected_shape is not None and _shape_leaves(_shapes_of(output)) != _shape_leaves(
+            expected_shape
+        ):
             self.fail(check, f"expected output shape {expected_shape}, got {_shapes_of(output)}")
         if expected_output is not None:
             for i, (a, b) in enumerate(
-                zip(_flatten(output), _flatten(expected_output), strict=True)
+                zip(tree.flatten(output), tree.flatten(expected_output), strict=True)
             ):
                 self.assert_close(check, f"output {i} differs from expected_output", a, b)
         return layer
@@ -209,10 +211,10 @@ class _LayerTest:
 
         check = "symbolic call"
         try:
-            computed = _normalize_shape(layer.compute_output_shape(shapes))
+            computed = layer.compute_output_shape(shapes)
         except NotImplementedError:
             computed = None
-        if computed is not None and computed != output_shape:
+        if computed is not None and _shape_leaves(computed) != _shape_leaves(output_shape):
             self.fail(
                 "compute_output_shape",
                 f"returned {computed} for input shape {shapes}; the eager call gave {output_shape}",
@@ -221,14 +223,14 @@ class _LayerTest:
             # With an unknown batch size only the batch axis of the output may be unknown.
             batch_of = (lambda s: s) if fixed_batch else (lambda s: (None, *s[1:]))
             fresh = self.make()
-            symbols = _map(
+            symbols = tree.map_structure(
                 lambda a, batch_of=batch_of: Input(batch_shape=batch_of(a.shape), dtype=a.dtype),
                 inputs,
             )
             out = fresh(symbols, **self.call_kwargs)
-            got = _map(lambda t: tuple(t.shape), out)
-            want = _map_shapes(batch_of, output_shape)
-            if got != want:
+            got = tree.map_structure(lambda t: tuple(t.shape), out)
+            want = tree.map_shape_structure(batch_of, output_shape)
+            if _shape_leaves(got) != _shape_leaves(want):
                 where = "a fixed" if fixed_batch else "an unknown (None)"
                 self.fail(
                     check,
@@ -265,7 +267,7 @@ class _LayerTest:
         except ValueError as err:
             self.fail(check, f"the clone does not take the original's weights: {err}")
         got = clone(_to_tensors(inputs), **kwargs)
-        for a, b in zip(_flatten(got), _flatten(expected), strict=True):
+        for a, b in zip(tree.flatten(got), tree.flatten(expected), strict=True):
             self.assert_close(check, "the clone computes different outputs", a, b)
 
     # ----- 4. weights ------------------------------------------------------------------------
@@ -303,21 +305,23 @@ class _LayerTest:
 
         check = "float64 gradient check"
         layer64 = self.make(dtype="float64")
-        inputs64 = _map(lambda a: a.astype(np.float64) if a.dtype.kind == "f" else a, inputs)
+        inputs64 = tree.map_structure(
+            lambda a: a.astype(np.float64) if a.dtype.kind == "f" else a, inputs
+        )
         kwargs = self.inference_kwargs()
         layer64(_to_tensors(inputs64), **kwargs)
         if len(layer64.weights) == len(layer.weights):
             layer64.set_weights([np.asarray(w, dtype=w.dtype) for w in layer.get_weights()])
-        for i, out in enumerate(_flatten(layer64(_to_tensors(inputs64), **kwargs))):
+        for i, out in enumerate(tree.flatten(layer64(_to_tensors(inputs64), **kwargs))):
             if out.dtype.kind == "f" and out.dtype != np.float64:
                 self.fail(check, f"a float64 layer returned {out.dtype} for output {i}")
-        arrays = _flatten(inputs64)
+        arrays = tree.flatten(inputs64)
         structured = isinstance(inputs64, list | tuple)
         float_idx = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
 
         def fn(*tensors):
             x = list(tensors) if structured else tensors[0]
-            return _flatten(layer64(x, **kwargs))
+            return tree.flatten(layer64(x, **kwargs))
 
         if float_idx:
             try:
@@ -331,7 +335,7 @@ class _LayerTest:
         if not weights:
             return
         with no_grad():
-            shapes = [o.shape for o in _flatten(layer(inputs, **kwargs))]
+            shapes = [o.shape for o in tree.flatten(layer(inputs, **kwargs))]
         cotangents = [self.rng.standard_normal(s) for s in shapes]
 
         def project(outs):
@@ -341,7 +345,7 @@ class _LayerTest:
             )
 
         with GradientTape() as tape:
-            outputs = _flatten(layer(inputs, **kwargs))
+            outputs = tree.flatten(layer(inputs, **kwargs))
             total = None
             for o, c in zip(outputs, cotangents, strict=True):
                 term = _sum_all(o * ops.convert_to_tensor(c))
@@ -363,9 +367,9 @@ class _LayerTest:
             try:
                 for d in directions:
                     w.assign(base + eps * d)
-                    plus = project(_flatten(layer(inputs, **kwargs)))
+                    plus = project(tree.flatten(layer(inputs, **kwargs)))
                     w.assign(base - eps * d)
-                    minus = project(_flatten(layer(inputs, **kwargs)))
+                    minus = project(tree.flatten(layer(inputs, **kwargs)))
                     numeric = (plus - minus) / (2 * eps)
                     analytic = float(np.sum(g * d))
                     if not abs(analytic - numeric) <= 1e-5 + 1e-4 * abs(numeric):
@@ -388,7 +392,7 @@ class _LayerTest:
         tensors = _to_tensors(inputs)
         with GradientTape() as tape:
             outputs = [
-                o for o in _flatten(layer(tensors, **self.call_kwargs)) if o.dtype.kind == "f"
+                o for o in tree.flatten(layer(tensors, **self.call_kwargs)) if o.dtype.kind == "f"
             ]
             if not outputs:
                 return
@@ -435,7 +439,7 @@ def _sum_all(x: Tensor) -> Tensor:
 
 
 def _random_inputs(shape: Any, dtype: Any, rng: np.random.Generator) -> Any:
-    if _is_shape(shape):
+    if tree.is_shape_tuple(shape):
         dtype = np.dtype(dtype)
         if dtype.kind == "f":
             return rng.standard_normal(tuple(shape)).astype(dtype)
@@ -446,44 +450,21 @@ def _random_inputs(shape: Any, dtype: Any, rng: np.random.Generator) -> Any:
     return [_random_inputs(s, d, rng) for s, d in zip(shape, dtypes, strict=True)]
 
 
-def _is_shape(value: Any) -> bool:
-    return isinstance(value, list | tuple) and all(
-        n is None or isinstance(n, int | np.integer) for n in value
-    )
-
-
-def _normalize_shape(shape: Any) -> Any:
-    if _is_shape(shape):
-        return tuple(shape)
-    return [_normalize_shape(s) for s in shape]
-
-
-def _map_shapes(fn: Callable, shapes: Any) -> Any:
-    if _is_shape(shapes):
-        return fn(tuple(shapes))
-    return [_map_shapes(fn, s) for s in shapes]
-
-
-def _map(fn: Callable, data: Any) -> Any:
-    if isinstance(data, list | tuple):
-        return [_map(fn, d) for d in data]
-    return fn(data)
-
-
-def _flatten(data: Any) -> list:
-    if isinstance(data, list | tuple):
-        return [x for d in data for x in _flatten(d)]
-    return [data]
+def _shape_leaves(shapes: Any) -> list:
+    """The shapes in a structure of shapes, in order, whichever containers hold them."""
+    leaves: list = []
+    tree.map_shape_structure(leaves.append, shapes)
+    return leaves
 
 
 def _shapes_of(data: Any) -> Any:
-    return _map(lambda a: tuple(a.shape), data)
+    return tree.map_structure(lambda a: tuple(a.shape), data)
 
 
 def _to_tensors(data: Any) -> Any:
     from lamina.ops import convert_to_tensor
 
-    return _map(lambda a: convert_to_tensor(np.asarray(a)), data)
+    return tree.map_structure(lambda a: convert_to_tensor(np.asarray(a)), data)
 
 
 def _kwargs_text(kwargs: dict) -> str:

@@ -6,7 +6,6 @@ import numpy as np
 
 from lamina import losses as losses_module
 from lamina import metrics as metrics_module
-from lamina import ops
 from lamina.tensor import Tensor
 
 
@@ -75,21 +74,12 @@ class CompileLoss:
             value = (
                 fn(yt, y_pred[i], sample_weight=sample_weight)
                 if isinstance(fn, losses_module.Loss)
-                else _reduce(fn(yt, y_pred[i]), sample_weight)
+                else losses_module.reduce_weighted_values(fn(yt, y_pred[i]), sample_weight)
             )
             parts.append(value)
             term = value if w == 1.0 else value * w
             total = term if total is None else total + term
         return total, parts
-
-
-def _reduce(per_sample: Tensor, sample_weight: Any) -> Tensor:
-    if sample_weight is not None:
-        sw = ops.convert_to_tensor(np.asarray(sample_weight), dtype=per_sample.dtype)
-        while sw.ndim < per_sample.ndim:
-            sw = ops.expand_dims(sw, -1)
-        per_sample = per_sample * sw
-    return ops.mean(per_sample)
 
 
 def _align_target(y: Any, y_pred: Tensor, fn: Any) -> Any:

@@ -6,29 +6,19 @@ from typing import Any
 
 import numpy as np
 
+from lamina import tree
 from lamina.backend import global_rng, is_array
 from lamina.tensor import Tensor
 
 
 def flatten_arrays(data: Any) -> list:
-    """The arrays in `data` (an array, or a list/tuple/dict of arrays), in order."""
-    if data is None:
-        return []
-    if isinstance(data, dict):
-        return [a for v in data.values() for a in flatten_arrays(v)]
-    if isinstance(data, list | tuple):
-        return [a for v in data for a in flatten_arrays(v)]
-    return [data]
+    """The arrays in `data` (an array or a structure of arrays), in order; None is skipped."""
+    return [a for a in tree.flatten(data) if a is not None]
 
 
 def map_arrays(fn: Any, data: Any) -> Any:
-    if data is None:
-        return None
-    if isinstance(data, dict):
-        return {k: map_arrays(fn, v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return type(data)(map_arrays(fn, v) for v in data)
-    return fn(data)
+    """Apply `fn` to each array in `data`, keeping its structure; None stays None."""
+    return tree.map_structure(lambda a: None if a is None else fn(a), data)
 
 
 def _as_array(a: Any, arg: str) -> Any:
@@ -218,21 +208,26 @@ class GeneratorAdapter:
             self.steps = step
 
     def _check(self, step: int, x: Any, y: Any, sw: Any) -> None:
-        try:
-            num_samples(x, y, sw)
-        except ValueError as err:
-            raise ValueError(
-                f"fit: batch {step} from the generator is inconsistent: {err}"
-            ) from None
-        shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
-        if self.first_shapes is None:
-            self.first_shapes = shapes
-        elif shapes != self.first_shapes:
-            raise ValueError(
-                f"fit: every batch from the generator must hold samples of the shapes of its "
-                f"first batch, {self.first_shapes} (x then y). Received: batch {step} with "
-                f"sample shapes {shapes}"
-            )
+        self.first_shapes = check_batch(x, y, sw, step, "from the generator", self.first_shapes)
+
+
+def check_batch(x: Any, y: Any, sw: Any, step: int, source: str, first_shapes: Any) -> list:
+    """Refuse a streamed batch whose parts differ in length or whose samples are shaped
+    unlike those of the first batch (`first_shapes`, None for the first batch itself).
+
+    Returns the batch's sample shapes (x then y); `source` says where batches come from.
+    """
+    try:
+        num_samples(x, y, sw)
+    except ValueError as err:
+        raise ValueError(f"fit: batch {step} {source} is inconsistent: {err}") from None
+    shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
+    if first_shapes is not None and shapes != first_shapes:
+        raise ValueError(
+            f"fit: every batch {source} must hold samples of the shapes of its first batch, "
+            f"{first_shapes} (x then y). Received: batch {step} with sample shapes {shapes}"
+        )
+    return shapes
 
 
 def make_adapter(

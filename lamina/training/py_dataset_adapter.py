@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import global_rng
-from lamina.training.data_adapters import flatten_arrays, num_samples, unpack
+from lamina.training.data_adapters import check_batch, unpack
 from lamina.training.prefetch import add_batch_note, prefetch
 
 
@@ -93,21 +93,8 @@ class PyDatasetAdapter:
 
     def _unpack(self, index: int, batch: Any) -> tuple:
         x, y, sw = unpack(batch)
-        try:
-            num_samples(x, y, sw)
-        except ValueError as err:
-            raise ValueError(
-                f"fit: batch {index} of {type(self.dataset).__name__} is inconsistent: {err}"
-            ) from None
-        shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
-        if self.first_shapes is None:
-            self.first_shapes = shapes
-        elif shapes != self.first_shapes:
-            raise ValueError(
-                f"fit: every batch of {type(self.dataset).__name__} must hold samples of the "
-                f"shapes of its first batch, {self.first_shapes} (x then y). Received: batch "
-                f"{index} with sample shapes {shapes}"
-            )
+        source = f"of {type(self.dataset).__name__}"
+        self.first_shapes = check_batch(x, y, sw, index, source, self.first_shapes)
         return x, y, sw
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from lamina import metrics as metrics_module
 from lamina import optimizers as optimizers_module
+from lamina import tree
 from lamina.backend import to_numpy
 from lamina.callbacks import CallbackList, History, ProgbarLogger
 from lamina.function import no_grad
@@ -21,6 +22,7 @@ from lamina.training.data_adapters import (
     num_samples,
     unpack,
 )
+from lamina.validation import check_int
 
 
 def _as_list(x: Any) -> list:
@@ -302,8 +304,8 @@ class Trainer:
             A `History` whose `history` dict holds the per-epoch logs.
         """
         self._require_compiled("fit")
-        _check_int("epochs", epochs, minimum=0)
-        _check_int("initial_epoch", initial_epoch, minimum=0)
+        check_int("epochs", epochs, minimum=0)
+        check_int("initial_epoch", initial_epoch, minimum=0)
         verbose = 1 if verbose == "auto" else int(verbose)
         if validation_split:
             if not 0 < validation_split < 1:
@@ -422,7 +424,7 @@ class Trainer:
             names = list(getattr(self, "input_names", None) or [])
             if len(names) != len(symbols) or any(n not in x for n in names):
                 return
-            arrays = [x[n] for n in names]
+            arrays = [x[n] for n in names]  # `input_names` is in the order of `symbols`
             args = [f"x[{n!r}]" for n in names]
         else:
             arrays = flatten_arrays(x)
@@ -633,19 +635,7 @@ def pythonify_logs(logs: dict | None) -> dict:
 
 
 def _concat(batches: list) -> Any:
-    first = batches[0]
-    if isinstance(first, dict):
-        return {k: np.concatenate([b[k] for b in batches]) for k in first}
-    if isinstance(first, list | tuple):
-        return [np.concatenate([b[i] for b in batches]) for i in range(len(first))]
-    return np.concatenate(batches)
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < minimum:
-        raise ValueError(
-            f"Expected {name} to be an integer >= {minimum}. Received: {name}={value!r}"
-        )
+    return tree.map_structure(lambda *parts: np.concatenate(parts), *batches)
 
 
 def _due(freq: Any, epoch: int) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 
 from lamina.backend import global_rng
 from lamina.utils import image_utils
+from lamina.utils.dataset_utils import check_validation_split_arg
 from lamina.utils.py_dataset import PyDataset
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -136,7 +137,7 @@ def image_dataset_from_directory(
     image_size = image_utils.check_size(image_size, "image_size")
     data_format = image_utils.check_data_format(data_format)
     image_utils.check_on_error(on_error)
-    _check_split(validation_split, subset, shuffle, seed)
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
     directory = image_utils.check_directory(directory, caller)
 
     paths, label_list, class_names = _index(directory, labels, class_names, follow_links, caller)
@@ -193,28 +194,6 @@ def image_dataset_from_directory(
     if subset == "both":
         return make(slice(0, cut), "training"), make(slice(cut, None), "validation")
     return make(slice(0, cut) if subset == "training" else slice(cut, None), subset)
-
-
-def _check_split(split: Any, subset: Any, shuffle: bool, seed: Any) -> None:
-    if subset not in (None, "training", "validation", "both"):
-        raise ValueError(
-            "Expected subset to be 'training', 'validation', 'both' or None. "
-            f"Received: subset={subset!r}"
-        )
-    if split is not None and not 0 < split < 1:
-        raise ValueError(
-            f"Expected validation_split to be in (0, 1). Received: validation_split={split!r}"
-        )
-    if bool(split) != (subset is not None):
-        raise ValueError(
-            "validation_split and subset go together: give both or neither. "
-            f"Received: validation_split={split!r}, subset={subset!r}"
-        )
-    if split and shuffle and seed is None:
-        raise ValueError(
-            "With validation_split and shuffle=True, pass a seed so the training and "
-            "validation subsets do not overlap. Received: seed=None"
-        )
 
 
 def _index(

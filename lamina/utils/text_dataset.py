@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import global_rng
+from lamina.utils.dataset_utils import check_validation_split_arg
 from lamina.utils.py_dataset import PyDataset
+from lamina.validation import check_int
 
 ALLOWED_FORMATS = (".txt",)
 
@@ -267,29 +269,6 @@ def _index_directory(
     return paths, np.asarray(ids, dtype="int32"), subdirs
 
 
-def _check_split(validation_split: Any, subset: Any, shuffle: bool, seed: Any) -> None:
-    if validation_split is not None and not 0 < validation_split < 1:
-        raise ValueError(
-            f"Expected validation_split to be in (0, 1). Received: validation_split="
-            f"{validation_split!r}"
-        )
-    if bool(validation_split) != (subset is not None):
-        raise ValueError(
-            "Set validation_split and subset together, or neither. "
-            f"Received: validation_split={validation_split!r}, subset={subset!r}"
-        )
-    if subset not in ("training", "validation", "both", None):
-        raise ValueError(
-            'Expected subset to be "training", "validation", "both" or None. '
-            f"Received: subset={subset!r}"
-        )
-    if validation_split and shuffle and seed is None:
-        raise ValueError(
-            "With validation_split and shuffle=True, pass a seed so the training and "
-            "validation subsets (made by two calls) do not overlap. Received: seed=None"
-        )
-
-
 def text_dataset_from_directory(
     directory: str,
     labels: Any = "inferred",
@@ -368,12 +347,9 @@ def text_dataset_from_directory(
         )
     if labels is None or label_mode is None:
         labels, label_mode = None, None
-    for name, value in (("batch_size", batch_size), ("max_length", max_length)):
-        if value is not None and (not isinstance(value, int | np.integer) or value < 1):
-            raise ValueError(
-                f"Expected {name} to be None or a positive integer. Received: {name}={value!r}"
-            )
-    _check_split(validation_split, subset, shuffle, seed)
+    check_int("batch_size", batch_size, minimum=1, allow_none=True)
+    check_int("max_length", max_length, minimum=1, allow_none=True)
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
 
     paths, ids, names = _index_directory(directory, labels, class_names, follow_links)
     if verbose:

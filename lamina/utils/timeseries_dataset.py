@@ -7,6 +7,7 @@ import numpy as np
 from lamina.backend import global_rng, to_numpy
 from lamina.tensor import Tensor
 from lamina.utils.text_dataset import BatchDataset
+from lamina.validation import check_int
 
 
 def _as_array(a: Any) -> Any:
@@ -64,16 +65,6 @@ class TimeseriesDataset(BatchDataset):
         return x, self.targets[starts]
 
 
-def _check_int(name: str, value: Any, low: int, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-        raise ValueError(
-            f"Expected {name} to be an integer of at least {low}"
-            f"{' or None' if allow_none else ''}. Received: {name}={value!r}"
-        )
-
-
 def timeseries_dataset_from_array(
     data: Any,
     targets: Any,
@@ -127,12 +118,12 @@ def timeseries_dataset_from_array(
         targets = _as_array(targets)
         if targets.ndim == 0:
             raise ValueError("Expected targets to have a time axis. Received: a scalar")
-    _check_int("sequence_length", sequence_length, 1)
-    _check_int("sequence_stride", sequence_stride, 1)
-    _check_int("sampling_rate", sampling_rate, 1)
-    _check_int("batch_size", batch_size, 1, allow_none=True)
-    _check_int("start_index", start_index, 0, allow_none=True)
-    _check_int("end_index", end_index, 1, allow_none=True)
+    check_int("sequence_length", sequence_length, minimum=1)
+    check_int("sequence_stride", sequence_stride, minimum=1)
+    check_int("sampling_rate", sampling_rate, minimum=1)
+    check_int("batch_size", batch_size, minimum=1, allow_none=True)
+    check_int("start_index", start_index, minimum=0, allow_none=True)
+    check_int("end_index", end_index, minimum=1, allow_none=True)
     if start_index is not None and start_index >= n:
         raise ValueError(
             "Expected start_index to be below the length of the data. "

@@ -24,16 +24,11 @@ from lamina.backend import global_rng
 from lamina.utils import image_utils
 from lamina.utils.image_utils import img_to_array, load_img, save_img
 from lamina.utils.py_dataset import PyDataset
+from lamina.validation import check_int
 
 WHITE_LIST_FORMATS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
 CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
 _CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise ValueError(f"Expected {name} to be a positive integer. Received: {name}={value!r}")
-    return int(value)
 
 
 def _validation_split(gen: Any, subset: str, caller: str) -> float:
@@ -67,7 +62,7 @@ class Iterator(PyDataset):
 
     def __init__(self, n: int, batch_size: int, shuffle: bool, seed: int | None) -> None:
         super().__init__()
-        self.batch_size = _check_positive_int("batch_size", batch_size)
+        self.batch_size = check_int("batch_size", batch_size, minimum=1)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
             raise TypeError(f"Expected seed to be an integer or None. Received: seed={seed!r}")
         self.n = int(n)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lamina import tree
 from lamina.layers import (
     ELU,
     Activation,
@@ -542,7 +543,6 @@ def _resolve(structure: Any, created: dict, where: str, ctx: Ctx, history_offset
 
 def _tensor(history: Any, created: dict, where: str, ctx: Ctx, offset: bool) -> Any:
     from lamina.models.functional import Functional
-    from lamina.models.symbolic import flatten
 
     if not (
         isinstance(history, list)
@@ -563,7 +563,7 @@ def _tensor(history: Any, created: dict, where: str, ctx: Ctx, offset: bool) -> 
         node_index -= 1
     if node_index >= len(layer._inbound_nodes):
         return _NOT_YET
-    outputs = flatten(layer._inbound_nodes[node_index].output_value)
+    outputs = tree.flatten(layer._inbound_nodes[node_index].output_value)
     if tensor_index >= len(outputs):
         raise ctx.error(
             f"{where} refers to output {tensor_index} of layer {name!r}, which has "
