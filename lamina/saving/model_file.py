@@ -28,7 +28,6 @@ from typing import IO, Any
 
 import numpy as np
 
-from lamina.backend import get_xp, to_numpy
 from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.saving import safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
@@ -48,8 +47,6 @@ _DATE = (1980, 1, 1, 0, 0, 0)
 _END_RECORD = struct.Struct("<4s4H2LH")
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _OPTIMIZER_PREFIX = "optimizer/"
-_OPTIMIZER_VARS = "optimizer/vars/"
-_OPTIMIZER_EMA = "optimizer/ema/"
 # A JSON member larger than this may not unpack from more than MAX_RATIO times fewer bytes:
 # configs compress about 10 times, zip bombs about 1000 times.
 RATIO_CHECK_BYTES = 1 << 20
@@ -99,7 +96,7 @@ def save_model(
     config_bytes = json.dumps(model_config(model, include_optimizer), allow_nan=False).encode()
     arrays, metadata = weights_file.weight_arrays(model)
     if include_optimizer and getattr(model, "optimizer", None) is not None:
-        optimizer_arrays, optimizer_metadata = _optimizer_arrays(model)
+        optimizer_arrays, optimizer_metadata = model.optimizer.state_arrays(model.weights)
         arrays.update(optimizer_arrays)
         metadata.update(optimizer_metadata)
     header = safetensors_io.encode_header(arrays, metadata)
@@ -164,26 +161,6 @@ def _shape_json(shapes: Any) -> Any:
             return [None if n is None else int(n) for n in shapes]
         return [_shape_json(s) for s in shapes]
     return shapes
-
-
-def _optimizer_arrays(model: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    optimizer = model.optimizer
-    store: dict[str, np.ndarray] = {}
-    optimizer.save_own_variables(store)
-    arrays = {f"{_OPTIMIZER_VARS}{i}": store[str(i)] for i in range(len(store))}
-    metadata = {}
-    if optimizer.built:
-        positions = {id(w): i for i, w in enumerate(model.weights)}
-        built_with = [positions.get(id(v)) for v in optimizer._trainable_variables]
-        if None in built_with:
-            raise ValueError(
-                f"The optimizer of model {model.name!r} updates variables that are not the "
-                "model's weights, so its state cannot be saved; pass include_optimizer=False."
-            )
-        metadata["optimizer_variables"] = json.dumps(built_with)
-        for i, average in enumerate(getattr(optimizer, "_ema", None) or []):
-            arrays[f"{_OPTIMIZER_EMA}{i}"] = to_numpy(average)
-    return arrays, metadata
 
 
 def _member_info(name: str, compression: int) -> zipfile.ZipInfo:
@@ -580,7 +557,10 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
     _check_runs(model, source)
     if compile and config.get("compile_config") is not None:
         model.compile(**compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}"))
-        _restore_optimizer(model, store.extra, metadata, source)
+        try:
+            model.optimizer.load_state_arrays(store.extra, metadata, model.weights)
+        except ValueError as e:
+            raise ModelFileError(f"{source}: the optimizer state does not fit: {e}") from None
     return model
 
 
@@ -638,60 +618,6 @@ def _build(model: Any, build_config: Any, source: str) -> None:
     inputs = zeros(shapes)
     with no_grad():
         model(inputs, training=False)
-
-
-def _restore_optimizer(model: Any, extra: dict, metadata: dict, source: str) -> None:
-    optimizer = model.optimizer
-    where = f"{source}: the optimizer state"
-    saved = _numbered(extra, _OPTIMIZER_VARS, where)
-    ema = _numbered(extra, _OPTIMIZER_EMA, where)
-    if len(saved) + len(ema) != len(extra):
-        raise ModelFileError(f"{where} holds tensors other than {_OPTIMIZER_VARS}<i>.")
-    if not saved:
-        return
-    if "optimizer_variables" in metadata:
-        positions = safetensors_io.strict_json_loads(metadata["optimizer_variables"], where)
-        weights = model.weights
-        if not isinstance(positions, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(weights)
-            for i in positions
-        ):
-            raise ModelFileError(f"{where}: 'optimizer_variables' must list weight positions.")
-        if not optimizer.built:
-            optimizer.build([weights[i] for i in positions])
-    variables = optimizer.variables
-    if len(variables) != len(saved):
-        raise ModelFileError(
-            f"{where} holds {len(saved)} variables but the rebuilt optimizer has {len(variables)}."
-        )
-    for v, value in zip(variables, saved, strict=True):
-        if tuple(v.shape) != tuple(value.shape):
-            raise ModelFileError(
-                f"{where}: variable {v.name!r} has shape {tuple(v.shape)} but the file holds "
-                f"{tuple(value.shape)}."
-            )
-    averages = getattr(optimizer, "_ema", None) or []
-    if ema and (
-        len(ema) != len(averages)
-        or any(a.shape != e.shape for a, e in zip(averages, ema, strict=True))
-    ):
-        raise ModelFileError(f"{where}: the moving averages do not fit the optimizer.")
-    optimizer.load_own_variables(
-        {
-            str(i): get_xp(v.data).asarray(value)
-            for i, (v, value) in enumerate(zip(variables, saved, strict=True))
-        }
-    )
-    for average, value in zip(averages, ema, strict=False):
-        average[...] = get_xp(average).asarray(value)
-
-
-def _numbered(arrays: dict, prefix: str, where: str) -> list:
-    """The arrays named `prefix0`, `prefix1`, ... in order; the numbers must be 0..n-1."""
-    found = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-    if sorted(found, key=lambda k: (len(k), k)) != [str(i) for i in range(len(found))]:
-        raise ModelFileError(f"{where}: the tensors {prefix}<i> are not numbered 0, 1, 2, ...")
-    return [found[str(i)] for i in range(len(found))]
 
 
 def read_weight_store(path: str | os.PathLike) -> weights_file.WeightStore:
