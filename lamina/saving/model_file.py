@@ -13,9 +13,8 @@ The reader trusts nothing: through `safe_zip.SafeZip`, before it reads a byte of
 checks that the archive ends in a plain end record naming exactly three members, that each
 member has an expected name, is a regular file, is not encrypted, uses an allowed compression
 and stays within its size cap; then it checks every member against its size and sha256.
-Configs resolve class names only in
-lamina's tables, `custom_objects` and the `register_serializable` registry; no pickle, no
-imports, no paths or URLs from the file.
+Configs resolve class names only in lamina's tables, `custom_objects` and the
+`register_serializable` registry; no pickle, no imports, no paths or URLs from the file.
 """
 
 import hashlib
