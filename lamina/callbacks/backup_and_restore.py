@@ -35,7 +35,6 @@ from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.saving import safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
 from lamina.saving.errors import ModelFileError
-from lamina.saving.model_file import _optimizer_arrays, _restore_optimizer
 
 BACKUP_NAME = "backup.safetensors"
 PREVIOUS_NAME = "backup.previous.safetensors"
@@ -194,7 +193,7 @@ class BackupAndRestore(Callback):
             )
             return
         arrays, metadata = weights_file.weight_arrays(model)
-        optimizer_arrays, optimizer_metadata = _optimizer_arrays(model)
+        optimizer_arrays, optimizer_metadata = model.optimizer.state_arrays(model.weights)
         arrays.update(optimizer_arrays)
         metadata.update(optimizer_metadata)
         history = model.history
@@ -275,7 +274,10 @@ class _Resume:
                     )
             self.owner._epoch_rng = state["epoch_rng"]
         weights_file.assign_weights(model, self.store)
-        _restore_optimizer(model, self.store.extra, self.metadata, self.source)
+        try:
+            model.optimizer.load_state_arrays(self.store.extra, self.metadata, model.weights)
+        except ValueError as e:
+            raise ModelFileError(f"{self.source}: the optimizer state does not fit: {e}") from None
         if state["learning_rate"] is not None and _float_learning_rate(model.optimizer) is not None:
             model.optimizer.learning_rate = state["learning_rate"]
         _set_random_state(model, state["random"])

@@ -5,13 +5,14 @@ Updates run in place on the variables' raw arrays. Each variable gets a prealloc
 array (a view into one shared buffer per dtype) so an update step allocates nothing.
 """
 
+import json
 import math
 import warnings
 from typing import Any
 
 import numpy as np
 
-from lamina.backend import as_array_like, get_xp
+from lamina.backend import as_array_like, get_xp, to_numpy
 from lamina.optimizers.moments import moving_average_update
 from lamina.optimizers.schedules import LearningRateSchedule
 from lamina.optimizers.schedules import deserialize as deserialize_schedule
@@ -19,6 +20,10 @@ from lamina.optimizers.schedules import serialize as serialize_schedule
 from lamina.tensor import Tensor
 from lamina.validation import check_number
 from lamina.variable import Variable
+
+STATE_VARS = "optimizer/vars/"
+STATE_EMA = "optimizer/ema/"
+STATE_BUILT_WITH = "optimizer_variables"
 
 
 def _clip_threshold(value: Any, name: str) -> float | None:
@@ -210,6 +215,104 @@ class Optimizer:
             v.assign(store[str(i)])
         self._after_load()
 
+    def state_arrays(self, weights: list[Variable]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+        """The whole state as named host arrays and string metadata, for a file.
+
+        `optimizer/vars/<i>` holds `variables[i]` (as `save_own_variables`), `optimizer/ema/<i>`
+        the moving averages of `use_ema`, and the metadata `optimizer_variables` lists the
+        positions in `weights` of the variables the optimizer was built with, so that
+        `load_state_arrays` builds a fresh optimizer the same way. Model files and
+        `BackupAndRestore` store the optimizer this way.
+
+        Args:
+            weights: the variables the state refers to (a model's `weights`).
+
+        Raises:
+            ValueError: when the optimizer updates a variable that is not in `weights`.
+
+        Example:
+        >>> arrays, metadata = model.optimizer.state_arrays(model.weights)
+        """
+        store: dict[str, np.ndarray] = {}
+        self.save_own_variables(store)
+        arrays = {f"{STATE_VARS}{i}": store[str(i)] for i in range(len(store))}
+        metadata = {}
+        if self.built:
+            positions = {id(w): i for i, w in enumerate(weights)}
+            built_with = [positions.get(id(v)) for v in self._trainable_variables]
+            if None in built_with:
+                raise ValueError(
+                    f"The optimizer {self.name!r} updates variables that are not among the "
+                    "weights given, so its state cannot be stored with them. Received: "
+                    f"{len(weights)} weights"
+                )
+            metadata[STATE_BUILT_WITH] = json.dumps(built_with)
+            for i, average in enumerate(self._ema):
+                arrays[f"{STATE_EMA}{i}"] = to_numpy(average)
+        return arrays, metadata
+
+    def load_state_arrays(
+        self, arrays: dict[str, np.ndarray], metadata: dict[str, str], weights: list[Variable]
+    ) -> None:
+        """Restore the state `state_arrays` gave, building an unbuilt optimizer first.
+
+        Everything is checked before anything is assigned.
+
+        Args:
+            arrays: the `optimizer/...` arrays; any other name is refused.
+            metadata: the metadata `state_arrays` wrote (other keys are ignored).
+            weights: the variables, in the order `state_arrays` was given them.
+
+        Raises:
+            ValueError: for arrays or metadata that do not fit this optimizer.
+
+        Example:
+        >>> model.optimizer.load_state_arrays(arrays, metadata, model.weights)
+        """
+        saved = _numbered(arrays, STATE_VARS)
+        ema = _numbered(arrays, STATE_EMA)
+        if len(saved) + len(ema) != len(arrays):
+            raise ValueError(f"The optimizer state holds tensors other than {STATE_VARS}<i>.")
+        if not saved:
+            return
+        if STATE_BUILT_WITH in metadata:
+            positions = _json_list(metadata[STATE_BUILT_WITH])
+            if not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(weights)
+                for i in positions
+            ):
+                raise ValueError(
+                    f"{STATE_BUILT_WITH!r} must list weight positions below {len(weights)}. "
+                    f"Received: {positions!r:.100}"
+                )
+            if not self.built:
+                self.build([weights[i] for i in positions])
+        variables = self.variables
+        if len(variables) != len(saved):
+            raise ValueError(
+                f"The optimizer state holds {len(saved)} variables but the optimizer "
+                f"{self.name!r} has {len(variables)}."
+            )
+        for v, value in zip(variables, saved, strict=True):
+            if tuple(v.shape) != tuple(value.shape):
+                raise ValueError(
+                    f"The optimizer's variable {v.name!r} has shape {tuple(v.shape)} but the "
+                    f"file holds {tuple(value.shape)}."
+                )
+        if ema and (
+            len(ema) != len(self._ema)
+            or any(a.shape != e.shape for a, e in zip(self._ema, ema, strict=True))
+        ):
+            raise ValueError("The moving averages in the optimizer state do not fit the optimizer.")
+        self.load_own_variables(
+            {
+                str(i): get_xp(v.data).asarray(value)
+                for i, (v, value) in enumerate(zip(variables, saved, strict=True))
+            }
+        )
+        for average, value in zip(self._ema, ema, strict=False):
+            average[...] = get_xp(average).asarray(value)
+
     def _after_load(self) -> None:
         """Drop anything cached from the state before a load (subclasses override)."""
 
@@ -398,3 +501,21 @@ def _scratch_views(variables: list[Variable]) -> list[Any]:
         buffers[(get_xp(v.data), v.data.dtype)][: v.data.size].reshape(v.data.shape)
         for v in variables
     ]
+
+
+def _numbered(arrays: dict, prefix: str) -> list:
+    """The arrays named `prefix0`, `prefix1`, ... in order; the numbers must be 0..n-1."""
+    found = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+    if sorted(found, key=lambda k: (len(k), k)) != [str(i) for i in range(len(found))]:
+        raise ValueError(f"The optimizer tensors {prefix}<i> are not numbered 0, 1, 2, ...")
+    return [found[str(i)] for i in range(len(found))]
+
+
+def _json_list(text: str) -> list:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"{STATE_BUILT_WITH!r} is not valid JSON: {e}") from None
+    if not isinstance(value, list):
+        raise ValueError(f"{STATE_BUILT_WITH!r} must list weight positions. Received: {text:.100}")
+    return value

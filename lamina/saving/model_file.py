@@ -9,31 +9,29 @@ A model file is a zip archive of exactly three members (see docs/model_format.md
   the two other members.
 
 Files are written atomically and byte for byte reproducibly (fixed member order and dates).
-The reader trusts nothing: before it reads a byte of a member it checks that the archive ends
-in a plain end record naming exactly three members, that each member has an expected name, is
-a regular file, is not encrypted, uses an allowed compression and stays within its size cap;
-then it checks every member against its size and sha256. Configs resolve class names only in
-lamina's tables, `custom_objects` and the `register_serializable` registry; no pickle, no
-imports, no paths or URLs from the file.
+The reader trusts nothing: through `safe_zip.SafeZip`, before it reads a byte of a member it
+checks that the archive ends in a plain end record naming exactly three members, that each
+member has an expected name, is a regular file, is not encrypted, uses an allowed compression
+and stays within its size cap; then it checks every member against its size and sha256.
+Configs resolve class names only in lamina's tables, `custom_objects` and the
+`register_serializable` registry; no pickle, no imports, no paths or URLs from the file.
 """
 
-import contextlib
 import hashlib
 import json
 import os
 import stat
-import struct
 import zipfile
 from typing import IO, Any
 
 import numpy as np
 
 from lamina import tree
-from lamina.backend import get_xp, to_numpy
 from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.saving import safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
 from lamina.saving.errors import ModelFileError
+from lamina.saving.safe_zip import SafeZip
 
 SUFFIX = ".keras"
 CONFIG = "config.json"
@@ -44,17 +42,8 @@ FORMAT = "lamina.model"
 FORMAT_VERSION = 1
 MAX_METADATA_BYTES = 1 << 20
 MAX_CONFIG_BYTES = 64 << 20
-MAX_CENTRAL_DIRECTORY_BYTES = 64 << 10
 _DATE = (1980, 1, 1, 0, 0, 0)
-_END_RECORD = struct.Struct("<4s4H2LH")
-_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _OPTIMIZER_PREFIX = "optimizer/"
-_OPTIMIZER_VARS = "optimizer/vars/"
-_OPTIMIZER_EMA = "optimizer/ema/"
-# A JSON member larger than this may not unpack from more than MAX_RATIO times fewer bytes:
-# configs compress about 10 times, zip bombs about 1000 times.
-RATIO_CHECK_BYTES = 1 << 20
-MAX_RATIO = 200
 # Weight values a config may ask for beyond twice those the file holds.
 _BUDGET_SLACK = 1 << 20
 
@@ -100,7 +89,7 @@ def save_model(
     config_bytes = json.dumps(model_config(model, include_optimizer), allow_nan=False).encode()
     arrays, metadata = weights_file.weight_arrays(model)
     if include_optimizer and getattr(model, "optimizer", None) is not None:
-        optimizer_arrays, optimizer_metadata = _optimizer_arrays(model)
+        optimizer_arrays, optimizer_metadata = model.optimizer.state_arrays(model.weights)
         arrays.update(optimizer_arrays)
         metadata.update(optimizer_metadata)
     header = safetensors_io.encode_header(arrays, metadata)
@@ -167,26 +156,6 @@ def _shape_json(shapes: Any) -> Any:
     return shapes
 
 
-def _optimizer_arrays(model: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    optimizer = model.optimizer
-    store: dict[str, np.ndarray] = {}
-    optimizer.save_own_variables(store)
-    arrays = {f"{_OPTIMIZER_VARS}{i}": store[str(i)] for i in range(len(store))}
-    metadata = {}
-    if optimizer.built:
-        positions = {id(w): i for i, w in enumerate(model.weights)}
-        built_with = [positions.get(id(v)) for v in optimizer._trainable_variables]
-        if None in built_with:
-            raise ValueError(
-                f"The optimizer of model {model.name!r} updates variables that are not the "
-                "model's weights, so its state cannot be saved; pass include_optimizer=False."
-            )
-        metadata["optimizer_variables"] = json.dumps(built_with)
-        for i, average in enumerate(getattr(optimizer, "_ema", None) or []):
-            arrays[f"{_OPTIMIZER_EMA}{i}"] = to_numpy(average)
-    return arrays, metadata
-
-
 def _member_info(name: str, compression: int) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=_DATE)
     info.compress_type = compression
@@ -214,73 +183,34 @@ def _metadata_bytes(members: dict) -> bytes:
 # ----- reading the archive --------------------------------------------------------------------
 
 
-class _Archive:
+class _Archive(SafeZip):
     """An opened, checked model file: its members are read only through `read_json` and
     `read_weights`, which verify sizes and hashes."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.source = repr(path)
-        self._file = open(path, "rb")  # closed by close()
+        caps = {CONFIG: MAX_CONFIG_BYTES, WEIGHTS: os.path.getsize(path)}
+        caps[METADATA] = MAX_METADATA_BYTES
+        super().__init__(
+            path, repr(path), caps, kind="a lamina model file", exact=True, stored=(WEIGHTS,)
+        )
+        self.source = self.where
         try:
-            self._open()
+            self.metadata = _check_metadata(self.read(METADATA), self, self.source)
         except BaseException:
-            self._file.close()
+            self.close()
             raise
-
-    def _open(self) -> None:
-        size = os.fstat(self._file.fileno()).st_size
-        _check_end_record(self._file, size, self.source)
-        try:
-            self._zip = zipfile.ZipFile(self._file)
-        except MemoryError:
-            raise
-        except Exception as e:  # zipfile raises many types for damaged archives
-            raise ModelFileError(f"{self.source} is not a readable zip archive: {e}") from e
-        self.infos = _check_members(self._zip.infolist(), size, self.source)
-        for info in self.infos.values():
-            _check_local_header(self._file, info, self.source)
-        self.metadata = _check_metadata(self._read_member(METADATA), self.infos, self.source)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._zip.close()
-        self._file.close()
-
-    def __enter__(self) -> "_Archive":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def _read_member(self, name: str) -> bytes:
-        info = self.infos[name]
-        try:
-            with self._zip.open(info) as f:
-                data = f.read(info.file_size + 1)
-        except MemoryError:
-            raise
-        except Exception as e:  # BadZipFile, zlib.error, EOFError, ...
-            raise ModelFileError(f"{self.source}: member {name!r} is damaged: {e}") from e
-        if len(data) != info.file_size:
-            raise ModelFileError(
-                f"{self.source}: member {name!r} holds {len(data)} bytes, not the "
-                f"{info.file_size} its zip entry declares."
-            )
-        return data
 
     def read_json(self, name: str) -> Any:
-        data = self._read_member(name)
+        data = self.read(name)
         self._check_hash(name, hashlib.sha256(data).hexdigest())
         return safetensors_io.strict_json_loads(data, f"{self.source}, member {name!r}")
 
     def read_weights(self) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-        info = self.infos[WEIGHTS]
         source = f"{self.source}, member {WEIGHTS!r}"
         try:
-            with self._zip.open(info) as raw:
+            with self.open(WEIGHTS) as raw:
                 f = safetensors_io.HashingReader(raw)
-                arrays, metadata = safetensors_io.read(f, info.file_size, source)
+                arrays, metadata = safetensors_io.read(f, self.size(WEIGHTS), source)
                 if raw.read(1):
                     raise ModelFileError(f"{source} holds data past its declared size.")
         except (ModelFileError, MemoryError):
@@ -298,163 +228,7 @@ class _Archive:
             )
 
 
-def _check_end_record(f: IO[bytes], size: int, source: str) -> None:
-    """Refuse, from the last bytes alone, anything but a plain archive of three members."""
-    if size < _END_RECORD.size + 4:
-        raise ModelFileError(f"{source} is not a lamina model file: it is only {size} bytes.")
-    f.seek(0)
-    if f.read(4) != b"PK\x03\x04":
-        raise ModelFileError(
-            f"{source} is not a lamina model file: it does not start with a zip member."
-        )
-    f.seek(size - _END_RECORD.size)
-    sig, disk, cd_disk, entries_here, entries, cd_size, cd_offset, comment = _END_RECORD.unpack(
-        f.read(_END_RECORD.size)
-    )
-    f.seek(0)
-    if sig != b"PK\x05\x06" or comment != 0:
-        raise ModelFileError(
-            f"{source} is not a lamina model file: it does not end with a plain zip end record "
-            "(no archive comment, no trailing data)."
-        )
-    if disk or cd_disk or entries_here != entries:
-        raise ModelFileError(f"{source}: multi-part zip archives are not model files.")
-    if entries != len(MEMBERS):
-        raise ModelFileError(
-            f"{source} holds {entries} zip members; a lamina model file holds exactly "
-            f"{len(MEMBERS)}: {', '.join(MEMBERS)}."
-        )
-    if cd_size > MAX_CENTRAL_DIRECTORY_BYTES:
-        raise ModelFileError(
-            f"{source}: its zip directory claims {cd_size} bytes, more than the "
-            f"{MAX_CENTRAL_DIRECTORY_BYTES} three members need."
-        )
-    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
-        f.seek(max(0, size - _END_RECORD.size - 20))
-        locator = f.read(4)
-        f.seek(0)
-        if locator != b"PK\x06\x07":
-            raise ModelFileError(
-                f"{source}: its end record points to a zip64 directory, but there is none."
-            )
-    if cd_offset != 0xFFFFFFFF and cd_offset + cd_size > size - _END_RECORD.size:
-        raise ModelFileError(f"{source}: its zip directory lies outside the file.")
-    if cd_offset != 0xFFFFFFFF and cd_offset + cd_size != size - _END_RECORD.size:
-        # zipfile would read such an archive shifted (it tolerates data put before it), so
-        # a second archive appended to a first one would be what gets loaded.
-        raise ModelFileError(
-            f"{source}: its zip directory does not end where the end record starts; the file "
-            "holds data before or between the archive's parts."
-        )
-
-
-def _check_local_header(f: IO[bytes], info: zipfile.ZipInfo, source: str) -> None:
-    """Refuse a member whose local header says something else than the zip directory.
-
-    zipfile reads the directory and ignores most of the local header; another tool may read
-    the local headers, so a file whose two disagree could show it a different model.
-    """
-    f.seek(info.header_offset)
-    header = f.read(_LOCAL_HEADER.size)
-    f.seek(0)
-    if len(header) != _LOCAL_HEADER.size:
-        raise ModelFileError(f"{source}: the local header of member {info.filename!r} is cut off.")
-    sig, _, flags, method, _, _, crc, compressed, size, name_length, _ = _LOCAL_HEADER.unpack(
-        header
-    )
-    sizes = (compressed, size)
-    expected = (info.compress_size, info.file_size)
-    if 0xFFFFFFFF in sizes:  # zip64: the sizes are in the extra field
-        sizes, expected = (), ()
-    if (
-        sig != b"PK\x03\x04"
-        or flags != info.flag_bits
-        or method != info.compress_type
-        or crc != info.CRC
-        or sizes != expected
-        or name_length != len(info.orig_filename.encode("utf-8" if flags & 0x800 else "cp437"))
-    ):
-        raise ModelFileError(
-            f"{source}: the local header of member {info.filename!r} disagrees with the zip "
-            "directory (signature, flags, compression, crc, sizes or name); refusing the file."
-        )
-
-
-def _unsafe_name(name: str) -> bool:
-    parts = name.replace("\\", "/").split("/")
-    return (
-        name.startswith(("/", "\\"))
-        or (len(name) > 1 and name[1] == ":")
-        or ".." in parts
-        or len(parts) > 1
-        or any(ord(c) < 32 or ord(c) == 127 for c in name)
-    )
-
-
-def _check_members(infos: list, size: int, source: str) -> dict[str, zipfile.ZipInfo]:
-    caps = {METADATA: MAX_METADATA_BYTES, CONFIG: MAX_CONFIG_BYTES, WEIGHTS: size}
-    found: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        name = info.filename
-        if _unsafe_name(name) or name != info.orig_filename:
-            raise ModelFileError(
-                f"{source}: member {name!r:.100} has an unsafe name (a path, '..', an absolute "
-                "name or control characters); refusing the file."
-            )
-        if name not in caps:
-            hint = " (this looks like a Keras file)" if name == "model.weights.h5" else ""
-            raise ModelFileError(
-                f"{source}: unexpected member {name!r:.100}{hint}; a lamina model file holds "
-                f"exactly {', '.join(MEMBERS)}."
-            )
-        if name in found:
-            raise ModelFileError(f"{source}: member {name!r} appears twice.")
-        # Unix file type bits, when the archive sets them (many writers leave them 0).
-        file_type = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
-        if file_type and file_type != stat.S_IFREG:
-            kind = "a symbolic link" if file_type == stat.S_IFLNK else "not a regular file"
-            raise ModelFileError(f"{source}: member {name!r} is {kind}; refusing the file.")
-        if info.flag_bits & 0x1:
-            raise ModelFileError(f"{source}: member {name!r} is encrypted.")
-        allowed = (
-            (zipfile.ZIP_STORED,)
-            if name == WEIGHTS
-            else (
-                zipfile.ZIP_STORED,
-                zipfile.ZIP_DEFLATED,
-            )
-        )
-        if info.compress_type not in allowed:
-            raise ModelFileError(
-                f"{source}: member {name!r} uses zip compression method {info.compress_type}; "
-                f"allowed: {allowed} (the weights are stored uncompressed)."
-            )
-        if info.file_size > caps[name]:
-            raise ModelFileError(
-                f"{source}: member {name!r} claims {info.file_size} bytes, more than its cap "
-                f"of {caps[name]}."
-            )
-        if info.file_size > RATIO_CHECK_BYTES and info.file_size > MAX_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise ModelFileError(
-                f"{source}: member {name!r} unpacks from {info.compress_size} to "
-                f"{info.file_size} bytes (more than {MAX_RATIO} times), as a zip bomb does; "
-                "refusing the file."
-            )
-        stored = info.compress_type == zipfile.ZIP_STORED
-        if (stored and info.compress_size != info.file_size) or (
-            info.header_offset + info.compress_size > size
-        ):
-            raise ModelFileError(f"{source}: the sizes of member {name!r} do not fit the archive.")
-        found[name] = info
-    missing = [m for m in MEMBERS if m not in found]
-    if missing:
-        raise ModelFileError(f"{source} lacks the member(s) {missing}.")
-    return found
-
-
-def _check_metadata(data: bytes, infos: dict, source: str) -> dict:
+def _check_metadata(data: bytes, archive: SafeZip, source: str) -> dict:
     where = f"{source}, member {METADATA!r}"
     metadata = safetensors_io.strict_json_loads(data, where)
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
@@ -479,10 +253,10 @@ def _check_metadata(data: bytes, infos: dict, source: str) -> dict:
             or any(c not in "0123456789abcdef" for c in digest)
         ):
             raise ModelFileError(f"{where}: member {name!r} needs a sha256 of 64 hex digits.")
-        if entry.get("size") != infos[name].file_size:
+        if entry.get("size") != archive.size(name):
             raise ModelFileError(
                 f"{where}: member {name!r} is recorded as {entry.get('size')!r:.20} bytes but "
-                f"the archive holds {infos[name].file_size}."
+                f"the archive holds {archive.size(name)}."
             )
     return metadata
 
@@ -581,7 +355,10 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
     _check_runs(model, source)
     if compile and config.get("compile_config") is not None:
         model.compile(**compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}"))
-        _restore_optimizer(model, store.extra, metadata, source)
+        try:
+            model.optimizer.load_state_arrays(store.extra, metadata, model.weights)
+        except ValueError as e:
+            raise ModelFileError(f"{source}: the optimizer state does not fit: {e}") from None
     return model
 
 
@@ -639,60 +416,6 @@ def _build(model: Any, build_config: Any, source: str) -> None:
     inputs = zeros(shapes)
     with no_grad():
         model(inputs, training=False)
-
-
-def _restore_optimizer(model: Any, extra: dict, metadata: dict, source: str) -> None:
-    optimizer = model.optimizer
-    where = f"{source}: the optimizer state"
-    saved = _numbered(extra, _OPTIMIZER_VARS, where)
-    ema = _numbered(extra, _OPTIMIZER_EMA, where)
-    if len(saved) + len(ema) != len(extra):
-        raise ModelFileError(f"{where} holds tensors other than {_OPTIMIZER_VARS}<i>.")
-    if not saved:
-        return
-    if "optimizer_variables" in metadata:
-        positions = safetensors_io.strict_json_loads(metadata["optimizer_variables"], where)
-        weights = model.weights
-        if not isinstance(positions, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(weights)
-            for i in positions
-        ):
-            raise ModelFileError(f"{where}: 'optimizer_variables' must list weight positions.")
-        if not optimizer.built:
-            optimizer.build([weights[i] for i in positions])
-    variables = optimizer.variables
-    if len(variables) != len(saved):
-        raise ModelFileError(
-            f"{where} holds {len(saved)} variables but the rebuilt optimizer has {len(variables)}."
-        )
-    for v, value in zip(variables, saved, strict=True):
-        if tuple(v.shape) != tuple(value.shape):
-            raise ModelFileError(
-                f"{where}: variable {v.name!r} has shape {tuple(v.shape)} but the file holds "
-                f"{tuple(value.shape)}."
-            )
-    averages = getattr(optimizer, "_ema", None) or []
-    if ema and (
-        len(ema) != len(averages)
-        or any(a.shape != e.shape for a, e in zip(averages, ema, strict=True))
-    ):
-        raise ModelFileError(f"{where}: the moving averages do not fit the optimizer.")
-    optimizer.load_own_variables(
-        {
-            str(i): get_xp(v.data).asarray(value)
-            for i, (v, value) in enumerate(zip(variables, saved, strict=True))
-        }
-    )
-    for average, value in zip(averages, ema, strict=False):
-        average[...] = get_xp(average).asarray(value)
-
-
-def _numbered(arrays: dict, prefix: str, where: str) -> list:
-    """The arrays named `prefix0`, `prefix1`, ... in order; the numbers must be 0..n-1."""
-    found = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-    if sorted(found, key=lambda k: (len(k), k)) != [str(i) for i in range(len(found))]:
-        raise ModelFileError(f"{where}: the tensors {prefix}<i> are not numbered 0, 1, 2, ...")
-    return [found[str(i)] for i in range(len(found))]
 
 
 def read_weight_store(path: str | os.PathLike) -> weights_file.WeightStore:

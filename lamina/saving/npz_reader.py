@@ -9,19 +9,15 @@ NumPy writes for numbers, booleans and text, and never unpickles: an object arra
 
 import math
 import re
-import zipfile
 from typing import IO
 
 import numpy as np
 
 from lamina.saving.errors import ModelFileError
+from lamina.saving.safe_zip import MAX_RATIO, RATIO_CHECK_BYTES, SafeZip
 
 MAGIC = b"\x93NUMPY"
-MAX_MEMBERS = 100_000
 MAX_HEADER_BYTES = 10_000  # NumPy's own limit for header parsing
-# A member larger than this may not unpack from more than MAX_RATIO times fewer bytes.
-RATIO_CHECK_BYTES = 1 << 20
-MAX_RATIO = 200
 _HEADER = re.compile(
     r"\{'descr': '(?P<descr>[^']{1,20})', 'fortran_order': (?P<fortran>True|False), "
     r"'shape': \((?P<shape>(?:\d{1,19}, ?)*\d{0,19})\), \}"
@@ -41,33 +37,20 @@ def read_npz(f: IO[bytes], size: int, where: str) -> dict[str, np.ndarray]:
         ModelFileError: for anything but an archive of `.npy` members holding numbers,
             booleans or text.
     """
-    try:
-        archive = zipfile.ZipFile(f)
-    except MemoryError:
-        raise
-    except Exception as e:  # zipfile raises many types for damaged archives
-        raise ModelFileError(
-            f"{where} is not a lamina weights file (a NumPy .npz archive): {e}"
-        ) from e
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise ModelFileError(f"{where} holds {len(infos)} members; refusing to read them.")
-        arrays: dict[str, np.ndarray] = {}
-        for info in infos:
-            name = info.filename
-            if not name.endswith(".npy") or "/" in name or name[:-4] in arrays:
+    # No member can unpack to more than MAX_RATIO times the whole file.
+    cap = max(size, RATIO_CHECK_BYTES) * MAX_RATIO
+    arrays: dict[str, np.ndarray] = {}
+    with SafeZip(f, where, cap, kind="a lamina weights file (a NumPy .npz archive)") as archive:
+        for name in sorted(archive.names):
+            if not name.endswith(".npy") or "/" in name:
                 raise ModelFileError(
                     f"{where}: member {name!r:.80} is not one uniquely named .npy array."
                 )
-            if info.file_size > max(size, RATIO_CHECK_BYTES) * MAX_RATIO:
-                raise ModelFileError(
-                    f"{where}: member {name!r:.80} claims {info.file_size} bytes, far more than "
-                    "the file could hold; refusing it."
-                )
             try:
-                with archive.open(info) as member:
-                    arrays[name[:-4]] = _read_npy(member, info.file_size, f"{where}, {name!r:.80}")
+                with archive.open(name) as member:
+                    arrays[name[:-4]] = _read_npy(
+                        member, archive.size(name), f"{where}, {name!r:.80}"
+                    )
             except (ModelFileError, MemoryError):
                 raise
             except Exception as e:  # BadZipFile (CRC), zlib.error, EOFError, ...

@@ -266,3 +266,57 @@ def test_saved_state_resumes_identically(cls):
     np.testing.assert_allclose(w.numpy(), w_ref.numpy(), rtol=1e-12)
     with pytest.raises(ValueError, match="entries"):
         second.load_own_variables({"0": 1})
+
+
+def test_state_arrays_build_a_fresh_optimizer_that_resumes_bit_for_bit():
+    rng = np.random.default_rng(4)
+    grads = [[rng.standard_normal(3), rng.standard_normal((2, 3))] for _ in range(6)]
+    frozen = Variable(np.ones(5))  # among the weights, not updated by the optimizer
+    ref_w = [Variable(np.zeros(3)), Variable(np.zeros((2, 3)))]
+    ref = optimizers.Adam(learning_rate=0.1, use_ema=True)
+    for g in grads:
+        ref.apply(g, ref_w)
+    w = [Variable(np.zeros(3)), Variable(np.zeros((2, 3)))]
+    first = optimizers.Adam(learning_rate=0.1, use_ema=True)
+    for g in grads[:3]:
+        first.apply(g, w)
+    weights = [frozen, w[1], w[0]]
+    arrays, metadata = first.state_arrays(weights)
+    assert sorted(arrays)[:2] == ["optimizer/ema/0", "optimizer/ema/1"]
+    assert metadata == {"optimizer_variables": "[2, 1]"}
+    second = optimizers.Adam(learning_rate=0.1, use_ema=True)
+    second.load_state_arrays(arrays, metadata, weights)  # builds it with w[0], w[1]
+    for g in grads[3:]:
+        second.apply(g, w)
+    for a, b in zip(w, ref_w, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    second.finalize_variable_values()
+    ref.finalize_variable_values()
+    np.testing.assert_array_equal(w[1].numpy(), ref_w[1].numpy())
+    assert optimizers.SGD().state_arrays([]) == ({"optimizer/vars/0": np.zeros((), "int64")}, {})
+
+
+def test_state_arrays_that_do_not_fit_are_refused_before_anything_changes():
+    w = Variable(np.zeros(3))
+    opt = optimizers.Adam(learning_rate=0.1)
+    opt.apply([np.ones(3)], [w])
+    with pytest.raises(ValueError, match="not among the weights given"):
+        opt.state_arrays([Variable(np.zeros(3))])
+    arrays, metadata = opt.state_arrays([w])
+    cases = [
+        ({**arrays, "optimizer/evil/0": np.zeros(1)}, metadata, "tensors other than"),
+        ({**arrays, "optimizer/vars/9": np.zeros(1)}, metadata, "not numbered 0, 1, 2"),
+        (arrays, {"optimizer_variables": "[1]"}, "weight positions below 1"),
+        (arrays, {"optimizer_variables": "[" * 100_000}, "not valid JSON"),
+        ({**arrays, "optimizer/vars/1": np.zeros(4)}, metadata, r"has shape \(3,\) but"),
+        ({**arrays, "optimizer/ema/0": np.zeros(3)}, metadata, "moving averages"),
+    ]
+    before = [v.numpy().copy() for v in opt.variables]
+    for bad_arrays, bad_metadata, match in cases:
+        fresh = optimizers.Adam(learning_rate=0.1)
+        with pytest.raises(ValueError, match=match):
+            fresh.load_state_arrays(bad_arrays, bad_metadata, [w])
+        with pytest.raises(ValueError, match=match):
+            opt.load_state_arrays(bad_arrays, bad_metadata, [w])
+    for v, value in zip(opt.variables, before, strict=True):
+        np.testing.assert_array_equal(v.numpy(), value)

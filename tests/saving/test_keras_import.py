@@ -14,16 +14,19 @@ import pytest
 
 import lamina
 from lamina import layers
+from lamina.saving import safe_zip
 from lamina.saving.keras_import import (
     KerasFileError,
+    config_translation,
     is_keras_archive,
     keras_archive,
     load_keras_archive,
     load_keras_archive_weights,
     load_keras_h5_model,
     load_keras_h5_weights,
-    zip_reader,
 )
+from lamina.saving.keras_import.config_translation import layer_from_record, layer_spec
+from lamina.saving.keras_import.config_values import Ctx, to_int_list
 
 h5py = pytest.importorskip("h5py")
 
@@ -1083,7 +1086,7 @@ def test_symlink_and_duplicate_members_are_refused(tmp_path):
 def test_oversized_and_zip_bomb_members_are_refused(tmp_path, monkeypatch):
     path = write_archive(tmp_path / "m.keras", mnist_config(hidden=4), mnist_weights(hidden=4))
     monkeypatch.setattr(keras_archive, "MAX_JSON_BYTES", 100)
-    with pytest.raises(KerasFileError, match="'config.json' declares .* more than the 100"):
+    with pytest.raises(KerasFileError, match="'config.json' claims .* more than its cap of 100"):
         load_keras_archive(path)
     monkeypatch.undo()
     bomb = json.dumps(mnist_config(hidden=4)) + " " * (4 * 2**20)  # valid JSON, 4 MiB
@@ -1092,11 +1095,11 @@ def test_oversized_and_zip_bomb_members_are_refused(tmp_path, monkeypatch):
         zf.writestr("model.weights.h5", h5_bytes(write_keras3_weights, mnist_weights(hidden=4)))
     with pytest.raises(KerasFileError, match="zip bomb"):
         load_keras_archive(tmp_path / "bomb.keras")
-    monkeypatch.setattr(zip_reader, "MAX_MEMBERS", 2)
+    monkeypatch.setattr(safe_zip, "MAX_MEMBERS", 2)
     with pytest.raises(KerasFileError, match="lists 3 members"):
         load_keras_archive(path)
     monkeypatch.undo()
-    monkeypatch.setattr(zip_reader, "MAX_DIRECTORY_BYTES", 50)
+    monkeypatch.setattr(safe_zip, "MAX_DIRECTORY_BYTES", 50)
     with pytest.raises(KerasFileError, match="lists 3 members in .* bytes"):
         load_keras_archive(path)
 
@@ -1148,3 +1151,74 @@ def test_malformed_json_is_refused(tmp_path):
             zf.writestr("config.json", text)
         with pytest.raises(KerasFileError, match=message):
             load_keras_archive(tmp_path / "j.keras")
+
+
+# ----- the layer table ------------------------------------------------------------------------
+
+
+class Gate(layers.Layer):
+    """A layer whose constructor arguments are all derivable (for the table tests)."""
+
+    def __init__(
+        self,
+        units: int,
+        rate: float = 0.5,
+        gated: bool = True,
+        mode: str = "sum",
+        scale: float | None = None,
+        kernel_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.settings = (units, rate, gated, mode, scale, kernel_initializer)
+
+
+def test_a_new_layer_needs_one_line_in_the_table(monkeypatch):
+    monkeypatch.setitem(config_translation.LAYERS, "Gate", layer_spec(Gate))
+    ctx = Ctx("config.json", None)
+
+    def make(**config):
+        record = {"module": "keras.layers", "class_name": "Gate", "config": config}
+        return layer_from_record(record, ctx)[0]
+
+    zeros = {"module": "keras.initializers", "class_name": "Zeros", "config": {}}
+    layer = make(name="g", units=3, rate=1, gated=False, kernel_initializer=zeros, dtype="float64")
+    assert layer.settings[:5] == (3, 1.0, False, "sum", None) and layer.name == "g"
+    assert make(units=2, scale=2, autocast=False).settings[4] == 2.0
+    assert isinstance(layer.settings[5], lamina.initializers.Zeros) and layer.dtype == "float64"
+    bad = [
+        ({"units": 3.0}, "expected units to be an integer. Received: units=3.0"),
+        ({"units": 3, "rate": "x"}, "expected rate to be a number"),
+        ({"units": 3, "gated": 1}, "expected gated to be true or false"),
+        ({"units": 3, "mode": 4}, "expected mode to be a string"),
+        ({"units": 3, "scale": [1]}, "expected scale to be a number"),
+        ({"units": 3, "kernel_initializer": "os.system"}, "Unknown initializer"),
+        ({"units": 3, "kernel_size": 3}, r"Gate has no setting \['kernel_size'\]"),
+        ({"units": 3, "activity_regularizer": "l2"}, r"no setting \['activity_regularizer'\]"),
+    ]
+    for config, match in bad:
+        with pytest.raises(KerasFileError, match=match):
+            make(**config)
+
+
+def test_the_table_refuses_what_it_cannot_derive():
+    class Odd(layers.Layer):
+        def __init__(self, sizes, **kwargs):  # no annotation, no default
+            super().__init__(**kwargs)
+
+    with pytest.raises(TypeError, match="Odd's argument 'sizes'.*override"):
+        layer_spec(Odd)
+    assert layer_spec(Odd, sizes=to_int_list).args["sizes"] is to_int_list
+    with pytest.raises(TypeError, match=r"no arguments \['size'\]"):
+        layer_spec(Odd, sizes=to_int_list, size=to_int_list)
+
+
+def test_every_table_entry_takes_its_constructors_arguments():
+    import inspect
+
+    for keras_name, spec in config_translation.LAYERS.items():
+        parameters = inspect.signature(spec.cls.__init__).parameters
+        wanted = {n for n, p in parameters.items() if n != "self" and p.kind != p.VAR_KEYWORD}
+        assert wanted | {"name", "trainable", "dtype"} <= set(spec.args), keras_name
+    leaky = config_translation.LAYERS["LeakyReLU"]
+    assert leaky.rename == {"alpha": "negative_slope"} and "alpha" in leaky.args

@@ -1,14 +1,25 @@
 """Translating a Keras 3 model config (`config.json` of a `.keras` file) into lamina objects.
 
-Only classes on a whitelist become lamina layers: each Keras class name maps to the lamina
-class with the same meaning, and each config key to a checked constructor argument. Keys a
-layer does not know are refused rather than dropped, so a model never loads with a setting
-silently lost (the few keys Keras adds that change nothing, like `autocast` or a `lora_rank`
-whose effect is already merged into the saved kernel, are ignored). Other class names resolve
-through `custom_objects` only. Sequential and functional models (nested ones too) are rebuilt
-by calling the layers on symbolic inputs, as Keras does.
+Only classes on a whitelist (`LAYERS`) become lamina layers: each Keras class name maps to the
+lamina class with the same meaning, and each config key to a checked constructor argument. The
+checks come from the lamina constructor's signature (`layer_spec`): an argument's name
+(`activation`, `*_initializer`, `*_regularizer`, `*_constraint`, `dtype`) or its annotation or
+default (`bool`, `int`, `float`, `str`, optional when `None` is allowed) picks its translator,
+so the table lists only where Keras and lamina differ: shapes and lists, stricter checks,
+renamed keys, and keys Keras adds that change nothing. Adding a layer is one line,
+`"Conv2D": layer_spec(Conv2D, kernel_size=to_axes, ...)`, with an override for each argument
+whose translator cannot be derived (`layer_spec` raises a TypeError naming it).
+
+Keys a layer does not know are refused rather than dropped, so a model never loads with a
+setting silently lost (the few keys Keras adds that change nothing, like `autocast` or a
+`lora_rank` whose effect is already merged into the saved kernel, are ignored). Other class
+names resolve through `custom_objects` only. Sequential and functional models (nested ones
+too) are rebuilt by calling the layers on symbolic inputs, as Keras does.
 """
 
+import inspect
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,10 +107,17 @@ class LayerSpec:
     ignore: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
 
 
-_BASE_ARGS: dict[str, Translator] = {
-    "name": to_str,
-    "trainable": to_bool,
-    "dtype": to_dtype,
+# Arguments whose values are objects or names, by argument name (or its ending).
+_BY_NAME: tuple[tuple[str, Translator], ...] = (
+    ("dtype", to_dtype),
+    ("activation", to_activation),
+    ("_initializer", to_initializer),
+    ("_regularizer", to_regularizer),
+    ("_constraint", to_constraint),
+)
+_BY_TYPE: dict[type, Translator] = {bool: to_bool, int: to_int, float: to_float, str: to_str}
+# Keras keys that lamina's Layer takes in **kwargs (Keras 2 spellings included).
+_SHAPE_ARGS: dict[str, Translator] = {
     "batch_input_shape": optional(to_shape),
     "batch_shape": optional(to_shape),
     "input_shape": optional(to_shape),
@@ -110,54 +128,78 @@ _BASE_IGNORE: dict[str, Callable[[Any], bool]] = {
     "activity_regularizer": _is_none,
 }
 
+
+def layer_spec(
+    cls: type,
+    rename: dict[str, str] | None = None,
+    ignore: dict[str, Callable[[Any], bool]] | None = None,
+    **overrides: Translator,
+) -> LayerSpec:
+    """The `LayerSpec` of `cls`, its translators derived from the constructor's signature.
+
+    Each argument of `cls.__init__` (and of `Layer.__init__`) gets a translator from its name
+    (`dtype`, `activation`, `*_initializer`, `*_regularizer`, `*_constraint`), else from its
+    annotation or the type of its default (`bool`, `int`, `float`, `str`; optional when
+    `None` is allowed). `overrides` give the translator of an argument that neither decides
+    (a shape, a list, a stricter check); `rename` maps a Keras key to a lamina argument.
+
+    Raises:
+        TypeError: when an argument's translator cannot be derived (add an override).
+    """
+    args, given = dict(_SHAPE_ARGS), {**_SHAPE_ARGS, **overrides}
+    for owner in (Layer, cls):
+        parameters = inspect.signature(owner.__init__, eval_str=True).parameters
+        for param in list(parameters.values())[1:]:
+            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+                args[param.name] = given.get(param.name) or _derived(cls, param)
+    unused = sorted(set(overrides) - set(args))
+    if unused:
+        raise TypeError(f"{cls.__name__} has no arguments {unused}; fix the override.")
+    rename = rename or {}
+    args.update({keras: args[lamina] for keras, lamina in rename.items()})
+    return LayerSpec(cls, args, rename, {**_BASE_IGNORE, **(ignore or {})})
+
+
+def _derived(cls: type, param: inspect.Parameter) -> Translator:
+    for name, translator in _BY_NAME:
+        if param.name == name or (name.startswith("_") and param.name.endswith(name)):
+            return translator
+    annotation = param.annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        kinds = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = kinds[0] if len(kinds) == 1 else Any
+    if annotation in (Any, param.empty) and param.default not in (None, param.empty):
+        annotation = type(param.default)
+    translator = _BY_TYPE.get(annotation)
+    if translator is None:
+        raise TypeError(
+            f"Cannot derive how to translate {cls.__name__}'s argument {param.name!r} (annotation "
+            f"{param.annotation!r}, default {param.default!r}); give it an override in LAYERS."
+        )
+    return optional(translator) if param.default is None else translator
+
+
+_MERGES = (Add, Subtract, Multiply, Average, Maximum, Minimum)
 LAYERS: dict[str, LayerSpec] = {
-    "Dense": LayerSpec(
+    # Keras merges a LoRA update into the kernel it saves, so the rank changes nothing here.
+    "Dense": layer_spec(
         Dense,
-        {
-            "units": _positive_int,
-            "activation": to_activation,
-            "use_bias": to_bool,
-            "kernel_initializer": to_initializer,
-            "bias_initializer": to_initializer,
-            "kernel_regularizer": to_regularizer,
-            "bias_regularizer": to_regularizer,
-            "activity_regularizer": to_regularizer,
-            "kernel_constraint": to_constraint,
-            "bias_constraint": to_constraint,
-        },
-        # Keras merges a LoRA update into the kernel it saves, so the rank changes nothing here.
+        units=_positive_int,
         ignore={"quantization_config": _is_none, "lora_rank": _anything, "lora_alpha": _anything},
     ),
-    "Activation": LayerSpec(Activation, {"activation": to_activation}),
-    "Dropout": LayerSpec(
-        Dropout,
-        {"rate": to_float, "noise_shape": optional(to_shape), "seed": optional(to_int)},
-    ),
-    "Flatten": LayerSpec(
-        Flatten, {"data_format": optional(one_of("channels_last", "channels_first"))}
-    ),
-    "Reshape": LayerSpec(Reshape, {"target_shape": to_int_list}),
-    "Permute": LayerSpec(Permute, {"dims": to_int_list}),
-    "RepeatVector": LayerSpec(RepeatVector, {"n": _positive_int}),
-    "ReLU": LayerSpec(
-        ReLU,
-        {"max_value": optional(to_float), "negative_slope": to_float, "threshold": to_float},
-    ),
-    "LeakyReLU": LayerSpec(
-        LeakyReLU,
-        {"negative_slope": to_float, "alpha": to_float},
-        rename={"alpha": "negative_slope"},
-    ),
-    "ELU": LayerSpec(ELU, {"alpha": to_float}),
-    "Softmax": LayerSpec(Softmax, {"axis": to_int}),
-    "Add": LayerSpec(Add),
-    "Subtract": LayerSpec(Subtract),
-    "Multiply": LayerSpec(Multiply),
-    "Average": LayerSpec(Average),
-    "Maximum": LayerSpec(Maximum),
-    "Minimum": LayerSpec(Minimum),
-    "Concatenate": LayerSpec(Concatenate, {"axis": to_int}),
-    "Dot": LayerSpec(Dot, {"axes": to_axes, "normalize": to_bool}),
+    "Activation": layer_spec(Activation),
+    "Dropout": layer_spec(Dropout, noise_shape=optional(to_shape)),
+    "Flatten": layer_spec(Flatten, data_format=optional(one_of("channels_last", "channels_first"))),
+    "Reshape": layer_spec(Reshape, target_shape=to_int_list),
+    "Permute": layer_spec(Permute, dims=to_int_list),
+    "RepeatVector": layer_spec(RepeatVector, n=_positive_int),
+    "ReLU": layer_spec(ReLU),
+    "LeakyReLU": layer_spec(LeakyReLU, rename={"alpha": "negative_slope"}),  # Keras 2's key
+    "ELU": layer_spec(ELU),
+    "Softmax": layer_spec(Softmax),
+    **{cls.__name__: layer_spec(cls) for cls in _MERGES},
+    "Concatenate": layer_spec(Concatenate),
+    "Dot": layer_spec(Dot, axes=to_axes),
 }
 _MODELS = ("Sequential", "Functional", "Model")
 _WEIGHT_SLACK = 1 << 20
@@ -288,8 +330,7 @@ def layer_from_record(record: Any, ctx: Ctx) -> tuple[Layer, KerasEntry]:
 
 
 def _translate(spec: LayerSpec, config: dict, ctx: Ctx) -> dict:
-    args = {**_BASE_ARGS, **spec.args}
-    ignore = {**_BASE_IGNORE, **spec.ignore}
+    args, ignore = spec.args, spec.ignore
     kwargs: dict = {}
     unknown = []
     for key, value in config.items():
@@ -319,11 +360,11 @@ def _construct(spec: LayerSpec, config: dict, ctx: Ctx) -> Layer:
         raise ctx.error(f"lamina's {spec.cls.__name__} refused the config: {e}") from None
 
 
-_INPUT_SPEC = LayerSpec(
+_INPUT_SPEC = layer_spec(
     InputLayer,
-    {"batch_shape": optional(to_shape), "batch_input_shape": optional(to_shape)},
     # Sparse, ragged and optional inputs do not exist in lamina: only their defaults pass.
     ignore={"sparse": _is_false, "ragged": _is_false, "optional": _is_false},
+    shape=optional(to_shape),
 )
 
 

@@ -2,7 +2,7 @@
 
 A `.keras` file is a zip archive holding `config.json` (the model, serialized as Keras objects),
 `metadata.json` (the Keras version, the date) and `model.weights.h5` (the weights in the
-Keras 3 HDF5 layout). lamina reads those three members through the checks of `SafeArchive`,
+Keras 3 HDF5 layout). lamina reads those three members through the checks of `SafeZip`,
 translates the config through a whitelist (`config_translation`), and fills the weights through
 the checks of `h5_reader`. Archives whose weights are stored as `model.weights.npz` are refused:
 Keras reads those with pickle.
@@ -10,7 +10,6 @@ Keras reads those with pickle.
 
 import io
 import os
-import zipfile
 from typing import IO, Any
 
 from lamina.saving.config import check_metric_sizes
@@ -20,12 +19,7 @@ from lamina.saving.keras_import.config_values import custom_name, is_keras_modul
 from lamina.saving.keras_import.errors import KerasFileError
 from lamina.saving.keras_import.h5_reader import open_h5, require_h5py
 from lamina.saving.keras_import.h5_weights import assign, match_keras3
-from lamina.saving.keras_import.zip_reader import (
-    MAX_DIRECTORY_BYTES,
-    MAX_MEMBERS,
-    SafeArchive,
-    directory_size,
-)
+from lamina.saving.safe_zip import SafeZip, member_names
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -80,14 +74,14 @@ def load_keras_archive(
     """
     require_h5py()  # the weights are HDF5: say so before any work
     where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the .keras archive"
-    with SafeArchive(path, where) as archive:
+    with _open(path, where) as archive:
         names = archive.names
         if CONFIG not in names:
             raise KerasFileError(
                 f"{where} holds no {CONFIG}, so it is not a Keras 3 .keras file. "
                 f"Its members: {sorted(names)[:20]}"
             )
-        config = parse_json(archive.read(CONFIG, MAX_JSON_BYTES), f"{where} {CONFIG}")
+        config = parse_json(archive.read(CONFIG), f"{where} {CONFIG}")
         version = _keras_version(archive, where)
         if WEIGHTS_H5 not in names:
             if WEIGHTS_NPZ in names:
@@ -105,7 +99,7 @@ def load_keras_archive(
             f"{where} {CONFIG}",
             max_weight_values=archive.size(WEIGHTS_H5),
         )
-        data = archive.read(WEIGHTS_H5, MAX_WEIGHTS_BYTES)
+        data = archive.read(WEIGHTS_H5)
     weights_where = f"{where} {WEIGHTS_H5}" + (f" (Keras {version})" if version else "")
     with open_h5(io.BytesIO(data), weights_where) as f:
         assign(match_keras3(entries, model, f, weights_where), weights_where)
@@ -138,10 +132,10 @@ def load_keras_archive_weights(
     require_h5py()
     require_built(model)
     where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the .keras archive"
-    with SafeArchive(path, where) as archive:
+    with _open(path, where) as archive:
         if WEIGHTS_H5 not in archive.names:
             raise KerasFileError(f"{where} holds no {WEIGHTS_H5}.")
-        data = archive.read(WEIGHTS_H5, MAX_WEIGHTS_BYTES)
+        data = archive.read(WEIGHTS_H5)
     weights_where = f"{where} {WEIGHTS_H5}"
     with open_h5(io.BytesIO(data), weights_where) as f:
         matches = match_h5_weights(model, f, weights_where, by_name, skip_mismatch)
@@ -154,23 +148,19 @@ def is_keras_archive(path: str | os.PathLike) -> bool:
     Looks only at the member names (`config.json` beside `model.weights.h5` or
     `model.weights.npz`), without reading any member; False for anything else.
     """
-    try:
-        size, count = directory_size(path)
-        if size > MAX_DIRECTORY_BYTES or count > MAX_MEMBERS:
-            return False
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-    except MemoryError:
-        raise
-    except Exception:  # zipfile raises many types for damaged archives
-        return False
+    names = member_names(path) or set()
     return CONFIG in names and bool(names & {WEIGHTS_H5, WEIGHTS_NPZ})
 
 
-def _keras_version(archive: SafeArchive, where: str) -> str | None:
+def _open(path: str | os.PathLike | IO[bytes], where: str) -> SafeZip:
+    caps = {CONFIG: MAX_JSON_BYTES, METADATA: MAX_METADATA_BYTES, WEIGHTS_H5: MAX_WEIGHTS_BYTES}
+    return SafeZip(path, where, caps, error=KerasFileError)
+
+
+def _keras_version(archive: SafeZip, where: str) -> str | None:
     if METADATA not in archive.names:
         return None
-    metadata = parse_json(archive.read(METADATA, MAX_METADATA_BYTES), f"{where} {METADATA}")
+    metadata = parse_json(archive.read(METADATA), f"{where} {METADATA}")
     if not isinstance(metadata, dict):
         raise KerasFileError(f"{where} {METADATA} should hold a JSON object.")
     version = metadata.get("keras_version")
