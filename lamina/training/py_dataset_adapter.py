@@ -6,7 +6,12 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import global_rng
-from lamina.training.data_adapters import flatten_arrays, num_samples, unpack
+from lamina.training.data_adapters import (
+    check_numeric_targets,
+    flatten_arrays,
+    num_samples,
+    unpack,
+)
 from lamina.training.prefetch import add_batch_note, prefetch
 
 
@@ -27,13 +32,14 @@ class PyDatasetAdapter:
             endless image iterators.
     """
 
-    def __init__(self, dataset: Any, shuffle: Any, steps: int | None) -> None:
+    def __init__(self, dataset: Any, shuffle: Any, steps: int | None, method: str = "fit") -> None:
         self.dataset = dataset
         self.shuffle = bool(shuffle)
+        self.method = method
         num = dataset.num_batches if hasattr(dataset, "num_batches") else len(dataset)
         if num is None or num <= 0:
             raise ValueError(
-                f"fit: the data is empty: {type(dataset).__name__} has no batches. "
+                f"{method}: the data is empty: {type(dataset).__name__} has no batches. "
                 f"Received: len(dataset)={num}"
             )
         self.num_batches = int(num)
@@ -94,19 +100,21 @@ class PyDatasetAdapter:
     def _unpack(self, index: int, batch: Any) -> tuple:
         x, y, sw = unpack(batch)
         try:
-            num_samples(x, y, sw)
+            num_samples(x, y, sw, self.method)
         except ValueError as err:
             raise ValueError(
-                f"fit: batch {index} of {type(self.dataset).__name__} is inconsistent: {err}"
+                f"{self.method}: batch {index} of {type(self.dataset).__name__} is "
+                f"inconsistent: {err}"
             ) from None
+        check_numeric_targets(y, self.method)
         shapes = [np.shape(a)[1:] for a in flatten_arrays(x) + flatten_arrays(y)]
         if self.first_shapes is None:
             self.first_shapes = shapes
         elif shapes != self.first_shapes:
             raise ValueError(
-                f"fit: every batch of {type(self.dataset).__name__} must hold samples of the "
-                f"shapes of its first batch, {self.first_shapes} (x then y). Received: batch "
-                f"{index} with sample shapes {shapes}"
+                f"{self.method}: every batch of {type(self.dataset).__name__} must hold samples "
+                f"of the shapes of its first batch, {self.first_shapes} (x then y). Received: "
+                f"batch {index} with sample shapes {shapes}"
             )
         return x, y, sw
 
