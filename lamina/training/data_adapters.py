@@ -238,12 +238,24 @@ class ArrayAdapter:
 
 
 class GeneratorAdapter:
-    """Batches drawn from a Python generator, iterator or re-iterable (a list of batches)."""
+    """Batches drawn from a Python generator, iterator or re-iterable (a list of batches).
 
-    def __init__(self, data: Any, steps: int | None, method: str = "fit") -> None:
+    A pass that runs out of batches before `steps` ends there, with a warning (once), as in
+    Keras 3; `steps_name` names the argument in it.
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        steps: int | None,
+        method: str = "fit",
+        steps_name: str = "steps_per_epoch",
+    ) -> None:
         self.data = data
         self.steps = steps
         self.method = method
+        self.steps_name = steps_name
+        self.warned = False
         self.reiterable = not isinstance(data, Iterator) and not inspect.isgenerator(data)
         self.iterator = iter(data) if not self.reiterable else None
         self.first_shapes: list | None = None
@@ -286,12 +298,22 @@ class GeneratorAdapter:
                 batch = next(it)
             except StopIteration:
                 if step == 0 and not self.reiterable:
-                    steps = "steps_per_epoch" if self.method == "fit" else "steps"
                     raise ValueError(
                         f"{self.method}: the generator is exhausted and yields no more batches. "
-                        f"Pass {steps} so each pass draws a fixed number of batches from an "
-                        "endless generator, or a re-iterable object (a list or a PyDataset)."
+                        f"Pass {self.steps_name} so each pass draws a fixed number of batches "
+                        "from an endless generator, or a re-iterable object (a list or a "
+                        "PyDataset)."
                     ) from None
+                if self.steps is not None and not self.warned:
+                    self.warned = True
+                    warnings.warn(
+                        f"{self.method}: the data ran out after {step} batches, fewer than "
+                        f"{self.steps_name}={self.steps}; the pass ends there. Make the "
+                        f"generator yield at least {self.steps_name} batches per pass (an "
+                        "endless generator for several epochs).",
+                        UserWarning,
+                        stacklevel=3,
+                    )
                 return
             x, y, sw = unpack(batch)
             self._check(step, x, y, sw)
@@ -350,7 +372,7 @@ def make_adapter(
                 f"{method}: when x is a generator or dataset it must yield (x, y) batches itself; "
                 "do not pass y. Received: y is not None"
             )
-        return GeneratorAdapter(x, steps, method)
+        return GeneratorAdapter(x, steps, method, steps_name)
     return ArrayAdapter(x, y, sample_weight, batch_size or 32, shuffle, steps, method, steps_name)
 
 

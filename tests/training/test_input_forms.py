@@ -153,3 +153,24 @@ def test_validation_data_without_targets_is_kept_when_no_loss_needs_them(data):
     assert got[0] is x and got[1] is y and got[2] is None
     with pytest.raises(ValueError, match="validation_data holds no targets"):
         split_validation_data(x, needs_targets=True)
+
+
+def test_a_generator_that_runs_out_before_steps_per_epoch_warns_once(data, model):
+    x, y = data
+
+    class TwoBatches:  # re-iterable: each pass yields two batches
+        def __iter__(self):
+            yield x[:10], y[:10]
+            yield x[10:20], y[10:20]
+
+    batches = TwoBatches()
+    with pytest.warns(UserWarning) as record:
+        history = model.fit(batches, steps_per_epoch=3, epochs=2, verbose=0)
+    assert [str(w.message) for w in record] == [
+        "fit: the data ran out after 2 batches, fewer than steps_per_epoch=3; the pass ends "
+        "there. Make the generator yield at least steps_per_epoch batches per pass (an endless "
+        "generator for several epochs)."
+    ]
+    assert len(history.history["loss"]) == 2
+    with pytest.warns(UserWarning, match=r"^evaluate: the data ran out after 2 batches"):
+        model.evaluate(batches, steps=4, verbose=0)
