@@ -8,12 +8,11 @@ from lamina.backend import is_array
 from lamina.tensor import Tensor
 
 
-def check_int(name: str, value: Any, minimum: int, method: str | None = None) -> int:
+def check_int(name: str, value: Any, minimum: int, method: str) -> int:
     """`value` as an int when it is a (NumPy) integer >= `minimum`; a clear error otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        where = f"{method}: " if method else ""
         raise ValueError(
-            f"{where}Expected {name} to be an integer >= {minimum}. Received: {name}={value!r}"
+            f"{method}: Expected {name} to be an integer >= {minimum}. Received: {name}={value!r}"
         )
     return int(value)
 
