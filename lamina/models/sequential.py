@@ -88,6 +88,24 @@ class Sequential(Model):
     def _build_for(self, shapes: Any) -> None:
         self.build((None, *tuple(shapes)[1:]))
 
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(inputs, dict):
+            inputs = self._from_dict(inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _from_dict(self, inputs: dict) -> Any:
+        """The one input of a dict keyed by the model's input name (as Keras accepts)."""
+        name = self._input.node.layer.name if self._input is not None else None
+        if name is not None and list(inputs) == [name]:
+            return inputs[name]
+        keyed = f" or as {{{name!r}: x}}" if name is not None else ""
+        raise ValueError(
+            f"Sequential model {self.name!r} has a single input: pass it as one array{keyed}. "
+            "For several or named inputs build a functional model, "
+            "lamina.Model(inputs={...}, outputs=...). "
+            f"Received: inputs=a dict with keys {sorted(map(str, inputs))}"
+        )
+
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         x = inputs
         for layer in self._stack:

@@ -27,13 +27,14 @@ class PyDatasetAdapter:
             endless image iterators.
     """
 
-    def __init__(self, dataset: Any, shuffle: Any, steps: int | None) -> None:
+    def __init__(self, dataset: Any, shuffle: Any, steps: int | None, method: str = "fit") -> None:
         self.dataset = dataset
         self.shuffle = bool(shuffle)
+        self.method = method
         num = dataset.num_batches if hasattr(dataset, "num_batches") else len(dataset)
         if num is None or num <= 0:
             raise ValueError(
-                f"fit: the data is empty: {type(dataset).__name__} has no batches. "
+                f"{method}: the data is empty: {type(dataset).__name__} has no batches. "
                 f"Received: len(dataset)={num}"
             )
         self.num_batches = int(num)
@@ -94,7 +95,7 @@ class PyDatasetAdapter:
     def _unpack(self, index: int, batch: Any) -> tuple:
         x, y, sw = unpack(batch)
         source = f"of {type(self.dataset).__name__}"
-        self.first_shapes = check_batch(x, y, sw, index, source, self.first_shapes)
+        self.first_shapes = check_batch(x, y, sw, index, source, self.first_shapes, self.method)
         return x, y, sw
 
 

@@ -15,11 +15,21 @@ from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
 from lamina.tensor import Tensor
 from lamina.training import compile_utils
+from lamina.training.argument_checks import (
+    check_class_weight,
+    check_optional_int,
+    check_target_count,
+    check_verbose,
+    require_targets,
+    split_validation_data,
+)
 from lamina.training.data_adapters import (
     flatten_arrays,
+    is_generator_like,
     make_adapter,
     map_arrays,
     num_samples,
+    standardize,
     unpack,
 )
 from lamina.validation import check_int
@@ -287,16 +297,19 @@ class Trainer:
             y: the targets (not with a generator).
             batch_size: samples per step (default 32).
             epochs: the epoch to stop at (counting from 0; see `initial_epoch`).
-            verbose: 0 silent, 1 progress bar, 2 one line per epoch, "auto" = 1.
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch; "auto" and True mean 1.
             callbacks: Callback objects.
             validation_split: the fraction of the arrays (taken from the end) held out.
-            validation_data: `(x_val, y_val)` or a generator, evaluated after each epoch.
+            validation_data: `(x_val, y_val)`, `(x_val, y_val, val_sample_weight)` or a
+                generator / PyDataset yielding such batches, evaluated after each epoch.
             shuffle: shuffle the samples at each epoch (of a PyDataset: the order of its
                 batches); `"batch"` shuffles blocks of `batch_size` samples, for arrays on disk.
-            class_weight: `{class_id: weight}` scaling each sample's loss.
+            class_weight: `{class_index: weight}` (integer keys) scaling each sample's loss.
             sample_weight: a weight per sample.
             initial_epoch: the epoch to start from (to resume).
-            steps_per_epoch: batches per epoch (needed for endless generators).
+            steps_per_epoch: batches per epoch (needed for endless generators). With arrays,
+                an epoch still ends when the arrays run out (with a warning); a PyDataset
+                goes round again.
             validation_steps: batches of validation data per evaluation.
             validation_freq: validate every N epochs, or at the epochs listed.
 
@@ -304,9 +317,16 @@ class Trainer:
             A `History` whose `history` dict holds the per-epoch logs.
         """
         self._require_compiled("fit")
-        check_int("epochs", epochs, minimum=0)
-        check_int("initial_epoch", initial_epoch, minimum=0)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        epochs = check_int("epochs", epochs, minimum=0, owner="fit")
+        initial_epoch = check_int("initial_epoch", initial_epoch, minimum=0, owner="fit")
+        verbose = check_verbose(verbose, "fit")
+        batch_size = check_optional_int("batch_size", batch_size, "fit")
+        steps_per_epoch = check_optional_int("steps_per_epoch", steps_per_epoch, "fit")
+        validation_steps = check_optional_int("validation_steps", validation_steps, "fit")
+        validation_batch_size = check_optional_int(
+            "validation_batch_size", validation_batch_size, "fit"
+        )
+        check_class_weight(class_weight, len(self._output_names_or_default()))
         if validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(
@@ -317,10 +337,12 @@ class Trainer:
                 (x, y, sample_weight), validation_data = _split_validation(
                     x, y, sample_weight, validation_split
                 )
+        if validation_data is not None:
+            validation_data = split_validation_data(validation_data, self._needs_targets())
         data = make_adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         if class_weight is not None and y is None:
             raise ValueError("fit: class_weight needs array targets y.")
-        self._pre_fit_checks(data)
+        self._pre_fit_checks(data, "fit")
         val = None
         if validation_data is not None:
             val = self._validation_adapter(
@@ -378,7 +400,7 @@ class Trainer:
                 raise ValueError("fit: the data yielded no batches this epoch.")
             epoch_logs = dict(logs)
             if val is not None and _due(validation_freq, epoch):
-                val_logs = self._run_evaluation(val, cb_progress=cb)
+                val_logs = self._run_evaluation(val, cb, "fit (validation_data)")
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -388,9 +410,23 @@ class Trainer:
 
     fit_generator = fit
 
-    def _pre_fit_checks(self, data: Any) -> None:
+    def _needs_targets(self) -> bool:
+        """Whether the compiled loss compares outputs with targets, so that y must be given.
+
+        A model that overrides `train_step`, `test_step` or `compute_loss` decides that itself.
+        """
+        overridden = any(
+            getattr(type(self), name) is not getattr(Trainer, name)
+            for name in ("train_step", "test_step", "compute_loss")
+        )
+        loss = self._compile_loss
+        return not overridden and loss is not None and any(f is not None for f in loss.fns)
+
+    def _pre_fit_checks(self, data: Any, method: str) -> None:
         """Run the model once on the first batch to catch shape and target errors early."""
         bx, by, _ = data.peek()
+        if self._needs_targets():
+            require_targets(data, by, method)
         # Whole arrays when there are some, so the messages give the shapes the user passed.
         self._check_inputs(data.x if hasattr(data, "x") else bx)
         with no_grad():
@@ -398,6 +434,8 @@ class Trainer:
         if self._compile_loss is None:
             self._setup_compile(self._output_names_or_default())
         loss = self._compile_loss
+        targets = data.y if getattr(data, "y", None) is not None else by
+        check_target_count(targets, len(_as_list(pred)), loss.output_names, method)
         if getattr(data, "y", None) is not None:  # every label, so the index is the sample's
             for fn, yt, p, name in zip(
                 loss.fns,
@@ -409,7 +447,6 @@ class Trainer:
                 if fn is not None and "sparse_categorical" in compile_utils.loss_name(fn):
                     where = f" for output {name!r}" if len(loss.output_names) > 1 else ""
                     compile_utils.check_class_ids(np.asarray(yt), p.shape[-1], where)
-        targets = data.y if getattr(data, "y", None) is not None else by
         if targets is not None:
             compile_utils.check_targets(
                 loss.fns, _as_targets(targets, loss.output_names), _as_list(pred), loss.output_names
@@ -461,30 +498,38 @@ class Trainer:
                     stacklevel=3,
                 )
 
-    def _report_nan(self, logs: dict, epoch: int, step: int) -> None:
+    def _report_nan(self, logs: dict, epoch: int | None, step: int, method: str = "fit") -> None:
+        """Warn once when the loss stops being finite (`epoch` is None when evaluating)."""
         value = logs.get("loss")
-        if value is not None and not math.isfinite(value) and not self._nan_reported:
-            self._nan_reported = True
-            warnings.warn(
+        if value is None or math.isfinite(value) or self._nan_reported:
+            return
+        self._nan_reported = True
+        if epoch is None:
+            message = (
+                f"{method}: the loss became {value} at batch {step}. Check the data for NaN or "
+                "infinite values, and the weights: a model whose training diverged gives NaN."
+            )
+        else:
+            message = (
                 f"The loss became {value} at epoch {epoch + 1}, batch {step}. Lower the learning "
                 "rate, check the data for NaN or infinite values, or add the TerminateOnNaN "
-                "callback to stop training when this happens.",
-                RuntimeWarning,
-                stacklevel=3,
+                "callback to stop training when this happens."
             )
+        warnings.warn(message, RuntimeWarning, stacklevel=4 if epoch is None else 3)
 
     def _validation_adapter(
-        self, validation_data: Any, batch_size: int | None, steps: int | None
+        self, validation_data: tuple, batch_size: int | None, steps: int | None
     ) -> Any:
-        if isinstance(validation_data, tuple | list) and len(validation_data) in (2, 3):
-            vx, vy = validation_data[0], validation_data[1]
-            vsw = validation_data[2] if len(validation_data) == 3 else None
-            return make_adapter(vx, vy, vsw, batch_size, False, steps)
-        return make_adapter(validation_data, None, None, batch_size, False, steps)
+        vx, vy, vsw = validation_data
+        method = "fit (validation_data)"
+        val = make_adapter(vx, vy, vsw, batch_size, False, steps, method, "validation_steps")
+        if self._needs_targets():
+            require_targets(val, val.peek()[1], method)
+        return val
 
     # ----- evaluate / predict --------------------------------------------------------------
 
-    def _run_evaluation(self, data: Any, cb_progress: Any) -> dict:
+    def _run_evaluation(self, data: Any, cb_progress: Any, method: str) -> dict:
         self.reset_metrics()
         logs: dict = {}
         cb = cb_progress
@@ -496,6 +541,7 @@ class Trainer:
                     cb.on_test_batch_begin(step)
                 batch = (bx, by, bsw) if bsw is not None else (bx, by)
                 logs = pythonify_logs(self.test_step(batch))
+                self._report_nan(logs, None, step, method)
                 if cb is not None:
                     cb.on_test_batch_end(step, logs)
         if cb is not None:
@@ -519,14 +565,19 @@ class Trainer:
         >>> test_loss, test_acc = model.evaluate(x_test, y_test)
         """
         self._require_compiled("evaluate")
-        verbose = 1 if verbose == "auto" else int(verbose)
-        data = make_adapter(x, y, sample_weight, batch_size, False, steps)
-        self._pre_fit_checks(data)
+        verbose = check_verbose(verbose, "evaluate")
+        batch_size = check_optional_int("batch_size", batch_size, "evaluate")
+        steps = check_optional_int("steps", steps, "evaluate")
+        data = make_adapter(x, y, sample_weight, batch_size, False, steps, "evaluate", "steps")
+        self._pre_fit_checks(data, "evaluate")
         cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
         cb = CallbackList(
             cbs, model=self, params={"steps": data.steps, "verbose": verbose, "mode": "evaluate"}
         )
-        logs = self._run_evaluation(data, cb)
+        self._nan_reported = False
+        logs = self._run_evaluation(data, cb, "evaluate")
+        if not logs:
+            raise ValueError("evaluate: the data yielded no batches.")
         if return_dict:
             return logs
         values = [logs[k] for k in logs]
@@ -547,8 +598,10 @@ class Trainer:
         Example:
         >>> probabilities = model.predict(x_test[:10])
         """
-        verbose = 1 if verbose == "auto" else int(verbose)
-        data = make_adapter(x, None, None, batch_size, False, steps)
+        verbose = check_verbose(verbose, "predict")
+        batch_size = check_optional_int("batch_size", batch_size, "predict")
+        steps = check_optional_int("steps", steps, "predict")
+        data = make_adapter(x, None, None, batch_size, False, steps, "predict", "steps")
         cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
         cb = CallbackList(
             cbs, model=self, params={"steps": data.steps, "verbose": verbose, "mode": "predict"}
@@ -579,9 +632,13 @@ class Trainer:
         """Run one training step on one batch; return the loss (and metrics)."""
         self._require_compiled("train_on_batch")
         self.reset_metrics()
+        x, y = standardize(x, "x", "train_on_batch"), standardize(y, "y", "train_on_batch")
         if self._compile_loss is None:
-            self._pre_fit_checks(make_adapter(x, y, sample_weight, None, False, 1))
-        num_samples(x, y, sample_weight)
+            self._pre_fit_checks(
+                make_adapter(x, y, sample_weight, None, False, 1, "train_on_batch"),
+                "train_on_batch",
+            )
+        num_samples(x, y, sample_weight, "train_on_batch")
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y, sample_weight)
         logs = pythonify_logs(
@@ -595,8 +652,12 @@ class Trainer:
         """Evaluate one batch; return the loss (and metrics)."""
         self._require_compiled("test_on_batch")
         self.reset_metrics()
+        x, y = standardize(x, "x", "test_on_batch"), standardize(y, "y", "test_on_batch")
         if self._compile_loss is None:
-            self._pre_fit_checks(make_adapter(x, y, sample_weight, None, False, 1))
+            self._pre_fit_checks(
+                make_adapter(x, y, sample_weight, None, False, 1, "test_on_batch"),
+                "test_on_batch",
+            )
         with no_grad():
             logs = pythonify_logs(
                 self.test_step((x, y, sample_weight) if sample_weight is not None else (x, y))
@@ -645,11 +706,12 @@ def _due(freq: Any, epoch: int) -> bool:
 
 
 def _split_validation(x: Any, y: Any, sample_weight: Any, split: float):
-    arrays = flatten_arrays(x)
-    if not arrays or any(not hasattr(a, "__len__") for a in arrays):
+    if is_generator_like(x):
         raise ValueError(
             "validation_split needs array inputs; with a generator pass validation_data instead."
         )
+    x, y = standardize(x, "x"), standardize(y, "y")
+    sample_weight = standardize(sample_weight, "sample_weight")
     n = num_samples(x, y, sample_weight)
     cut = int(n * (1 - split))
     if cut <= 0 or cut >= n:

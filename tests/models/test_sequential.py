@@ -106,3 +106,23 @@ def test_sequential_as_a_layer_of_another_sequential():
     outer = lamina.Sequential([inner, layers.Dense(1)])
     assert outer.predict(np.ones((2, 4)), verbose=0).shape == (2, 1)
     assert len(outer.weights) == 6
+
+
+def test_a_dict_keyed_by_the_input_name_is_the_input():
+    model = lamina.Sequential([lamina.Input((4,), name="features"), layers.Dense(2)])
+    x = np.ones((3, 4), dtype="float32")
+    np.testing.assert_allclose(model({"features": x}).numpy(), model(x).numpy())
+
+
+@pytest.mark.parametrize("built", [True, False])
+def test_any_other_dict_is_refused(built):
+    model = lamina.Sequential([layers.Dense(2)])
+    if built:
+        model.build((None, 4))
+    with pytest.raises(ValueError) as err:
+        model({"a": np.ones((3, 4)), "b": np.ones((3, 4))})
+    message = str(err.value)
+    assert "has a single input: pass it as one array" in message
+    assert ("or as {'input_layer" in message) == built
+    assert message.endswith("Received: inputs=a dict with keys ['a', 'b']")
+    assert not model.built or built

@@ -273,3 +273,230 @@ def test_a_metric_that_cannot_apply_names_the_output_before_any_update():
         model.fit(np.ones((8, 4)), np.array([0, 1, 2, 0, 1, 2, 0, 1]), verbose=0)
     for w, b in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(w, b)
+
+
+@pytest.mark.parametrize("make_val", [lambda x, y: x, lambda x, y: (x,), lambda x, y: (x, None)])
+def test_validation_data_without_targets(data, sparse_model, make_val):
+    x, y = data
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit(x, y, validation_data=make_val(x, y), verbose=0)
+    message = str(err.value)
+    assert message.startswith("fit: ") and "(x_val, y_val)" in message
+    assert "Received: validation_data=" in message
+
+
+def test_validation_data_of_four_items(data, sparse_model):
+    x, y = data
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit(x, y, validation_data=(x, y, y, y), verbose=0)
+    assert str(err.value).endswith("Received: validation_data=a tuple of length 4")
+
+
+def test_validation_generator_without_targets(data, sparse_model):
+    x, y = data
+    batches = ((x[:10],) for _ in range(5))
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit(x, y, validation_data=batches, verbose=0)
+    message = str(err.value)
+    assert message.startswith("fit (validation_data): the batches of the data hold no targets")
+    assert "yield (x, y)" in message
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate"])
+def test_y_missing_with_a_compiled_loss(data, sparse_model, method):
+    x, _ = data
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        getattr(sparse_model, method)(x, verbose=0)
+    message = str(err.value)
+    assert message.startswith(f"{method}: y is missing")
+    assert f"model.{method}(x, y)" in message and message.endswith("Received: y=None")
+
+
+def test_generator_without_targets(data, sparse_model):
+    x, _ = data
+    with Unchanged(sparse_model), pytest.raises(ValueError, match="hold no targets"):
+        sparse_model.fit(((x[:10],) for _ in range(3)), verbose=0)
+
+
+def test_a_custom_train_step_decides_about_targets(data):
+    x, _ = data
+
+    class Autoencoder(lamina.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(4)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            return super().train_step((data[0], data[0]))  # learns to reproduce x
+
+    model = Autoencoder()
+    model.compile("sgd", "mse")
+    history = model.fit(x, epochs=1, batch_size=10, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_ragged_nested_lists(sparse_model):
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0]], [0, 1], verbose=0)
+    message = str(err.value)
+    assert message.startswith("fit: x is not a regular array of numbers")
+    assert "pad_sequences" in message
+    assert message.endswith("Received: x=[[1.0, 2.0, 3.0, 4.0], [1.0, 2.0]]")
+
+
+def test_list_mixing_arrays_and_numbers(data, sparse_model):
+    x, y = data
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit([x, 3], y, verbose=0)
+    message = str(err.value)
+    assert "holding both arrays and single numbers" in message
+    assert message.endswith("Received: x[1]=3")
+
+
+@pytest.mark.parametrize("labels", ["array", "list", "object"])
+def test_string_labels(data, sparse_model, labels):
+    x, y = data
+    names = np.array(["cat", "dog", "bird"])[y]
+    y_str = {"array": names, "list": names.tolist(), "object": names.astype(object)}[labels]
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit(x, y_str, verbose=0)
+    message = str(err.value)
+    assert message.startswith("fit: y holds strings (dtype ")
+    assert "np.unique(y, return_inverse=True)" in message and "to_categorical" in message
+    assert message.endswith(f"first label {str(names[0])!r}")
+
+
+def test_string_labels_from_a_generator(data, sparse_model):
+    x, y = data
+    names = np.array(["cat", "dog", "bird"])[y]
+    with Unchanged(sparse_model), pytest.raises(ValueError, match=r"^evaluate: y holds strings"):
+        sparse_model.evaluate(((x[:10], names[:10]) for _ in range(2)), verbose=0)
+
+
+def test_dict_input_to_a_sequential_model(data, sparse_model):
+    x, y = data
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit({"features": x}, y, verbose=0)
+    message = str(err.value)
+    assert "has a single input: pass it as one array" in message
+    assert "lamina.Model(inputs={...}" in message
+    assert message.endswith("Received: inputs=a dict with keys ['features']")
+
+
+def _two_output_model():
+    inputs = layers.Input((4,))
+    outputs = [layers.Dense(2, name="a")(inputs), layers.Dense(3, name="b")(inputs)]
+    model = lamina.Model(inputs, outputs)
+    model.compile("sgd", "mse")
+    return model
+
+
+@pytest.mark.parametrize("targets", ["list", "array"])
+def test_too_few_targets_for_a_two_output_model(data, targets):
+    x, _ = data
+    model = _two_output_model()
+    y = [np.zeros((40, 2))] if targets == "list" else np.zeros((40, 2))
+    with Unchanged(model), pytest.raises(ValueError) as err:
+        model.fit(x, y, verbose=0)
+    message = str(err.value)
+    assert message.startswith("fit: the model has 2 output(s) ['a', 'b']")
+    given = "a list of 1 target(s)" if targets == "list" else "1 array"
+    assert message.endswith(f"Received: y as {given}")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("batch_size", 0),
+        ("batch_size", -4),
+        ("batch_size", 16.5),
+        ("batch_size", True),
+        ("steps_per_epoch", 0),
+        ("steps_per_epoch", -1),
+        ("validation_steps", 0),
+        ("validation_batch_size", 2.0),
+        ("epochs", 1.5),
+        ("initial_epoch", -1),
+    ],
+)
+def test_bad_counts(data, sparse_model, name, value):
+    x, y = data
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit(x, y, validation_data=(x, y), verbose=0, **{name: value})
+    assert str(err.value).startswith(f"fit: Expected {name} to be an integer >= ")
+    assert str(err.value).endswith(f"Received: {name}={value!r}")
+
+
+@pytest.mark.parametrize("method", ["evaluate", "predict"])
+@pytest.mark.parametrize(("name", "value"), [("batch_size", 0), ("steps", -2), ("steps", 1.0)])
+def test_bad_counts_in_evaluate_and_predict(data, sparse_model, method, name, value):
+    x, y = data
+    args = (x, y) if method == "evaluate" else (x,)
+    with pytest.raises(ValueError, match=rf"^{method}: Expected {name} to be an integer"):
+        getattr(sparse_model, method)(*args, verbose=0, **{name: value})
+
+
+@pytest.mark.parametrize("class_weight", [{"0": 1.0, "1": 2.0}, {0.0: 1.0}, {-1: 2.0}, {True: 1.0}])
+def test_class_weight_with_non_integer_keys(data, sparse_model, class_weight):
+    x, y = data
+    with Unchanged(sparse_model), pytest.raises(ValueError) as err:
+        sparse_model.fit(x, y, class_weight=class_weight, verbose=0)
+    key = next(iter(class_weight))
+    message = str(err.value)
+    assert "class_weight keys must be the classes' integer indices" in message
+    assert message.endswith(f"Received: class_weight with key {key!r} ({type(key).__name__})")
+
+
+def test_class_weight_that_is_not_a_dict_or_has_bad_values(data, sparse_model):
+    x, y = data
+    with pytest.raises(TypeError, match=r"Received: class_weight=\[1.0, 2.0\]"):
+        sparse_model.fit(x, y, class_weight=[1.0, 2.0], verbose=0)
+    with pytest.raises(ValueError, match=r"Received: class_weight\[1\]='high'"):
+        sparse_model.fit(x, y, class_weight={0: 1.0, 1: "high"}, verbose=0)
+
+
+def test_class_weight_on_a_two_output_model(data):
+    x, _ = data
+    model = _two_output_model()
+    with pytest.raises(ValueError, match="only supported for models with a single output"):
+        model.fit(x, [np.zeros((40, 2)), np.zeros((40, 3))], class_weight={0: 1.0}, verbose=0)
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+@pytest.mark.parametrize("verbose", ["loud", 3, -1, None, 1.0])
+def test_bad_verbose(data, sparse_model, method, verbose):
+    x, y = data
+    args = (x,) if method == "predict" else (x, y)
+    with pytest.raises(ValueError) as err:
+        getattr(sparse_model, method)(*args, verbose=verbose)
+    assert str(err.value).startswith(f"{method}: Expected verbose to be 'auto', 0")
+    assert str(err.value).endswith(f"Received: verbose={verbose!r}")
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("evaluate", lambda x, y: (x, y[:30])),
+        ("evaluate", lambda x, y: (x[:0], y[:0])),
+        ("predict", lambda x, y: (x[:0],)),
+        ("evaluate", lambda x, y: (iter([]),)),
+        ("predict", lambda x, y: (iter([]),)),
+    ],
+)
+def test_errors_name_the_method(data, sparse_model, method, args):
+    x, y = data
+    with pytest.raises(ValueError) as err:
+        getattr(sparse_model, method)(*args(x, y), verbose=0)
+    assert str(err.value).startswith(f"{method}: ")
+
+
+def test_nan_loss_in_evaluate_warns_once(data, sparse_model):
+    x, y = data
+    x = x.copy()
+    x[13] = np.nan  # in the second batch of 10
+    with pytest.warns(RuntimeWarning, match=r"^evaluate: the loss became nan at batch 1") as record:
+        sparse_model.evaluate(x, y, batch_size=10, verbose=0)
+    assert len([w for w in record if "the loss became" in str(w.message)]) == 1
