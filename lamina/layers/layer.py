@@ -154,7 +154,7 @@ class Layer:
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}: unknown keyword argument(s) {sorted(kwargs)}. "
-                f"Received: {kwargs}"
+                f"Received: {_short_items(kwargs)}"
             )
         if input_dim is not None and shape is None:
             shape = (input_dim,)
@@ -444,8 +444,19 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
-        """Create a layer from the dict `get_config()` returned."""
-        return cls(**config)
+        """Create a layer from the dict `get_config()` returned.
+
+        Layers the config holds as descriptions (`get_config` returned a layer, or
+        `lamina.layers.serialize(layer)`) are rebuilt first.
+        """
+        from lamina.saving.object_serialization import deserialize_keras_object, is_layer_entry
+
+        return cls(
+            **{
+                k: deserialize_keras_object(v) if is_layer_entry(v) else v
+                for k, v in config.items()
+            }
+        )
 
     @property
     def input(self) -> Any:
@@ -479,6 +490,11 @@ def standardize_dtype(dtype: Any) -> str:
     except TypeError:
         raise TypeError(f"Unknown dtype. Received: dtype={dtype!r}") from None
     return "string" if dt.kind in "USO" else dt.name
+
+
+def _short_items(kwargs: dict) -> str:
+    """`name=value` pairs with each value cut to 60 characters, for error messages."""
+    return ", ".join(f"{k}={v!r:.60}" for k, v in sorted(kwargs.items()))
 
 
 def _unique(items: list) -> list:

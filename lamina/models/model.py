@@ -127,9 +127,25 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
-        """Create a model from the dict `get_config()` returned."""
+        """Create a model from the dict `get_config()` returned.
+
+        A functional model's config (one with `layers`, `input_layers` and `output_layers`)
+        rebuilds the graph, as `Functional.from_config` does.
+
+        Raises:
+            TypeError: when `config` is not a dict.
+            lamina.saving.ModelFileError: for a functional config that cannot be rebuilt.
+        """
+        from lamina.models.functional import Functional
         from lamina.saving.object_registry import custom_object_scope
 
+        if not isinstance(config, dict):
+            raise TypeError(
+                f"{cls.__name__}.from_config expects the dict get_config() returned. "
+                f"Received: config of type {type(config).__name__}"
+            )
+        if cls is Model and all(k in config for k in ("layers", "input_layers", "output_layers")):
+            return Functional.from_config(config, custom_objects)
         with custom_object_scope(custom_objects):
             return cls(**config)
 

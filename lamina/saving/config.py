@@ -18,7 +18,7 @@ from lamina.saving.errors import ModelFileError
 
 LAYERS_MODULE = "lamina.layers"
 MODELS_MODULE = "lamina.models"
-_MODEL_CLASSES = ("Functional", "Model", "Sequential")
+MODEL_CLASSES = ("Functional", "Model", "Sequential")
 _VALUE_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"}
 _VALUE_DTYPES |= {"uint64", "float16", "float32", "float64"}
 # Constructor arguments of lamina's layers that open a file when given a string. A config
@@ -44,7 +44,7 @@ def builtin_layer_classes() -> dict[str, type]:
         obj = getattr(layers, name)
         if inspect.isclass(obj) and issubclass(obj, Layer) and obj is not layers.Lambda:
             out[name] = obj
-    for name in _MODEL_CLASSES:
+    for name in MODEL_CLASSES:
         out[name] = getattr(models, name)
     return out
 
@@ -55,10 +55,15 @@ def builtin_layer_classes() -> dict[str, type]:
 def serialize_layer(layer: Any) -> dict:
     """The JSON-safe description of a layer or model, refusing what cannot be loaded back.
 
+    Layers and other objects inside its config (a wrapped layer, an initializer) are written
+    as their own descriptions.
+
     Raises:
         ValueError: for a Lambda layer, a config that is not JSON-safe, or a user class whose
             constructor needs arguments its `get_config` does not give.
     """
+    from lamina.saving.object_serialization import serialize_config_values
+
     cls = type(layer)
     _check_has_config(cls)
     config = layer.get_config()
@@ -66,11 +71,12 @@ def serialize_layer(layer: Any) -> dict:
         raise ValueError(
             f"{cls.__name__}.get_config() must return a dict. Received: {type(config).__name__}"
         )
+    config = serialize_config_values(config)
     check_json_safe(config, f"the config of layer {layer.name!r} ({cls.__name__})")
     builtin = builtin_layer_classes().get(cls.__name__) is cls
     module = None
     if builtin:
-        module = MODELS_MODULE if cls.__name__ in _MODEL_CLASSES else LAYERS_MODULE
+        module = MODELS_MODULE if cls.__name__ in MODEL_CLASSES else LAYERS_MODULE
     return {
         "module": module,
         "class_name": cls.__name__,
