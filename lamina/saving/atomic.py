@@ -117,13 +117,12 @@ def _create_temp(folder: str, name: str) -> tuple[int, str]:
         except (FileNotFoundError, NotADirectoryError) as e:
             if os.path.isdir(folder):
                 raise
-            error = FileNotFoundError(
+            raise FileNotFoundError(
+                errno.ENOENT,
                 f"Cannot write {name!r}: the folder {folder!r} does not exist. Create it first "
                 f"(os.makedirs({folder!r}, exist_ok=True)). Received: path="
-                f"{os.path.join(folder, name)!r}"
-            )
-            error.errno, error.filename = errno.ENOENT, folder
-            raise error from e
+                f"{os.path.join(folder, name)!r}",
+            ) from e
     raise FileExistsError(f"Could not create a temporary file in {folder!r}.")
 
 
