@@ -362,12 +362,13 @@ def compile_config(model: Any) -> dict | None:
     if not getattr(model, "compiled", False):
         return None
     loss, loss_weights, metric_spec, weighted = model._compile_spec
+    where = f"model {model.name!r}"
     config = {
         "optimizer": optimizers.serialize(model.optimizer),
-        "loss": _encode_spec(loss, losses.serialize),
+        "loss": _encode_spec(loss, losses.serialize, f"{where}: its loss"),
         "loss_weights": loss_weights,
-        "metrics": _encode_spec(metric_spec, metrics.serialize),
-        "weighted_metrics": _encode_spec(weighted, metrics.serialize),
+        "metrics": _encode_spec(metric_spec, metrics.serialize, f"{where}: a metric"),
+        "weighted_metrics": _encode_spec(weighted, metrics.serialize, f"{where}: a metric"),
     }
     check_json_safe(config, f"the compile settings of model {model.name!r}")
     return config
@@ -401,19 +402,37 @@ def compile_arguments(config: Any, where: str) -> dict:
     except ModelFileError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as e:
-        raise ModelFileError(f"{where}: the compile settings cannot be restored: {e}") from e
+        raise ModelFileError(f"{where}: {compile_failure(e)}") from e
 
 
-def _encode_spec(spec: Any, serialize: Any) -> Any:
+def compile_failure(error: Exception) -> str:
+    """The message for compile settings that cannot be restored, with what to do about it."""
+    return (
+        f"the compile settings cannot be restored: {str(error)[:300]}. Pass users' losses and "
+        "metrics in custom_objects, register them with "
+        "@lamina.saving.register_keras_serializable(), or load with compile=False."
+    )
+
+
+def _encode_spec(spec: Any, serialize: Any, what: str) -> Any:
     if spec is None or isinstance(spec, str | int | float | bool):
         return spec
     if isinstance(spec, list | tuple):
-        return [_encode_spec(s, serialize) for s in spec]
+        return [_encode_spec(s, serialize, what) for s in spec]
     if isinstance(spec, dict):
         return {
             "class_name": "__dict__",
-            "config": {k: _encode_spec(v, serialize) for k, v in spec.items()},
+            "config": {k: _encode_spec(v, serialize, what) for k, v in spec.items()},
         }
+    if getattr(spec, "__name__", None) == "<lambda>":
+        # As for Lambda layers: a name is all a file holds, and a lambda has none to find.
+        raise ValueError(
+            f"Cannot save the compile settings of {what} is a lambda, which lamina never saves "
+            "(loading code from a file can run anything). Make it a named function registered "
+            "with @lamina.saving.register_keras_serializable(), or save without compile "
+            "settings (model.save(path, include_optimizer=False)) or only the weights "
+            "(model.save_weights)."
+        )
     if inspect.isclass(spec):
         return object_registry.get_registered_name(spec)
     return serialize(spec)

@@ -547,7 +547,7 @@ def _guard(source: str, fn: Any) -> Any:
 
 def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: _Archive) -> Any:
     from lamina.models.model import Model
-    from lamina.saving.config import compile_arguments, deserialize_layer
+    from lamina.saving.config import compile_arguments, compile_failure, deserialize_layer
 
     source = archive.source
     if not isinstance(config, dict):
@@ -579,7 +579,11 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
     weights_file.assign_weights(model, store)
     _check_runs(model, source)
     if compile and config.get("compile_config") is not None:
-        model.compile(**compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}"))
+        arguments = compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}")
+        try:
+            model.compile(**arguments)
+        except (TypeError, ValueError) as e:
+            raise ModelFileError(f"{source}: {compile_failure(e)}") from e
         _restore_optimizer(model, store.extra, metadata, source)
     return model
 
