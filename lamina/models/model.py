@@ -150,12 +150,13 @@ class Model(Trainer, Layer):
             return cls(**config)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Save the weights to a `.weights.safetensors` file.
+        """Save the weights to a `.weights.safetensors` file, or Keras 3's `.weights.h5`.
 
         The file is written atomically: a crash mid-save leaves the previous file intact.
+        A `.weights.h5` file (it needs h5py) is also readable by Keras.
 
         Args:
-            filepath: the file; its name must end in `.weights.safetensors`.
+            filepath: the file; its name must end in `.weights.safetensors` or `.weights.h5`.
             overwrite: if False, refuse to replace an existing file.
 
         Example:
@@ -171,10 +172,11 @@ class Model(Trainer, Layer):
         """Load weights saved by `save_weights` (or from a `.keras` file) into this built model.
 
         Layers with weights are matched by position (topology), or by name with
-        `by_name=True`. Legacy `.weights.npz` files are read too.
+        `by_name=True`. Keras's `.weights.h5` and `.h5` files and legacy `.weights.npz` files
+        are read too.
 
         Args:
-            filepath: a `.weights.safetensors`, `.keras` or `.weights.npz` file.
+            filepath: a `.weights.safetensors`, `.weights.h5`, `.keras` or `.weights.npz` file.
             skip_mismatch: skip, with a warning, layers whose weights do not fit.
             by_name: match layers by name; layers not in the file keep their weights.
 

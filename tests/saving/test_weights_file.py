@@ -146,8 +146,8 @@ def test_file_name_rules(tmp_path):
         make_model().save_weights(tmp_path / "m.safetensors")
     with pytest.raises(ValueError, match="still reads .weights.npz"):
         make_model().save_weights(tmp_path / "m.weights.npz")
-    with pytest.raises(ValueError, match="HDF5"):
-        make_model().save_weights(tmp_path / "m.weights.h5")
+    with pytest.raises(ValueError, match="not Keras 2's .h5"):
+        make_model().save_weights(tmp_path / "m.h5")
     (tmp_path / "m.weights.h5").write_bytes(b"not hdf5 at all")
     with pytest.raises(ModelFileError, match="not an HDF5 file"):
         make_model().load_weights(tmp_path / "m.weights.h5")
