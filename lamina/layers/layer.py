@@ -114,6 +114,35 @@ def allocation_budget(budget: AllocationBudget) -> Iterator[AllocationBudget]:
         _ACTIVE_BUDGET.budget = outer
 
 
+class _Scopes(threading.local):
+    def __init__(self) -> None:
+        self.layers: list[Layer] = []
+
+
+_SCOPES = _Scopes()
+
+
+@contextlib.contextmanager
+def layer_scope(layer: "Layer") -> Iterator[None]:
+    """Name the weights made in the block after `layer` and the layers around it (Keras 3's
+    variable paths: a weight made while `block` builds its `dense` is `block/dense/kernel`).
+    """
+    stack = _SCOPES.layers
+    if stack and stack[-1] is layer:
+        yield
+        return
+    stack.append(layer)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _weight_path(layer: "Layer", name: str) -> str:
+    outer = [scope.name for scope in _SCOPES.layers if scope is not layer]
+    return "/".join([*outer, layer.name, name])
+
+
 def _call_accepts_training(cls: type) -> bool:
     if cls not in _ACCEPTS_TRAINING:
         params = inspect.signature(cls.call).parameters
@@ -179,7 +208,8 @@ class Layer:
             # call would build it again and make a second set of weights.
             @functools.wraps(build)
             def build_and_mark(self: "Layer", *args: Any, **kwargs: Any) -> Any:
-                result = build(self, *args, **kwargs)
+                with layer_scope(self):
+                    result = build(self, *args, **kwargs)
                 self.built = True
                 return result
 
@@ -248,12 +278,9 @@ class Layer:
         if _ACTIVE_BUDGET.budget is not None:
             _ACTIVE_BUDGET.budget.charge_weight(self, name or "weight", shape, dtype)
         init = initializers.get(initializer)
-        var = Variable(
-            init(shape, dtype=dtype),
-            dtype=dtype,
-            trainable=trainable,
-            name=f"{self.name}/{name or 'weight'}",
-        )
+        name = name or "weight"
+        var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name)
+        var.path = _weight_path(self, name)
         var.regularizer = regularizers.get(regularizer) if regularizer is not None else None
         var.constraint = constraints.get(constraint) if constraint is not None else None
         self._own_weights.append(var)
@@ -317,7 +344,7 @@ class Layer:
         for w, value in zip(own, weights, strict=True):
             if tuple(np.shape(value)) != w.shape:
                 raise ValueError(
-                    f"Layer {self.name!r}: weight {w.name!r} has shape {w.shape}. "
+                    f"Layer {self.name!r}: weight {w.path!r} has shape {w.shape}. "
                     f"Received: an array of shape {np.shape(value)}"
                 )
             w.assign(np.asarray(value))
@@ -387,7 +414,13 @@ class Layer:
     def _call_eager(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         inputs = _map(self._convert_input, inputs)
         if not self.built:
-            self._build_for(_map(lambda t: t.shape, inputs))
+            # The first call builds the sublayers that `build` left to it, in this layer's scope.
+            with layer_scope(self):
+                self._build_for(_map(lambda t: t.shape, inputs))
+                return self._run_call(inputs, args, kwargs)
+        return self._run_call(inputs, args, kwargs)
+
+    def _run_call(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         if self._activity_losses:
             self._activity_losses.clear()
         accepts = _call_accepts_training(type(self))

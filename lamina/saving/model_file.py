@@ -151,7 +151,7 @@ def _check_unshared(model: Any) -> None:
             if first != layer.name:
                 raise ValueError(
                     f"Layers {first!r} and {layer.name!r} of model {model.name!r} share the "
-                    f"weight {w.name!r}; a model file rebuilds each layer on its own, so it "
+                    f"weight {w.path!r}; a model file rebuilds each layer on its own, so it "
                     "cannot hold shared weights. Save the weights with save_weights instead."
                 )
 
@@ -671,7 +671,7 @@ def _restore_optimizer(model: Any, extra: dict, metadata: dict, source: str) -> 
     for v, value in zip(variables, saved, strict=True):
         if tuple(v.shape) != tuple(value.shape):
             raise ModelFileError(
-                f"{where}: variable {v.name!r} has shape {tuple(v.shape)} but the file holds "
+                f"{where}: variable {v.path!r} has shape {tuple(v.shape)} but the file holds "
                 f"{tuple(value.shape)}."
             )
     averages = getattr(optimizer, "_ema", None) or []

@@ -372,7 +372,7 @@ def _mismatch(variables: list, arrays: list, group: str, file_group: str, source
     for v, a in zip(variables, arrays, strict=True):
         if tuple(a.shape) != tuple(v.shape):
             return (
-                f"layer {layer!r}: weight {v.name!r} has shape {tuple(v.shape)} but {source} "
+                f"layer {layer!r}: weight {v.path!r} has shape {tuple(v.shape)} but {source} "
                 f"holds shape {tuple(a.shape)} for it{saved}."
             )
     return None
@@ -435,7 +435,7 @@ def _legacy_plan(model: Any, store: WeightStore) -> list:
     for i, (w, value, saved) in enumerate(zip(weights, values, saved_names, strict=True)):
         if tuple(value.shape) != tuple(w.shape):
             raise ModelFileError(
-                f"Weight {i} of model {_name(model)}, {w.name!r}, has shape {tuple(w.shape)} "
+                f"Weight {i} of model {_name(model)}, {w.path!r}, has shape {tuple(w.shape)} "
                 f"but {store.source} holds shape {tuple(value.shape)} for it (saved as "
                 f"{saved!r})."
             )

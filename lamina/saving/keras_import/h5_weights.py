@@ -123,7 +123,7 @@ def assign(matches: list[_Match], where: str) -> None:
         if not np.can_cast(value.dtype, var.dtype, casting="same_kind"):
             raise KerasFileError(
                 f"{where}: the dataset {m.dataset.name!r} holds {value.dtype} but the weight "
-                f"{var.name!r} is {var.dtype}."
+                f"{var.path!r} is {var.dtype}."
             )
         values.append(value)
     for m, value in zip(matches, values, strict=True):
@@ -415,7 +415,7 @@ def _match_layer(
     for var, ds in zip(weights, datasets, strict=True):
         if tuple(ds.shape) != tuple(var.shape):
             message = (
-                f"{where}: {label}: weight {var.name!r} has shape {tuple(var.shape)} but the "
+                f"{where}: {label}: weight {var.path!r} has shape {tuple(var.shape)} but the "
                 f"file holds shape {tuple(ds.shape)} for it ({ds.name!r})."
             )
             if not skip_mismatch:
@@ -427,7 +427,7 @@ def _match_layer(
 
 def _count_message(label: str, weights: list, datasets: list, where: str) -> str:
     return (
-        f"{where}: {label} has {len(weights)} weight(s) {[w.name for w in weights]} but the "
+        f"{where}: {label} has {len(weights)} weight(s) {[w.path for w in weights]} but the "
         f"file holds {len(datasets)} for it {[d.name for d in datasets]}."
     )
 
