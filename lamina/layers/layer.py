@@ -344,7 +344,7 @@ class Layer:
         for w, value in zip(own, weights, strict=True):
             if tuple(np.shape(value)) != w.shape:
                 raise ValueError(
-                    f"Layer {self.name!r}: weight {w.path!r} has shape {w.shape}. "
+                    f"Layer {self.name!r}: weight {w.name!r} has shape {w.shape}. "
                     f"Received: an array of shape {np.shape(value)}"
                 )
             w.assign(np.asarray(value))

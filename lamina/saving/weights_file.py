@@ -372,7 +372,7 @@ def _mismatch(variables: list, arrays: list, group: str, file_group: str, source
     for v, a in zip(variables, arrays, strict=True):
         if tuple(a.shape) != tuple(v.shape):
             return (
-                f"layer {layer!r}: weight {v.path!r} has shape {tuple(v.shape)} but {source} "
+                f"layer {layer!r}: weight {v.name!r} has shape {tuple(v.shape)} but {source} "
                 f"holds shape {tuple(a.shape)} for it{saved}."
             )
     return None
