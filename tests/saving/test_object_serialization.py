@@ -84,6 +84,10 @@ def test_from_config_errors_are_short_and_name_the_problem():
     with pytest.raises(ValueError, match="unknown layer class 'NoSuchLayer'") as info:
         keras.Model.from_config(config)
     assert len(str(info.value)) < 400
+    with pytest.raises(TypeError, match="Received: config of type str"):
+        keras.Model.from_config("not a config")
+    with pytest.raises(ModelFileError, match="Received: config of type list"):
+        keras.models.Functional.from_config([config])
     with pytest.raises(TypeError, match="unknown keyword argument") as info:
         keras.Sequential(bogus=list(range(1000)))
     assert len(str(info.value)) < 200 and "bogus=" in str(info.value)
