@@ -182,28 +182,30 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None) ->
     ...     {"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": 1}})
     """
     with object_registry.custom_object_scope(custom_objects):
-        return _deserialize(config)
+        return _deserialize(config, custom_objects or {})
 
 
-def _deserialize(config: Any) -> Any:
+def _deserialize(config: Any, custom: dict) -> Any:
     from lamina.layers.layer import Layer
 
     if isinstance(config, str):
         found = object_registry.get_registered_object(config)
         return config if found is None else found
     if isinstance(config, list):
-        return [_deserialize(v) for v in config]
+        return [_deserialize(v, custom) for v in config]
     if not isinstance(config, dict):
         return config
     class_name = config.get("class_name")
     if not isinstance(class_name, str) or "config" not in config:
-        return {k: _deserialize(v) for k, v in config.items()}
+        return {k: _deserialize(v, custom) for k, v in config.items()}
     if class_name in _MARKERS:
         return decode_value(config)
     module = config.get("module")
     family = _family_of(module)
     if class_name == "function":
         return _deserialize_function(config, family)
+    if family == "layers" and module.startswith("keras"):
+        return _keras_layer(config, custom)
     if family == "layers":
         lamina_module = MODELS_MODULE if class_name in MODEL_CLASSES else LAYERS_MODULE
         return deserialize_layer({**config, "module": lamina_module})
@@ -227,6 +229,14 @@ def _deserialize(config: Any) -> Any:
     if not isinstance(inner, dict):
         raise ValueError(f"The config of {name!r} must be a dict. Received: {inner!r:.80}")
     return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+
+
+def _keras_layer(record: dict, custom: dict) -> Any:
+    """A layer Keras 3 wrote, through the Keras import's whitelist of classes and settings."""
+    from lamina.saving.keras_import.config_translation import layer_from_record
+    from lamina.saving.keras_import.config_values import Ctx
+
+    return layer_from_record(record, Ctx("the Keras config", custom))[0]
 
 
 def _deserialize_function(config: dict, family: str | None) -> Any:

@@ -140,10 +140,18 @@ def test_deserialize_keras_object_reads_keras_3_dicts():
         }
     )
     assert isinstance(init, keras.initializers.HeNormal) and init.seed == 7
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}}
     dense = deserialize_keras_object(
-        {"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}}
+        {
+            "module": "keras.layers",
+            "class_name": "Dense",
+            "config": {"name": "d", "units": 2, "activation": "relu", "dtype": policy},
+            "registered_name": None,
+        }
     )
-    assert isinstance(dense, layers.Dense) and dense.units == 2
+    assert isinstance(dense, layers.Dense) and dense.units == 2 and dense.name == "d"
+    with pytest.raises(ValueError, match="never loads code"):
+        deserialize_keras_object({"module": "keras.layers", "class_name": "Lambda", "config": {}})
     wrapper = deserialize_keras_object(
         {
             "module": "my_project.layers",  # never imported: found through the registry
