@@ -99,7 +99,10 @@ def serialize_keras_object(obj: Any) -> Any:
         return _serialize_function(obj)
     for module in _families().values():
         if module._REGISTRY.objects.get(type(obj).__name__) is type(obj):
-            return module.serialize(obj)
+            out = module.serialize(obj)
+            if isinstance(out, dict):  # Keras 3 writes all four keys
+                out = {**out, "registered_name": out.get("registered_name")}
+            return out
     if inspect.isclass(obj) or not hasattr(obj, "get_config"):
         raise TypeError(
             f"Cannot serialize {obj!r:.80}: only plain values, lamina's objects and objects with "

@@ -114,7 +114,12 @@ def test_a_nested_unregistered_layer_is_refused_at_load(tmp_path):
 
 def test_serialize_keras_object_uses_keras_3_layout():
     init = serialize_keras_object(keras.initializers.HeNormal(seed=1))
-    assert init["class_name"] == "HeNormal" and init["config"] == {"seed": 1}
+    assert init == {
+        "module": "lamina.initializers",
+        "class_name": "HeNormal",
+        "config": {"seed": 1},
+        "registered_name": None,
+    }
     dense = serialize_keras_object(layers.Dense(3, name="d"))
     assert set(dense) == {"module", "class_name", "config", "registered_name"}
     fn = serialize_keras_object(keras.activations.relu)
