@@ -56,7 +56,7 @@ def _family_of(module: Any) -> str | None:
     if parts[0] not in ("lamina", "keras"):
         return None
     parts = parts[2:] if parts[1:2] == ["src"] else parts[1:]
-    if parts[:1] in (["layers"], ["models"]) or module in (LAYERS_MODULE, MODELS_MODULE):
+    if parts[:1] in (["layers"], ["models"]):
         return "layers"
     if parts[:2] == ["optimizers", "schedules"]:
         return "optimizers.schedules"
