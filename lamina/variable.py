@@ -15,14 +15,18 @@ class Variable(Tensor):
         shape: the shape, needed when `initializer` is a callable.
         dtype: the dtype; float values default to `lamina.backend.floatx()`.
         trainable: whether optimizers update it and tapes watch it.
-        name: a readable name.
+        name: a short name (`"kernel"`).
+
+    Attributes:
+        path: the name with the layers that made it (`"dense_1/kernel"`, nested layers joined
+            with `/`); the name itself for a variable made outside a layer.
 
     Example:
     >>> w = lamina.Variable(np.zeros((2, 2)), name="w")
     >>> w.assign_add(np.ones((2, 2)))
     """
 
-    __slots__ = ("name", "_trainable", "constraint", "regularizer")
+    __slots__ = ("name", "path", "_trainable", "constraint", "regularizer")
 
     def __init__(
         self,
@@ -48,6 +52,7 @@ class Variable(Tensor):
                 f"not the requested shape. Received: shape={tuple(shape)}"
             )
         self.name = name or unique_name("variable")
+        self.path = self.name
         self.trainable = trainable
         self.constraint = None
         self.regularizer = None
@@ -89,12 +94,12 @@ class Variable(Tensor):
         shape = getattr(value, "shape", None)
         if shape is not None and tuple(shape) != self.data.shape and tuple(shape) != ():
             raise ValueError(
-                f"Variable.{method} on {self.name!r} expects shape {self.data.shape}. "
+                f"Variable.{method} on {self.path!r} expects shape {self.data.shape}. "
                 f"Received: value with shape {tuple(shape)}"
             )
 
     def __repr__(self) -> str:
-        return f"<Variable {self.name} shape={self.shape} dtype={self.dtype}>"
+        return f"<Variable path={self.path} shape={self.shape} dtype={self.dtype}>"
 
 
 def _raw(value: Any) -> Any:

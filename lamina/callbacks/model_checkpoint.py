@@ -34,8 +34,8 @@ class ModelCheckpoint(MonitorCallback):
     written, the oldest beyond the limit are deleted (useful with `{epoch}` in the name).
 
     Args:
-        filepath: where to save; ends in `.weights.safetensors` with `save_weights_only=True`,
-            in `.keras` otherwise.
+        filepath: where to save; ends in `.weights.safetensors` (or `.weights.h5`) with
+            `save_weights_only=True`, in `.keras` otherwise.
         monitor: the logged quantity `save_best_only` compares.
         verbose: 1 prints a line at each decision.
         save_best_only: save only when `monitor` improves on the best so far.
@@ -83,10 +83,11 @@ class ModelCheckpoint(MonitorCallback):
                 )
             save_freq = int(save_freq)
         self.save_freq = save_freq
-        if self.save_weights_only and not self.filepath.endswith(weights_file.WEIGHTS_SUFFIX):
+        suffixes = (weights_file.WEIGHTS_SUFFIX, ".weights.h5")
+        if self.save_weights_only and not self.filepath.endswith(suffixes):
             raise ValueError(
                 f"{owner}: with save_weights_only=True the filepath must end in "
-                f"{weights_file.WEIGHTS_SUFFIX!r} (lamina's weights format). "
+                f"{suffixes[0]!r} (lamina's weights format) or {suffixes[1]!r} (Keras 3's). "
                 f"Received: filepath={self.filepath!r}"
             )
         if not self.save_weights_only and not self.filepath.endswith(".keras"):

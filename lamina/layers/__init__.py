@@ -29,6 +29,7 @@ from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.reshape import Permute, RepeatVector, Reshape
+from lamina.layers.serialization import deserialize, serialize
 
 __all__ = [
     "ELU",
@@ -59,9 +60,11 @@ __all__ = [
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]

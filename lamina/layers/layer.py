@@ -119,6 +119,35 @@ def allocation_budget(budget: AllocationBudget) -> Iterator[AllocationBudget]:
         _ACTIVE_BUDGET.budget = outer
 
 
+class _Scopes(threading.local):
+    def __init__(self) -> None:
+        self.layers: list[Layer] = []
+
+
+_SCOPES = _Scopes()
+
+
+@contextlib.contextmanager
+def layer_scope(layer: "Layer") -> Iterator[None]:
+    """Name the weights made in the block after `layer` and the layers around it (Keras 3's
+    variable paths: a weight made while `block` builds its `dense` is `block/dense/kernel`).
+    """
+    stack = _SCOPES.layers
+    if stack and stack[-1] is layer:
+        yield
+        return
+    stack.append(layer)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _weight_path(layer: "Layer", name: str) -> str:
+    outer = [scope.name for scope in _SCOPES.layers if scope is not layer]
+    return "/".join([*outer, layer.name, name])
+
+
 def _call_accepts_training(cls: type) -> bool:
     if cls not in _ACCEPTS_TRAINING:
         params = inspect.signature(cls.call).parameters
@@ -171,7 +200,7 @@ class Layer:
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}: unknown keyword argument(s) {sorted(kwargs)}. "
-                f"Received: {kwargs}"
+                f"Received: {_short_items(kwargs)}"
             )
         if input_dim is not None and shape is None:
             shape = (input_dim,)
@@ -197,7 +226,8 @@ class Layer:
             # call would build it again and make a second set of weights.
             @functools.wraps(build)
             def build_and_mark(self: "Layer", *args: Any, **kwargs: Any) -> Any:
-                result = build(self, *args, **kwargs)
+                with layer_scope(self):
+                    result = build(self, *args, **kwargs)
                 self.built = True
                 return result
 
@@ -276,12 +306,9 @@ class Layer:
         if _ACTIVE_BUDGET.budget is not None:
             _ACTIVE_BUDGET.budget.charge_weight(self, name or "weight", shape, dtype)
         init = initializers.get(initializer)
-        var = Variable(
-            init(shape, dtype=dtype),
-            dtype=dtype,
-            trainable=trainable,
-            name=f"{self.name}/{name or 'weight'}",
-        )
+        name = name or "weight"
+        var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name)
+        var.path = _weight_path(self, name)
         var.regularizer = regularizers.get(regularizer) if regularizer is not None else None
         var.constraint = constraints.get(constraint) if constraint is not None else None
         self._own_weights.append(var)
@@ -449,7 +476,13 @@ class Layer:
     def _call_eager(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         inputs = tree.map_structure(self._convert_input, inputs)
         if not self.built:
-            self._build_for(tree.map_structure(lambda t: t.shape, inputs))
+            # The first call builds the sublayers that `build` left to it, in this layer's scope.
+            with layer_scope(self):
+                self._build_for(tree.map_structure(lambda t: t.shape, inputs))
+                return self._run_call(inputs, args, kwargs)
+        return self._run_call(inputs, args, kwargs)
+
+    def _run_call(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         if self._activity_losses:
             self._activity_losses.clear()
         accepts = _call_accepts_training(type(self))
@@ -506,8 +539,19 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
-        """Create a layer from the dict `get_config()` returned."""
-        return cls(**config)
+        """Create a layer from the dict `get_config()` returned.
+
+        Layers the config holds as descriptions (`get_config` returned a layer, or
+        `lamina.layers.serialize(layer)`) are rebuilt first.
+        """
+        from lamina.saving.object_serialization import deserialize_keras_object, is_layer_entry
+
+        return cls(
+            **{
+                k: deserialize_keras_object(v) if is_layer_entry(v) else v
+                for k, v in config.items()
+            }
+        )
 
     @property
     def input(self) -> Any:
@@ -541,6 +585,11 @@ def standardize_dtype(dtype: Any) -> str:
     except TypeError:
         raise TypeError(f"Unknown dtype. Received: dtype={dtype!r}") from None
     return "string" if dt.kind in "USO" else dt.name
+
+
+def _short_items(kwargs: dict) -> str:
+    """`name=value` pairs with each value cut to 60 characters, for error messages."""
+    return ", ".join(f"{k}={v!r:.60}" for k, v in sorted(kwargs.items()))
 
 
 def _unique(items: list) -> list:

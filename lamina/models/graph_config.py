@@ -78,6 +78,11 @@ def functional_from_config(cls: type, config: dict) -> Any:
     """
     from lamina.saving.config import deserialize_layer
 
+    if not isinstance(config, dict):
+        raise ModelFileError(
+            f"A functional model's config is a dict. Received: config of type "
+            f"{type(config).__name__}"
+        )
     where = f"the config of model {config.get('name')!r}"
     entries = config.get("layers")
     if not isinstance(entries, list):

@@ -139,10 +139,22 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Model":
-        """Create a model from the dict `get_config()` returned (a graph for a subclass built
-        as `CustomModel(inputs, outputs)`)."""
+        """Create a model from the dict `get_config()` returned.
+
+        A graph config (one with `input_layers` and `output_layers`) rebuilds the graph: a
+        functional model, or a subclass built as `CustomModel(inputs, outputs)`.
+
+        Raises:
+            TypeError: when `config` is not a dict.
+            lamina.saving.ModelFileError: for a graph config that cannot be rebuilt.
+        """
         from lamina.saving.object_registry import custom_object_scope
 
+        if not isinstance(config, dict):
+            raise TypeError(
+                f"{cls.__name__}.from_config expects the dict get_config() returned. "
+                f"Received: config of type {type(config).__name__}"
+            )
         with custom_object_scope(custom_objects):
             if "input_layers" in config and "output_layers" in config:
                 from lamina.models.graph_config import functional_from_config
@@ -151,12 +163,13 @@ class Model(Trainer, Layer):
             return cls(**config)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Save the weights to a `.weights.safetensors` file.
+        """Save the weights to a `.weights.safetensors` file, or Keras 3's `.weights.h5`.
 
         The file is written atomically: a crash mid-save leaves the previous file intact.
+        A `.weights.h5` file (it needs h5py) is also readable by Keras.
 
         Args:
-            filepath: the file; its name must end in `.weights.safetensors`.
+            filepath: the file; its name must end in `.weights.safetensors` or `.weights.h5`.
             overwrite: if False, refuse to replace an existing file.
 
         Example:
@@ -172,10 +185,11 @@ class Model(Trainer, Layer):
         """Load weights saved by `save_weights` (or from a `.keras` file) into this built model.
 
         Layers with weights are matched by position (topology), or by name with
-        `by_name=True`. Legacy `.weights.npz` files are read too.
+        `by_name=True`. Keras's `.weights.h5` and `.h5` files and legacy `.weights.npz` files
+        are read too.
 
         Args:
-            filepath: a `.weights.safetensors`, `.keras` or `.weights.npz` file.
+            filepath: a `.weights.safetensors`, `.weights.h5`, `.keras` or `.weights.npz` file.
             skip_mismatch: skip, with a warning, layers whose weights do not fit.
             by_name: match layers by name; layers not in the file keep their weights.
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from lamina.layers.core.input_layer import Input, InputLayer
-from lamina.layers.layer import Layer
+from lamina.layers.layer import Layer, layer_scope
 from lamina.models.model import Model
 from lamina.models.symbolic import KerasTensor
 
@@ -52,7 +52,8 @@ class Sequential(Model):
         self._stack.append(layer)
         self._track(layer)
         if self._output is not None:
-            self._output = layer(self._output)
+            with layer_scope(self):  # weights are named `sequential/dense/kernel`, as in Keras
+                self._output = layer(self._output)
         self.built = self._output is not None
 
     def pop(self) -> Layer:

@@ -160,12 +160,17 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
 
 def symbolic_call(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
     """Record a call of `layer` on symbolic inputs and return its symbolic outputs."""
-    if not layer.built:
+    if layer.built:
+        outputs = probe_output(layer, inputs, args, kwargs)
+    else:
+        from lamina.layers.layer import layer_scope
+
         shapes = tree.map_structure(
             lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs
         )
-        layer._build_for(shapes)
-    outputs = probe_output(layer, inputs, args, kwargs)
+        with layer_scope(layer):  # sublayers built by the probe's calls are named inside it
+            layer._build_for(shapes)
+            outputs = probe_output(layer, inputs, args, kwargs)
     node = Node(layer, inputs, args, kwargs, outputs)
     for i, t in enumerate(tree.flatten(outputs)):
         t.node, t.index, t.name = node, i, layer.name

@@ -320,7 +320,8 @@ class Optimizer:
         """Make a slot variable shaped like `reference`, filled with `fill`."""
         xp = get_xp(reference.data)
         value = xp.full(reference.data.shape, fill, dtype=reference.data.dtype)
-        slot = Variable(value, trainable=False, name=f"{reference.name}/{name}")
+        # Keras 3's slot names: `dense_kernel_momentum` for the `dense/kernel` weight.
+        slot = Variable(value, trainable=False, name=f"{reference.path.replace('/', '_')}_{name}")
         self._slots.append(slot)
         return slot
 
@@ -336,14 +337,15 @@ class Optimizer:
     def exclude_from_weight_decay(
         self, var_list: list[Variable] | None = None, var_names: list[str] | None = None
     ) -> None:
-        """Exempt some variables from weight decay (by object, or by a substring of the name)."""
+        """Exempt some variables from weight decay (by object, or by a substring of the path,
+        `"bias"` or `"dense_1"`)."""
         self._exclude_ids |= {id(v) for v in var_list or []}
         self._exclude_names += tuple(var_names or ())
 
     def _decays(self, var: Variable) -> bool:
         if id(var) in self._exclude_ids:
             return False
-        return not any(n in var.name for n in self._exclude_names)
+        return not any(n in var.path for n in self._exclude_names)
 
     # ----- the step ------------------------------------------------------------------------
 
@@ -376,14 +378,14 @@ class Optimizer:
             g = as_array_like(g.data if isinstance(g, Tensor) else g, v.data)
             if g.shape != v.data.shape:
                 raise ValueError(
-                    f"Gradient of shape {g.shape} for variable {v.name!r} of shape "
+                    f"Gradient of shape {g.shape} for variable {v.path!r} of shape "
                     f"{v.data.shape}. Received: grad.shape={g.shape}"
                 )
             if g.dtype != v.data.dtype:
                 g = g.astype(v.data.dtype)
             pairs.append((g, v))
         if len(pairs) < len(variables):
-            missing = [v.name for g, v in zip(grads, variables, strict=True) if g is None]
+            missing = [v.path for g, v in zip(grads, variables, strict=True) if g is None]
             if not pairs:
                 raise ValueError(f"No gradients provided for any variable: {missing}")
             warnings.warn(f"Gradients do not exist for variables {missing}.", stacklevel=2)
@@ -420,7 +422,7 @@ class Optimizer:
             i = self._index[id(variable)]
         except KeyError:
             raise KeyError(
-                f"Variable {variable.name!r} was not passed to this optimizer's build(). "
+                f"Variable {variable.path!r} was not passed to this optimizer's build(). "
                 "An optimizer updates the variables it was built with."
             ) from None
         return i, self._scratch[i]

@@ -24,6 +24,7 @@ from lamina.saving.object_registry import (
     register_keras_serializable,
     register_serializable,
 )
+from lamina.saving.object_serialization import deserialize_keras_object, serialize_keras_object
 from lamina.saving.weights_file import load_weights, save_weights
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "atomic_open",
     "atomic_write",
     "custom_object_scope",
+    "deserialize_keras_object",
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
@@ -46,4 +48,5 @@ __all__ = [
     "register_serializable",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
 ]

@@ -11,6 +11,7 @@ the ones whose writer no longer runs: a crash leaves at most one stray file, unt
 """
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -41,6 +42,7 @@ def atomic_open(
     Raises:
         ValueError: for another mode.
         IsADirectoryError: when `path` is a folder.
+        FileNotFoundError: when the folder of `path` does not exist (the message names it).
 
     Example:
     >>> with atomic_open("notes.txt", "w") as f:
@@ -112,6 +114,15 @@ def _create_temp(folder: str, name: str) -> tuple[int, str]:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
+        except (FileNotFoundError, NotADirectoryError) as e:
+            if os.path.isdir(folder):
+                raise
+            raise FileNotFoundError(
+                errno.ENOENT,
+                f"Cannot write {name!r}: the folder {folder!r} does not exist. Create it first "
+                f"(os.makedirs({folder!r}, exist_ok=True)). Received: path="
+                f"{os.path.join(folder, name)!r}",
+            ) from e
     raise FileExistsError(f"Could not create a temporary file in {folder!r}.")
 
 

@@ -18,7 +18,7 @@ from lamina.saving.errors import ModelFileError
 
 LAYERS_MODULE = "lamina.layers"
 MODELS_MODULE = "lamina.models"
-_MODEL_CLASSES = ("Functional", "Model", "Sequential")
+MODEL_CLASSES = ("Functional", "Model", "Sequential")
 _VALUE_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"}
 _VALUE_DTYPES |= {"uint64", "float16", "float32", "float64"}
 # Constructor arguments of lamina's layers that open a file when given a string. A config
@@ -44,7 +44,7 @@ def builtin_layer_classes() -> dict[str, type]:
         obj = getattr(layers, name)
         if inspect.isclass(obj) and issubclass(obj, Layer) and obj is not layers.Lambda:
             out[name] = obj
-    for name in _MODEL_CLASSES:
+    for name in MODEL_CLASSES:
         out[name] = getattr(models, name)
     return out
 
@@ -55,10 +55,15 @@ def builtin_layer_classes() -> dict[str, type]:
 def serialize_layer(layer: Any) -> dict:
     """The JSON-safe description of a layer or model, refusing what cannot be loaded back.
 
+    Layers and other objects inside its config (a wrapped layer, an initializer) are written
+    as their own descriptions.
+
     Raises:
         ValueError: for a Lambda layer, a config that is not JSON-safe, or a user class whose
             constructor needs arguments its `get_config` does not give.
     """
+    from lamina.saving.object_serialization import serialize_config_values
+
     cls = type(layer)
     _check_has_config(cls)
     config = layer.get_config()
@@ -66,11 +71,12 @@ def serialize_layer(layer: Any) -> dict:
         raise ValueError(
             f"{cls.__name__}.get_config() must return a dict. Received: {type(config).__name__}"
         )
+    config = serialize_config_values(config)
     check_json_safe(config, f"the config of layer {layer.name!r} ({cls.__name__})")
     builtin = builtin_layer_classes().get(cls.__name__) is cls
     module = None
     if builtin:
-        module = MODELS_MODULE if cls.__name__ in _MODEL_CLASSES else LAYERS_MODULE
+        module = MODELS_MODULE if cls.__name__ in MODEL_CLASSES else LAYERS_MODULE
     return {
         "module": module,
         "class_name": cls.__name__,
@@ -356,12 +362,13 @@ def compile_config(model: Any) -> dict | None:
     if not getattr(model, "compiled", False):
         return None
     loss, loss_weights, metric_spec, weighted = model._compile_spec
+    where = f"model {model.name!r}"
     config = {
         "optimizer": optimizers.serialize(model.optimizer),
-        "loss": _encode_spec(loss, losses.serialize),
+        "loss": _encode_spec(loss, losses.serialize, f"{where}: its loss"),
         "loss_weights": loss_weights,
-        "metrics": _encode_spec(metric_spec, metrics.serialize),
-        "weighted_metrics": _encode_spec(weighted, metrics.serialize),
+        "metrics": _encode_spec(metric_spec, metrics.serialize, f"{where}: a metric"),
+        "weighted_metrics": _encode_spec(weighted, metrics.serialize, f"{where}: a metric"),
     }
     check_json_safe(config, f"the compile settings of model {model.name!r}")
     return config
@@ -395,19 +402,37 @@ def compile_arguments(config: Any, where: str) -> dict:
     except ModelFileError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as e:
-        raise ModelFileError(f"{where}: the compile settings cannot be restored: {e}") from e
+        raise ModelFileError(f"{where}: {compile_failure(e)}") from e
 
 
-def _encode_spec(spec: Any, serialize: Any) -> Any:
+def compile_failure(error: Exception) -> str:
+    """The message for compile settings that cannot be restored, with what to do about it."""
+    return (
+        f"the compile settings cannot be restored: {str(error)[:300]}. Pass users' losses and "
+        "metrics in custom_objects, register them with "
+        "@lamina.saving.register_keras_serializable(), or load with compile=False."
+    )
+
+
+def _encode_spec(spec: Any, serialize: Any, what: str) -> Any:
     if spec is None or isinstance(spec, str | int | float | bool):
         return spec
     if isinstance(spec, list | tuple):
-        return [_encode_spec(s, serialize) for s in spec]
+        return [_encode_spec(s, serialize, what) for s in spec]
     if isinstance(spec, dict):
         return {
             "class_name": "__dict__",
-            "config": {k: _encode_spec(v, serialize) for k, v in spec.items()},
+            "config": {k: _encode_spec(v, serialize, what) for k, v in spec.items()},
         }
+    if getattr(spec, "__name__", None) == "<lambda>":
+        # As for Lambda layers: a name is all a file holds, and a lambda has none to find.
+        raise ValueError(
+            f"Cannot save the compile settings of {what} is a lambda, which lamina never saves "
+            "(loading code from a file can run anything). Make it a named function registered "
+            "with @lamina.saving.register_keras_serializable(), or save without compile "
+            "settings (model.save(path, include_optimizer=False)) or only the weights "
+            "(model.save_weights)."
+        )
     if inspect.isclass(spec):
         return object_registry.get_registered_name(spec)
     return serialize(spec)

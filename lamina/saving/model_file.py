@@ -141,7 +141,7 @@ def _check_unshared(model: Any) -> None:
             if first != layer.name:
                 raise ValueError(
                     f"Layers {first!r} and {layer.name!r} of model {model.name!r} share the "
-                    f"weight {w.name!r}; a model file rebuilds each layer on its own, so it "
+                    f"weight {w.path!r}; a model file rebuilds each layer on its own, so it "
                     "cannot hold shared weights. Save the weights with save_weights instead."
                 )
 
@@ -322,7 +322,7 @@ def _guard(source: str, fn: Any) -> Any:
 
 def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: _Archive) -> Any:
     from lamina.models.model import Model
-    from lamina.saving.config import compile_arguments, deserialize_layer
+    from lamina.saving.config import compile_arguments, compile_failure, deserialize_layer
 
     source = archive.source
     if not isinstance(config, dict):
@@ -354,7 +354,11 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
     weights_file.assign_weights(model, store)
     _check_runs(model, source)
     if compile and config.get("compile_config") is not None:
-        model.compile(**compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}"))
+        arguments = compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}")
+        try:
+            model.compile(**arguments)
+        except (TypeError, ValueError) as e:
+            raise ModelFileError(f"{source}: {compile_failure(e)}") from e
         try:
             model.optimizer.load_state_arrays(store.extra, metadata, model.weights)
         except ValueError as e:

@@ -101,49 +101,63 @@ def write_array_file(f: IO[bytes], arrays: dict[str, np.ndarray], metadata: dict
 
 
 def save_weights(model: Any, path: str | os.PathLike, overwrite: bool = True) -> None:
-    """Save the model's weights to a `.weights.safetensors` file, atomically.
+    """Save the model's weights to a `.weights.safetensors` or `.weights.h5` file, atomically.
+
+    A `.weights.h5` file has Keras 3's layout (Keras's `model.load_weights` reads it) and
+    needs h5py.
 
     Args:
         model: a built layer or model.
-        path: the file; its name must end in `.weights.safetensors`.
+        path: the file; its name must end in `.weights.safetensors` or `.weights.h5`.
         overwrite: if False, refuse to replace an existing file.
 
     Raises:
         ValueError: for another file name, or a model without weights because it is not
             built yet.
+        ImportError: for a `.weights.h5` file when h5py is not installed.
         FileExistsError: when the file exists and `overwrite` is False.
 
     Example:
     >>> save_weights(model, "mlp.weights.safetensors")
     """
+    from lamina.saving.h5_weights_file import H5_SUFFIX, save_h5_weights
+
     path = os.fspath(path)
-    if not path.endswith(WEIGHTS_SUFFIX):
+    if not path.endswith((WEIGHTS_SUFFIX, H5_SUFFIX)):
         if path.endswith(LEGACY_SUFFIX):
             hint = " lamina still reads .weights.npz files but writes safetensors now;"
         elif path.endswith((".h5", ".hdf5")):
-            hint = " lamina does not write HDF5 (Keras) files;"
+            hint = " lamina writes Keras 3's .weights.h5 layout only, not Keras 2's .h5;"
         else:
             hint = ""
         raise ValueError(
-            f"The weights file name must end in {WEIGHTS_SUFFIX!r}.{hint} use a name like "
-            f"'model{WEIGHTS_SUFFIX}'. Received: filepath={path!r}"
+            f"The weights file name must end in {WEIGHTS_SUFFIX!r} or {H5_SUFFIX!r}.{hint} use "
+            f"a name like 'model{WEIGHTS_SUFFIX}'. Received: filepath={path!r}"
         )
     if not overwrite and os.path.exists(path):
         raise FileExistsError(
             f"{path!r} exists; pass overwrite=True to replace it. Received: overwrite=False"
         )
-    write_weights(model, path)
+    if path.endswith(H5_SUFFIX):
+        _require_built(model)
+        save_h5_weights(model, path)
+    else:
+        write_weights(model, path)
 
 
 def write_weights(model: Any, path: str | os.PathLike) -> None:
     """Write the weights file at `path` whatever its name (see `save_weights`)."""
+    _require_built(model)
+    arrays, metadata = weight_arrays(model)
+    atomic_write(path, lambda f: write_array_file(f, arrays, metadata))
+
+
+def _require_built(model: Any) -> None:
     if not model.weights and not getattr(model, "built", True):
         raise ValueError(
             f"Model {_name(model)} has no weights yet because it is not built: call it on data, "
             "fit it, or call build(input_shape) before saving its weights."
         )
-    arrays, metadata = weight_arrays(model)
-    atomic_write(path, lambda f: write_array_file(f, arrays, metadata))
 
 
 # ----- reading --------------------------------------------------------------------------------
@@ -421,7 +435,7 @@ def _legacy_plan(model: Any, store: WeightStore) -> list:
     for i, (w, value, saved) in enumerate(zip(weights, values, saved_names, strict=True)):
         if tuple(value.shape) != tuple(w.shape):
             raise ModelFileError(
-                f"Weight {i} of model {_name(model)}, {w.name!r}, has shape {tuple(w.shape)} "
+                f"Weight {i} of model {_name(model)}, {w.path!r}, has shape {tuple(w.shape)} "
                 f"but {store.source} holds shape {tuple(value.shape)} for it (saved as "
                 f"{saved!r})."
             )

@@ -175,7 +175,7 @@ class _LayerTest:
         if not layer.built:
             self.fail(check, "the layer is not marked built after its first call")
         got = (len(layer.trainable_weights), len(layer.non_trainable_weights))
-        names = [w.name for w in layer.weights]
+        names = [w.path for w in layer.weights]
         if n_trainable is not None and got[0] != n_trainable:
             self.fail(check, f"expected {n_trainable} trainable weights, found {got[0]}: {names}")
         if n_non_trainable is not None and got[1] != n_non_trainable:
@@ -354,7 +354,7 @@ class _LayerTest:
         eps = 1e-6
         for w, g in zip(weights, grads, strict=True):
             if g is None:
-                self.fail(check, f"weight {w.name!r} gets no gradient from the output")
+                self.fail(check, f"weight {w.path!r} gets no gradient from the output")
             g = np.asarray(g, dtype=np.float64)
             base = np.array(w.numpy(), dtype=np.float64)
             if w.size <= 32:
@@ -375,7 +375,7 @@ class _LayerTest:
                     if not abs(analytic - numeric) <= 1e-5 + 1e-4 * abs(numeric):
                         self.fail(
                             check,
-                            f"the gradient of weight {w.name!r} (shape {w.shape}) disagrees "
+                            f"the gradient of weight {w.path!r} (shape {w.shape}) disagrees "
                             f"with central differences: analytic {analytic!r}, numeric "
                             f"{numeric!r}",
                         )
@@ -408,16 +408,16 @@ class _LayerTest:
         grads = tape.gradient(loss, weights)
         for w, g in zip(weights, grads, strict=True):
             if g is None:
-                self.fail(check, f"trainable weight {w.name!r} gets no gradient from the loss")
+                self.fail(check, f"trainable weight {w.path!r} gets no gradient from the loss")
             if tuple(g.shape) != tuple(w.shape):
-                self.fail(check, f"the gradient of {w.name!r} has shape {g.shape}, not {w.shape}")
+                self.fail(check, f"the gradient of {w.path!r} has shape {g.shape}, not {w.shape}")
             w.assign(w.numpy() - 0.1 * g.numpy())
         for w, old in zip(weights, before, strict=True):
             if np.array_equal(w.numpy(), old):
-                self.fail(check, f"trainable weight {w.name!r} did not change")
+                self.fail(check, f"trainable weight {w.path!r} did not change")
         for w, old in frozen:
             if not np.array_equal(w.numpy(), old):
-                self.fail(check, f"non-trainable weight {w.name!r} changed")
+                self.fail(check, f"non-trainable weight {w.path!r} changed")
 
     def assert_close(self, check: str, what: str, got: Any, want: Any) -> None:
         got = np.asarray(got, dtype=np.float64)

@@ -90,6 +90,15 @@ def check_numeric_targets(y: Any, method: str = "fit") -> None:
         )
 
 
+def pack(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """The batch `train_step` and `test_step` receive, as in Keras 3: `x` alone when there are
+    no targets (wrapped as `(x,)` when x is itself a tuple or list of inputs), else `(x, y)` or
+    `(x, y, sample_weight)`; `unpack` reverses it."""
+    if y is None and sample_weight is None:
+        return (x,) if isinstance(x, list | tuple) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 def unpack(data: Any) -> tuple[Any, Any, Any]:
     """Split a batch into `(x, y, sample_weight)`; missing parts are None.
 

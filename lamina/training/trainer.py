@@ -29,6 +29,7 @@ from lamina.training.data_adapters import (
     make_adapter,
     map_arrays,
     num_samples,
+    pack,
     standardize,
     unpack,
 )
@@ -390,7 +391,7 @@ class Trainer:
                     bsw = _apply_class_weight(class_weight, by, bsw)
                 cb.on_train_batch_begin(step)
                 logs = pythonify_logs(
-                    self.train_step((bx, by, bsw) if bsw is not None else (bx, by))
+                    self.train_step(pack(bx, by, bsw))
                 )
                 self._report_nan(logs, epoch, step)
                 cb.on_train_batch_end(step, logs)
@@ -539,7 +540,7 @@ class Trainer:
             for step, (bx, by, bsw) in enumerate(data.epoch()):
                 if cb is not None:
                     cb.on_test_batch_begin(step)
-                batch = (bx, by, bsw) if bsw is not None else (bx, by)
+                batch = pack(bx, by, bsw)
                 logs = pythonify_logs(self.test_step(batch))
                 self._report_nan(logs, None, step, method)
                 if cb is not None:
@@ -642,7 +643,7 @@ class Trainer:
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y, sample_weight)
         logs = pythonify_logs(
-            self.train_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+            self.train_step(pack(x, y, sample_weight))
         )
         return logs if return_dict else _values(logs)
 
@@ -660,7 +661,7 @@ class Trainer:
             )
         with no_grad():
             logs = pythonify_logs(
-                self.test_step((x, y, sample_weight) if sample_weight is not None else (x, y))
+                self.test_step(pack(x, y, sample_weight))
             )
         return logs if return_dict else _values(logs)
 

@@ -277,7 +277,7 @@ def test_folder_as_filepath_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "received"),
     [
-        ({"filepath": "w.weights.h5", "save_weights_only": True}, "filepath='w.weights.h5'"),
+        ({"filepath": "w.h5", "save_weights_only": True}, "filepath='w.h5'"),
         ({"filepath": "w.weights.safetensors"}, "filepath='w.weights.safetensors'"),
         ({"filepath": "m.h5"}, "filepath='m.h5'"),
         ({"filepath": "m.keras", "save_freq": 0}, "save_freq=0"),

@@ -144,7 +144,9 @@ def test_set_weights_errors_name_layer_count_and_shape():
         ValueError, match=r"Layer 'd' expects 2 weight arrays. Received: a list of 1"
     ):
         layer.set_weights([np.zeros((3, 2))])
-    with pytest.raises(ValueError, match=r"weight 'd/kernel' has shape \(3, 2\).*\(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"Layer 'd': weight 'kernel' has shape \(3, 2\).*\(2, 3\)"
+    ):
         layer.set_weights([np.zeros((2, 3)), np.zeros(2)])
 
 

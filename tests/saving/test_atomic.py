@@ -1,10 +1,12 @@
 """atomic_write / atomic_open: all or nothing, no temporary file left behind."""
 
+import errno
 import os
 import stat
 
 import pytest
 
+import lamina
 from lamina.saving import atomic, atomic_open, atomic_write
 
 
@@ -169,3 +171,17 @@ def skip_unless_read_only(folder):
         return
     probe.unlink()
     pytest.skip("this user can write into read-only folders")
+
+
+def test_a_missing_folder_is_named_not_the_temporary_file(tmp_path):
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(FileNotFoundError, match="Create it first") as info:
+        atomic_write(missing / "x.bin", lambda f: f.write(b"x"))
+    message = str(info.value)
+    assert repr(str(missing)) in message and ".tmp" not in message
+    assert info.value.errno == errno.ENOENT
+    model = lamina.Sequential([lamina.Input((2,)), lamina.layers.Dense(1)])
+    for save in (model.save, model.save_weights):
+        name = "m.keras" if save == model.save else "m.weights.safetensors"
+        with pytest.raises(FileNotFoundError, match=r"folder .*no/such' does not exist"):
+            save(missing / name)

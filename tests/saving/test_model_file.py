@@ -481,7 +481,9 @@ def test_weights_that_do_not_fit_the_config(saved, tmp_path):
 
     rewrite(saved, tmp_path / "g0.keras", {"config.json": grow})
     rewrite(tmp_path / "g0.keras", tmp_path / "g.keras", {"metadata.json": fix_hash})
-    with pytest.raises(ModelFileError, match=r"weight 'dense.*kernel' has shape \(4, 9\)"):
+    with pytest.raises(
+        ModelFileError, match=r"Layer 'dense.*': weight 'kernel' has shape \(4, 9\)"
+    ):
         lamina.models.load_model(tmp_path / "g.keras")
 
 

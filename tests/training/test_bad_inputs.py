@@ -426,7 +426,7 @@ def test_bad_counts(data, sparse_model, name, value):
     x, y = data
     with Unchanged(sparse_model), pytest.raises(ValueError) as err:
         sparse_model.fit(x, y, validation_data=(x, y), verbose=0, **{name: value})
-    assert str(err.value).startswith(f"fit: Expected {name} to be an integer >= ")
+    assert str(err.value).startswith(f"fit: expected {name} to be an integer >= ")
     assert str(err.value).endswith(f"Received: {name}={value!r}")
 
 
@@ -435,7 +435,7 @@ def test_bad_counts(data, sparse_model, name, value):
 def test_bad_counts_in_evaluate_and_predict(data, sparse_model, method, name, value):
     x, y = data
     args = (x, y) if method == "evaluate" else (x,)
-    with pytest.raises(ValueError, match=rf"^{method}: Expected {name} to be an integer"):
+    with pytest.raises(ValueError, match=rf"^{method}: expected {name} to be an integer"):
         getattr(sparse_model, method)(*args, verbose=0, **{name: value})
 
 

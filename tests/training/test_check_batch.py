@@ -10,13 +10,13 @@ from lamina.training.data_adapters import check_batch
 
 def test_returns_the_sample_shapes_and_refuses_a_change():
     x, y = np.zeros((4, 3)), np.zeros((4, 1))
-    first = check_batch(x, y, None, 0, "of Data", None)
+    first = check_batch(x, y, None, 0, "of Data", None, "fit")
     assert first == [(3,), (1,)]
-    assert check_batch(x[:2], y[:2], None, 1, "of Data", first) == first
+    assert check_batch(x[:2], y[:2], None, 1, "of Data", first, "fit") == first
     with pytest.raises(ValueError, match=r"every batch of Data must hold .* batch 2 with"):
-        check_batch(np.zeros((4, 5)), y, None, 2, "of Data", first)
+        check_batch(np.zeros((4, 5)), y, None, 2, "of Data", first, "fit")
     with pytest.raises(ValueError, match=r"fit: batch 3 of Data is inconsistent"):
-        check_batch(x, y[:3], None, 3, "of Data", first)
+        check_batch(x, y[:3], None, 3, "of Data", first, "fit")
 
 
 class Shifting(lamina.utils.PyDataset):

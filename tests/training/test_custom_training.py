@@ -84,7 +84,7 @@ def test_compiled_loss_without_targets_is_a_clear_error():
     inputs = keras.Input(shape=(8,))
     model = keras.Model(inputs, layers.Dense(1)(inputs))
     model.compile(optimizer="adam", loss="mse")
-    with pytest.raises(ValueError, match=r"pass y to fit.*Received: y=None"):
+    with pytest.raises(ValueError, match=r"y is missing.*model.fit\(x, y\).*Received: y=None"):
         model.fit(X, verbose=0)
 
 

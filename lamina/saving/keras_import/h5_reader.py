@@ -37,14 +37,15 @@ MAX_NAMES = 100_000
 MAX_ATTR_BYTES = 64 * 2**20
 
 
-def require_h5py() -> Any:
-    """Import h5py, or explain how to install it."""
+def require_h5py(
+    what: str = "Reading Keras HDF5 files (.h5, .weights.h5, the weights inside .keras)",
+) -> Any:
+    """Import h5py, or explain that `what` needs it and how to install it."""
     try:
         import h5py
     except ImportError as e:
         raise ImportError(
-            "Reading Keras HDF5 files (.h5, .weights.h5, the weights inside .keras) needs h5py: "
-            'pip install "lamina[h5]" (or pip install h5py).'
+            f'{what} needs h5py: pip install "lamina[h5]" (or pip install h5py).'
         ) from e
     return h5py
 

@@ -123,7 +123,7 @@ def assign(matches: list[_Match], where: str) -> None:
         if not np.can_cast(value.dtype, var.dtype, casting="same_kind"):
             raise KerasFileError(
                 f"{where}: the dataset {m.dataset.name!r} holds {value.dtype} but the weight "
-                f"{var.name!r} is {var.dtype}."
+                f"{var.path!r} is {var.dtype}."
             )
         values.append(value)
     for m, value in zip(matches, values, strict=True):
@@ -202,7 +202,7 @@ def _match_legacy(
     top = get_group(root, "top_level_model_weights", where)
     if top is not None:
         datasets = [get_dataset(top, w, where) for w in read_names(top, "weight_names", where)]
-        own = _own_weights(model)
+        own = own_weights(model)
         if datasets or own:
             label = f"the model's own weights (model {model.name!r})"
             strict = not by_name
@@ -243,7 +243,7 @@ def _match_model(
     skip_mismatch: bool,
     out: list[_Match],
 ) -> None:
-    own = _own_weights(model)
+    own = own_weights(model)
     vars_group = get_group(group, "vars", where)
     datasets = _vars_datasets(vars_group, where)
     if own or datasets:
@@ -276,7 +276,7 @@ def _match_model(
                 continue
             _match_model(entry.children, layer, sub, where, skip_mismatch, out)
             continue
-        own = _own_weights(layer)
+        own = own_weights(layer)
         _refuse_sublayer_weights(layer, entry.class_name, where)
         vars_group = get_group(sub, "vars", where) if sub is not None else None
         datasets = _vars_datasets(vars_group, where)
@@ -335,7 +335,7 @@ def _match_keras3_by_name(model: Any, f: Any, where: str, skip_mismatch: bool) -
             _refuse_sublayer_weights(layer, type(layer).__name__, where)
             label = f"layer {layer.name!r} (stored as {key!r})"
             datasets = _vars_datasets(vars_group, where)
-            _match_layer(label, _own_weights(layer), datasets, where, skip_mismatch, matches)
+            _match_layer(label, own_weights(layer), datasets, where, skip_mismatch, matches)
     if not matched:
         _no_name_matched(model, sorted(index), where)
     return matches
@@ -391,7 +391,7 @@ def _refuse_sublayer_weights(layer: Any, class_name: str, where: str) -> None:
 # ----- shared --------------------------------------------------------------------------------
 
 
-def _own_weights(layer: Any) -> list:
+def own_weights(layer: Any) -> list:
     """A layer's own variables as Keras 3 lists them: trainable, then non-trainable."""
     own = list(getattr(layer, "_own_weights", []))
     return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
@@ -415,7 +415,7 @@ def _match_layer(
     for var, ds in zip(weights, datasets, strict=True):
         if tuple(ds.shape) != tuple(var.shape):
             message = (
-                f"{where}: {label}: weight {var.name!r} has shape {tuple(var.shape)} but the "
+                f"{where}: {label}: weight {var.path!r} has shape {tuple(var.shape)} but the "
                 f"file holds shape {tuple(ds.shape)} for it ({ds.name!r})."
             )
             if not skip_mismatch:
@@ -427,7 +427,7 @@ def _match_layer(
 
 def _count_message(label: str, weights: list, datasets: list, where: str) -> str:
     return (
-        f"{where}: {label} has {len(weights)} weight(s) {[w.name for w in weights]} but the "
+        f"{where}: {label} has {len(weights)} weight(s) {[w.path for w in weights]} but the "
         f"file holds {len(datasets)} for it {[d.name for d in datasets]}."
     )
 

@@ -292,7 +292,7 @@ CASES = [
     (
         "input_shape_1e5_features",
         seq_config(lambda c: layer(c, 0)["config"].update(batch_shape=[None, 10**5])),
-        r"weight 'hidden/kernel' has shape \(100000, 8\) but .* holds shape \(4, 8\)",
+        r"'hidden': weight 'kernel' has shape \(100000, 8\) but .* holds shape \(4, 8\)",
     ),
     ("units_negative", set_arg("units", -1), "positive integer. Received: units=-1"),
     ("units_text", set_arg("units", "8"), "Expected units to be a positive integer"),

@@ -211,7 +211,7 @@ MODEL_ONLY_CASES = [
     (
         "weights_transposed",
         entry_change(KERNEL, shape=[8, 4]),
-        r"'hidden/kernel' has shape \(4, 8\) but .* holds shape \(8, 4\)",
+        r"'hidden': weight 'kernel' has shape \(4, 8\) but .* holds shape \(8, 4\)",
     ),
 ]
 
