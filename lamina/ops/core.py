@@ -164,6 +164,8 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
 
 
 class BroadcastTo(Function):
+    shape: tuple[int, ...]
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).broadcast_to(x, self.shape)
@@ -195,6 +197,8 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Tensor:
 
 
 class Cast(Function):
+    dtype: np.dtype
+
     def forward(self, x):
         self.in_dtype = x.dtype
         return x.astype(self.dtype)

@@ -224,6 +224,9 @@ class Abs(Function):
 
 
 class Clip(Function):
+    lo: Any  # a scalar or an array broadcastable to x
+    hi: Any
+
     def forward(self, x):
         xp = get_xp(x)
         self.inside = (x >= self.lo) & (x <= self.hi)
@@ -299,6 +302,8 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
 
 
 class Where(Function):
+    condition: Any  # a boolean array of the inputs' shape
+
     def forward(self, x, y):
         return get_xp(x).where(self.condition, x, y)
 

@@ -119,6 +119,10 @@ def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Tensor:
 
 
 class Einsum(Function):
+    equation: str
+    inputs_spec: list[str]
+    output_spec: str
+
     def forward(self, *xs):
         self.xs = xs
         return get_xp(*xs).einsum(self.equation, *xs)
@@ -216,6 +220,8 @@ class Dense(Function):
     """Fused `x @ kernel + bias` for a 2-D kernel, optionally followed by relu: one op instead
     of matmul, broadcast, add (and relu), computed in place in the fresh product (a measured 6%
     of an MLP training step)."""
+
+    relu: bool
 
     def forward(self, x, kernel, bias):
         self.x, self.kernel = x, kernel

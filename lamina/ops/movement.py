@@ -11,6 +11,8 @@ from lamina.tensor import Tensor
 
 
 class Reshape(Function):
+    shape: tuple[int, ...]
+
     def forward(self, x):
         self.in_shape = x.shape
         return x.reshape(self.shape)
@@ -47,6 +49,8 @@ def reshape(x: Any, newshape: Any) -> Tensor:
 
 
 class Transpose(Function):
+    axes: tuple[int, ...]
+
     def forward(self, x):
         return x.transpose(self.axes)
 
@@ -110,6 +114,8 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 
 
 class Concatenate(Function):
+    axis: int
+
     def forward(self, *xs):
         self.sizes = [x.shape[self.axis] for x in xs]
         return get_xp(*xs).concatenate(xs, axis=self.axis)
@@ -186,6 +192,8 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
 
 
 class Tile(Function):
+    reps: tuple[int, ...]
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).tile(x, self.reps)
@@ -214,6 +222,10 @@ def tile(x: Any, repeats: Any) -> Tensor:
 
 
 class Repeat(Function):
+    repeats: np.ndarray  # one count per element along axis
+    axis: int
+    repeats_b: Any  # repeats > 0, shaped to broadcast against x
+
     def forward(self, x):
         self.in_shape = x.shape
         # A list, not an array: CuPy takes repeats only as an int, a list or a tuple.
@@ -256,6 +268,10 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
 
 
 class Pad(Function):
+    pad_width: list[tuple[int, int]]
+    mode: str
+    value: Any
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).pad(x, self.pad_width, mode=self.mode, constant_values=self.value)
@@ -284,6 +300,8 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
 
 
 class Flip(Function):
+    axis: int | tuple[int, ...] | None
+
     def forward(self, x):
         return get_xp(x).flip(x, self.axis)
 
@@ -299,6 +317,9 @@ def flip(x: Any, axis: Any = None) -> Tensor:
 
 
 class Roll(Function):
+    shift: int | tuple[int, ...]
+    axis: int | tuple[int, ...] | None
+
     def forward(self, x):
         return get_xp(x).roll(x, self.shift, axis=self.axis)
 
@@ -320,6 +341,9 @@ def _is_basic_index(key: tuple) -> bool:
 
 
 class GetItem(Function):
+    key: tuple
+    basic: bool  # only ints, slices, None and Ellipsis in key
+
     def forward(self, x):
         self.in_shape, self.dtype = x.shape, x.dtype
         return x[self.key]
@@ -350,6 +374,9 @@ def getitem(x: Any, key: Any) -> Tensor:
 
 
 class Take(Function):
+    indices: Any  # an integer array, already in [0, n)
+    axis: int
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).take(x, self.indices, axis=self.axis)
@@ -381,6 +408,9 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 
 
 class TakeAlongAxis(Function):
+    indices: Any  # an integer array of x's rank, already in [0, n)
+    axis: int
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).take_along_axis(x, self.indices, axis=self.axis)

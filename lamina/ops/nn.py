@@ -20,6 +20,8 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    slope: float
+
     def forward(self, x):
         self.positive = x > 0
         return get_xp(x).where(self.positive, x, x * self.slope)
@@ -30,6 +32,8 @@ class LeakyRelu(Function):
 
 
 class Elu(Function):
+    alpha: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.positive = x > 0
@@ -83,6 +87,8 @@ class Softsign(Function):
 
 
 class Gelu(Function):
+    approximate: bool
+
     def forward(self, x):
         xp = get_xp(x)
         self.x = x
@@ -123,6 +129,8 @@ def erf(x: Any) -> Any:
 
 
 class Softmax(Function):
+    axis: int
+
     def forward(self, x):
         xp = get_xp(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
@@ -136,6 +144,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    axis: int
+
     def forward(self, x):
         xp = get_xp(x)
         shifted = x - x.max(axis=self.axis, keepdims=True)
@@ -240,6 +250,8 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 class SoftmaxCrossEntropy(Function):
     """Fused `-sum(labels * log_softmax(logits))` over `axis`; labels get no gradient."""
 
+    axis: int
+
     def forward(self, labels, logits):
         xp = get_xp(logits)
         shifted = logits - logits.max(axis=self.axis, keepdims=True)
@@ -286,6 +298,8 @@ def softmax_logits(probs: Tensor, axis: int) -> Tensor | None:
 
 
 class Celu(Function):
+    alpha: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.positive = x >= 0
@@ -298,6 +312,8 @@ class Celu(Function):
 
 
 class HardShrink(Function):
+    threshold: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.keep = xp.abs(x) > self.threshold
@@ -309,6 +325,8 @@ class HardShrink(Function):
 
 
 class SoftShrink(Function):
+    threshold: float
+
     def forward(self, x):
         xp = get_xp(x)
         t = self.threshold
@@ -334,6 +352,8 @@ class SparsePlus(Function):
 
 
 class Squareplus(Function):
+    b: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.root = xp.hypot(x, math.sqrt(self.b))  # sqrt(x^2 + b) without overflowing x^2
@@ -350,6 +370,8 @@ class Squareplus(Function):
 
 class Sparsemax(Function):
     """Euclidean projection onto the probability simplex (Martins & Astudillo, 2016)."""
+
+    axis: int
 
     def forward(self, x):
         xp = get_xp(x)

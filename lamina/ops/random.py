@@ -75,6 +75,8 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
 
 
 class Dropout(Function):
+    mask: Any  # 0 or 1 / (1 - rate), broadcastable to x
+
     def forward(self, x):
         return x * self.mask
 

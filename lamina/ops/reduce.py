@@ -22,6 +22,9 @@ def _expand_like(grad: Any, in_shape: tuple, axis: Any, keepdims: bool) -> Any:
 
 
 class Sum(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         self.in_shape = x.shape
         return x.sum(axis=self.axis, keepdims=self.keepdims)
@@ -34,6 +37,9 @@ class Sum(Function):
 
 
 class Mean(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         self.in_shape = x.shape
         out = x.mean(axis=self.axis, keepdims=self.keepdims)
@@ -49,6 +55,10 @@ class Mean(Function):
 
 class Extremum(Function):
     """max or min; ties share the gradient equally."""
+
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+    largest: bool  # max when True, min when False
 
     def forward(self, x):
         self.x = x
@@ -72,6 +82,9 @@ def _drop(shape: tuple, axis: Any) -> tuple:
 
 
 class Prod(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         self.x = x
         return x.prod(axis=self.axis, keepdims=self.keepdims)
@@ -98,6 +111,9 @@ class Prod(Function):
 
 
 class LogSumExp(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         xp = get_xp(x)
         m = x.max(axis=self.axis, keepdims=True)
@@ -114,6 +130,8 @@ class LogSumExp(Function):
 
 
 class Cumsum(Function):
+    axis: int
+
     def forward(self, x):
         return get_xp(x).cumsum(x, axis=self.axis)
 
