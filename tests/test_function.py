@@ -1,11 +1,15 @@
 """The Function contract: declared parameters, checked by `apply`."""
 
+import importlib
+import pkgutil
+
 import numpy as np
 import pytest
 
+import lamina
 from lamina import ops
 from lamina.function import Function
-from lamina.ops.nn import Relu
+from lamina.ops.nn import ReluOp
 
 
 class _ScaleOp(Function):
@@ -53,5 +57,24 @@ def test_parameters_are_inherited_by_subclasses():
 
 
 def test_an_op_without_parameters_takes_no_keywords():
-    with pytest.raises(TypeError, match=r"Relu.apply: .*declared: none.*unknown=\['axis'\]"):
-        Relu.apply(ops.convert_to_tensor(np.ones(2)), axis=0)
+    with pytest.raises(TypeError, match=r"ReluOp.apply: .*declared: none.*unknown=\['axis'\]"):
+        ReluOp.apply(ops.convert_to_tensor(np.ones(2)), axis=0)
+
+
+def _lamina_ops() -> list[type[Function]]:
+    for info in pkgutil.iter_modules(lamina.ops.__path__, "lamina.ops."):
+        importlib.import_module(info.name)
+    found, todo = [], [Function]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("lamina."):
+                found.append(sub)
+    return found
+
+
+def test_every_op_class_is_named_apart_from_the_layers():
+    op_classes = _lamina_ops()
+    assert len(op_classes) > 50
+    assert [c.__name__ for c in op_classes if not c.__name__.endswith("Op")] == []
+    assert {c.__name__ for c in op_classes} & set(dir(lamina.layers)) == set()
