@@ -63,7 +63,6 @@ class CompileLoss:
             weights = list(loss_weights)
         self.weights = [1.0 if w is None else float(w) for w in (weights or [1.0] * len(specs))]
         self.names = [f"{n}_loss" for n in output_names] if len(output_names) > 1 else []
-        self.checked = False
 
     def __call__(self, y_true: list, y_pred: list, sample_weight: Any) -> tuple[Tensor, list]:
         total = None

@@ -49,10 +49,21 @@ class Trainer:
         self.compiled = False
         self.stop_training = False
         self.history: History | None = None
+        # compile's (loss, loss_weights, metrics, weighted_metrics), kept for saving
+        self._compile_spec: tuple | None = None
         self._compile_loss: compile_utils.CompileLoss | None = None
         self._compile_metrics: compile_utils.CompileMetrics | None = None
-        self._loss_tracker = None
+        self._loss_tracker: metrics_module.Mean | None = None
+        # With several outputs: one Mean per output's loss (made at the first batch), fed from
+        # the per-output losses of the last `compute_loss`.
+        self._part_trackers: list[metrics_module.Mean] = []
+        self._last_loss_parts: list[Tensor] = []
+        # The trainable weights, and those of them with a constraint; found at the first step.
         self._train_vars: list | None = None
+        self._constrained: list = []
+        self._fit_callbacks: list = []  # the running fit's callbacks, for BackupAndRestore
+        self._nan_reported = False
+        self._resume: Any = None  # set by a BackupAndRestore that found an interrupted run
 
     # ----- compile -------------------------------------------------------------------------
 
@@ -89,7 +100,7 @@ class Trainer:
         self._compile_loss = None
         self._compile_metrics = None
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._part_trackers = None
+        self._part_trackers = []
         self._train_vars = None
         self.compiled = True
         if loss is not None:
@@ -134,7 +145,7 @@ class Trainer:
 
     def reset_metrics(self) -> None:
         """Reset the state of every metric (done at the start of each epoch)."""
-        for m in self.metrics + list(getattr(self, "_part_trackers", None) or []):
+        for m in self.metrics + self._part_trackers:
             m.reset_state()
 
     # ----- one step ------------------------------------------------------------------------
@@ -199,9 +210,9 @@ class Trainer:
         batch = len(flatten_arrays(y)[0]) if y is not None else 1
         if loss is not None:
             self._loss_tracker.update_state(_raw(loss), sample_weight=batch)
-        parts = getattr(self, "_last_loss_parts", None)
+        parts = self._last_loss_parts
         if self._compile_loss.names and parts:
-            if not getattr(self, "_part_trackers", None):
+            if not self._part_trackers:
                 self._part_trackers = [
                     metrics_module.Mean(name=n) for n in self._compile_loss.names
                 ]
@@ -216,7 +227,7 @@ class Trainer:
     def get_metrics_result(self) -> dict:
         """The current value of the loss and every metric, as Python floats."""
         logs = {"loss": float(self._loss_tracker.result())}
-        for tracker in getattr(self, "_part_trackers", None) or []:
+        for tracker in self._part_trackers:
             logs[tracker.name] = float(tracker.result())
         for m in self._compile_metrics.flat:
             result = m.result()
