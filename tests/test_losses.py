@@ -432,3 +432,41 @@ def test_functions_reconcile_rank_1_labels_with_column_predictions():
     out = losses.binary_crossentropy(np.array([0, 1]), np.array([[0.5], [0.5]]))
     np.testing.assert_allclose(out.numpy(), [math.log(2)] * 2, rtol=1e-6)
     assert losses.hinge(np.array([1.0, 0.0]), np.array([[0.5], [-0.5]])).shape == (2,)
+
+
+# ----- label_type ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss, expected",
+    [
+        ("sparse_categorical_crossentropy", "class_ids"),
+        (losses.sparse_categorical_crossentropy, "class_ids"),
+        (losses.LossFunctionWrapper(losses.sparse_categorical_crossentropy), "class_ids"),
+        (losses.SparseCategoricalCrossentropy(from_logits=True), "class_ids"),
+        (losses.CategoricalGeneralizedCrossEntropy(), "class_ids"),
+        ("categorical_crossentropy", "one_hot"),
+        (losses.CategoricalHinge, "one_hot"),
+        ("bce", "binary"),
+        (losses.BinaryFocalCrossentropy(), "binary"),
+        ("mse", None),
+        (losses.LossFunctionWrapper(losses.mean_squared_error, name="sparse_mse"), None),
+    ],
+)
+def test_label_type_of_follows_the_loss_not_its_name(loss, expected):
+    assert losses.label_type_of(loss) == expected
+
+
+def test_a_user_function_named_sparse_takes_no_class_ids():
+    def my_sparse_thing(y_true, y_pred):
+        return losses.mean_squared_error(y_true, y_pred)
+
+    assert losses.label_type_of(my_sparse_thing) is None
+    assert losses.label_type_of(losses.LossFunctionWrapper(my_sparse_thing)) is None
+
+
+def test_from_logits_is_a_public_attribute():
+    assert losses.CategoricalCrossentropy(from_logits=True).from_logits
+    assert not losses.MeanSquaredError().from_logits
+    wrapper = losses.LossFunctionWrapper(losses.categorical_crossentropy, from_logits=True)
+    assert wrapper.from_logits and wrapper.fn_kwargs == {"from_logits": True}

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from lamina import losses as losses_module
 from lamina import metrics as metrics_module
 from lamina import optimizers as optimizers_module
 from lamina.callbacks import CallbackList, History, ProgbarLogger
@@ -382,7 +383,7 @@ class Trainer:
                 loss.output_names,
                 strict=False,
             ):
-                if fn is not None and "sparse_categorical" in compile_utils.loss_name(fn):
+                if losses_module.label_type_of(fn) == "class_ids":
                     where = f" for output {name!r}" if len(loss.output_names) > 1 else ""
                     compile_utils.check_class_ids(np.asarray(yt), p.shape[-1], where)
         targets = data.y if getattr(data, "y", None) is not None else by
