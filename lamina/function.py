@@ -87,9 +87,9 @@ class Function:
         if unknown or missing:
             declared = ", ".join(sorted(cls.params)) or "none"
             raise TypeError(
-                f"{cls.__name__}.apply: parameters must be declared as class annotations of "
-                f"{cls.__name__} (declared: {declared}). "
-                f"Received: unknown={unknown}, missing={missing}"
+                f"{cls.__name__}.apply takes the parameters declared as class annotations of "
+                f"{cls.__name__} (declared: {declared}), all but those with a default required; "
+                f"declare a new one there. Received: unknown={unknown}, missing={missing}"
             )
 
 
