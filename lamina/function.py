@@ -1,7 +1,7 @@
 """The base every differentiable op subclasses, and the switch that turns recording on."""
 
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 from lamina.tensor import Tensor
 
@@ -29,24 +29,42 @@ def is_recording() -> bool:
 class Function:
     """A differentiable op: `forward` on raw arrays, `backward` one gradient per input.
 
-    Subclasses keep in `self` only what `backward` needs. `backward(grad)` returns a tuple with
-    one array (or None) per input; `self.needs_grad[i]` says whether input `i` wants one, so
-    expensive gradients nobody asked for are skipped. Attributes given to `apply` as keywords
-    are set on the instance before `forward` runs.
+    An op's parameters (an axis, a dtype, a mask: anything that is not a differentiated input)
+    are declared as class-level annotations, with a default where one makes sense. `apply`
+    takes exactly these as keywords and sets them on the instance before `forward` runs; an
+    undeclared keyword, or a missing one without a default, raises TypeError naming the op.
+    Everything else on `self` is set by `forward` and kept only because `backward` needs it.
+    `backward(grad)` returns a tuple with one array (or None) per input; `self.needs_grad[i]`
+    says whether input `i` wants one, so expensive gradients nobody asked for are skipped.
+
+    Subclasses are named `<Name>Op` (`SoftmaxOp`, `DenseOp`), so that they read differently
+    from the layers of the same name.
 
     Example:
-    >>> class Square(Function):
+    >>> class ScaleOp(Function):
+    ...     factor: float
     ...     def forward(self, x):
-    ...         self.x = x
-    ...         return x * x
+    ...         return x * self.factor
     ...     def backward(self, grad):
-    ...         # d(x^2)/dx = 2x
-    ...         return (2 * self.x * grad,)
-    >>> y = Square.apply(x)
+    ...         # d(factor x)/dx = factor
+    ...         return (grad * self.factor,)
+    >>> y = ScaleOp.apply(x, factor=2.0)
     """
 
     inputs: tuple[Tensor, ...]
     needs_grad: tuple[bool, ...]
+    # The declared parameters of each subclass, and those of them without a default.
+    params: ClassVar[frozenset[str]] = frozenset()
+    required_params: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            if klass is not Function and issubclass(klass, Function):
+                names.update(vars(klass).get("__annotations__", {}))
+        cls.params = frozenset(names)
+        cls.required_params = frozenset(n for n in names if not hasattr(cls, n))
 
     def forward(self, *arrays: Any) -> Any:
         raise NotImplementedError
@@ -58,6 +76,8 @@ class Function:
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
         """Run the op on tensors; record it for differentiation when a tape is recording."""
         fn = cls.__new__(cls)
+        if attrs.keys() != cls.params:
+            cls._check_params(attrs)
         if attrs:
             fn.__dict__.update(attrs)
         out = Tensor(fn.forward(*[t.data for t in inputs]))
@@ -68,6 +88,19 @@ class Function:
                 fn.needs_grad = needs
                 out._node = fn
         return out
+
+    @classmethod
+    def _check_params(cls, attrs: dict[str, Any]) -> None:
+        """Raise unless `attrs` are declared parameters and give every one without a default."""
+        unknown = sorted(attrs.keys() - cls.params)
+        missing = sorted(cls.required_params - attrs.keys())
+        if unknown or missing:
+            declared = ", ".join(sorted(cls.params)) or "none"
+            raise TypeError(
+                f"{cls.__name__}.apply takes the parameters declared as class annotations of "
+                f"{cls.__name__} (declared: {declared}), all but those with a default required; "
+                f"declare a new one there. Received: unknown={unknown}, missing={missing}"
+            )
 
 
 class no_grad:

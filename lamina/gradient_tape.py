@@ -141,7 +141,7 @@ class GradientTape:
         return tree.pack_sequence_as(sources, out)
 
 
-class _TakenGradient(Function):
+class _TakenGradientOp(Function):
     """The node of a gradient taken while an outer tape recorded: how it was computed was not
     recorded, so nothing can flow back through it."""
 
@@ -162,7 +162,7 @@ class _TakenGradient(Function):
 def _gradient_tensor(g: Any, outer_records: bool) -> Tensor:
     t = Tensor(g)
     if outer_records:
-        t._node = _TakenGradient()
+        t._node = _TakenGradientOp()
     return t
 
 

@@ -144,7 +144,8 @@ def test_imports_inside_functions_say_why():
             for node in ast.walk(func):
                 if not isinstance(node, ast.Import | ast.ImportFrom):
                     continue
-                if not resolve(node, module, path.name == "__init__.py") and not getattr(node, "level", 0):
+                relative = getattr(node, "level", 0)
+                if not relative and not resolve(node, module, path.name == "__init__.py"):
                     continue
                 here = lines[node.lineno - 1]
                 above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""

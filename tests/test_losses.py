@@ -486,3 +486,41 @@ def test_fit_with_targets_wider_than_a_dense_1_output_names_the_loss_and_shapes(
     y = np.ones((4, 2), dtype=np.float32)
     with pytest.raises(ValueError, match=r"mean_squared_error: .*\(4, 2\).*\(4, 1\)"):
         model.fit(x, y, epochs=1, verbose=0)
+
+
+# ----- label_type ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss, expected",
+    [
+        ("sparse_categorical_crossentropy", "class_ids"),
+        (losses.sparse_categorical_crossentropy, "class_ids"),
+        (losses.LossFunctionWrapper(losses.sparse_categorical_crossentropy), "class_ids"),
+        (losses.SparseCategoricalCrossentropy(from_logits=True), "class_ids"),
+        (losses.CategoricalGeneralizedCrossEntropy(), "class_ids"),
+        ("categorical_crossentropy", "one_hot"),
+        (losses.CategoricalHinge, "one_hot"),
+        ("bce", "binary"),
+        (losses.BinaryFocalCrossentropy(), "binary"),
+        ("mse", None),
+        (losses.LossFunctionWrapper(losses.mean_squared_error, name="sparse_mse"), None),
+    ],
+)
+def test_label_type_of_follows_the_loss_not_its_name(loss, expected):
+    assert losses.label_type_of(loss) == expected
+
+
+def test_a_user_function_named_sparse_takes_no_class_ids():
+    def my_sparse_thing(y_true, y_pred):
+        return losses.mean_squared_error(y_true, y_pred)
+
+    assert losses.label_type_of(my_sparse_thing) is None
+    assert losses.label_type_of(losses.LossFunctionWrapper(my_sparse_thing)) is None
+
+
+def test_from_logits_is_a_public_attribute():
+    assert losses.CategoricalCrossentropy(from_logits=True).from_logits
+    assert not losses.MeanSquaredError().from_logits
+    wrapper = losses.LossFunctionWrapper(losses.categorical_crossentropy, from_logits=True)
+    assert wrapper.from_logits and wrapper.fn_kwargs == {"from_logits": True}

@@ -352,3 +352,19 @@ def test_every_loss_is_a_metric_by_name_and_class():
     m = metrics.get(Cube(name="cube"))
     m.update_state([[0.0]], [[2.0]])
     assert m.name == "cube" and float(m.result()) == 8.0
+
+
+def test_resolve_accuracy_follows_what_the_loss_takes_not_its_name():
+    class Cube(losses.Loss):
+        def call(self, y_true, y_pred):
+            return ops.mean((y_pred - y_true) ** 3, axis=-1)
+
+    for name in ("sparse_categorical_crossentropy", "binary_crossentropy"):
+        m = metrics.resolve_accuracy(Cube(name=name), (32, 10), (32, 10))
+        assert type(m) is metrics.CategoricalAccuracy
+
+
+def test_mean_metric_wrapper_from_logits():
+    m = metrics.MeanMetricWrapper(losses.binary_crossentropy, from_logits=True)
+    assert m.from_logits and m.fn_kwargs == {"from_logits": True}
+    assert not metrics.MeanMetricWrapper(losses.binary_crossentropy).from_logits

@@ -357,7 +357,7 @@ def _float_learning_rate(optimizer: Any) -> float | None:
 
 
 def _metrics(model: Any) -> list:
-    return model.metrics + list(getattr(model, "_part_trackers", None) or [])
+    return model.metrics + model._part_trackers
 
 
 def _seed_generators(model: Any) -> list[SeedGenerator]:

@@ -26,7 +26,7 @@ from lamina.losses.hinge import (
     hinge,
     squared_hinge,
 )
-from lamina.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
+from lamina.losses.loss import LabelType, Loss, LossFunctionWrapper, reduce_weighted_values
 from lamina.losses.probabilistic import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
@@ -161,6 +161,26 @@ def to_loss(identifier: Any) -> Loss | None:
     raise ValueError(f"Could not interpret loss identifier. Received: {identifier!r}")
 
 
+def label_type_of(loss: Any) -> LabelType:
+    """What `y_true` holds for `loss`: its `Loss.label_type`.
+
+    `loss` may be a name, a class, a `Loss` or a function; a built-in function answers for its
+    class (`sparse_categorical_crossentropy` as `SparseCategoricalCrossentropy`), so that a
+    loss is known by what it is, never by its name. Other functions give None.
+
+    Example:
+    >>> lamina.losses.label_type_of("sparse_categorical_crossentropy")
+    'class_ids'
+    """
+    obj = get(loss) if isinstance(loss, str | dict) else loss
+    if isinstance(obj, LossFunctionWrapper) and obj.label_type is None:
+        obj = obj.fn
+    if isinstance(obj, Loss) or (inspect.isclass(obj) and issubclass(obj, Loss)):
+        return obj.label_type
+    cls = FUNCTION_CLASSES.get(obj) if callable(obj) else None
+    return None if cls is None else cls.label_type
+
+
 def serialize(loss: Any) -> Any:
     """Return a JSON-safe description of a loss: a name for functions, a dict for objects."""
     return serialization.serialize(loss, _REGISTRY)
@@ -215,6 +235,7 @@ __all__ = [
     "kl_divergence",
     "kld",
     "kullback_leibler_divergence",
+    "label_type_of",
     "log_cosh",
     "logcosh",
     "mae",

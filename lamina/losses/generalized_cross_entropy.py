@@ -58,6 +58,8 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
     tensor(0.5, dtype=float32)
     """
 
+    label_type = "class_ids"
+
     def __init__(
         self,
         q: float = 0.5,

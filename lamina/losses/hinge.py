@@ -93,6 +93,8 @@ class CategoricalHinge(LossFunctionWrapper):
     tensor(0.5, dtype=float32)
     """
 
+    label_type = "one_hot"
+
     def __init__(
         self,
         reduction: Any = "sum_over_batch_size",

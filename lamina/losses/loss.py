@@ -1,13 +1,16 @@
 """The `Loss` base class, its reductions, and the wrapper that turns a function into a Loss."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from lamina import ops
 from lamina.naming import to_snake_case
 from lamina.tensor import Tensor
+
+# What `y_true` holds for a loss; see `Loss.label_type`.
+LabelType = Literal["class_ids", "one_hot", "binary"] | None
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -115,6 +118,16 @@ class Loss:
             `"mean_with_sample_weight"`, `"none"` or None.
         dtype: cast predictions to this dtype first; None keeps the predictions' dtype.
 
+    Attributes:
+        label_type: what `y_true` holds, declared by each loss class: `"class_ids"` (one
+            integer class id per sample, as for `SparseCategoricalCrossentropy`), `"one_hot"`
+            (one-hot or soft labels shaped like the predictions), `"binary"` (0 or 1 per output
+            unit) or None (anything; the default). `fit` checks the targets against it before
+            training and `metrics=["accuracy"]` picks its accuracy from it; declare it on your
+            own losses to get the same.
+        from_logits: whether the predictions are logits (then `fit` warns when the output
+            layer already applies a softmax or sigmoid).
+
     Example:
     >>> class MeanCube(Loss):
     ...     def call(self, y_true, y_pred):
@@ -122,6 +135,9 @@ class Loss:
     >>> MeanCube()([[1.0]], [[3.0]])
     tensor(8., dtype=float32)
     """
+
+    label_type: ClassVar[LabelType] = None
+    from_logits: bool = False
 
     def __init__(
         self, name: str | None = None, reduction: Any = "sum_over_batch_size", dtype: Any = None
@@ -163,7 +179,7 @@ class LossFunctionWrapper(Loss):
         reduction: as for `Loss`.
         name: defaults to the function's name.
         dtype: as for `Loss`.
-        **kwargs: passed on to `fn` at each call.
+        **kwargs: passed on to `fn` at each call; kept as `fn_kwargs`.
 
     Example:
     >>> loss = LossFunctionWrapper(lamina.losses.mean_squared_error)
@@ -183,15 +199,20 @@ class LossFunctionWrapper(Loss):
             name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype
         )
         self.fn = fn
-        self._fn_kwargs = kwargs
+        self.fn_kwargs = kwargs
+
+    @property
+    def from_logits(self) -> bool:
+        """Whether `fn` is called with `from_logits=True`."""
+        return bool(self.fn_kwargs.get("from_logits", False))
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        return self.fn(y_true, y_pred, **self._fn_kwargs)
+        return self.fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(self._fn_kwargs)
+        config.update(self.fn_kwargs)
         if type(self) is LossFunctionWrapper:
             config["fn"] = getattr(self.fn, "__name__", repr(self.fn))
         return config

@@ -339,6 +339,8 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     tensor(0.6931472, dtype=float32)
     """
 
+    label_type = "one_hot"
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -371,6 +373,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
     tensor(0.6931472, dtype=float32)
     """
 
+    label_type = "class_ids"
+
     def __init__(
         self,
         from_logits: bool = False,
@@ -390,9 +394,9 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         y_pred = as_tensor(y_pred, self.dtype)
-        losses = sparse_categorical_crossentropy(y_true, y_pred, **self._fn_kwargs)
+        losses = sparse_categorical_crossentropy(y_true, y_pred, **self.fn_kwargs)
         mask = None
-        ignore = self._fn_kwargs["ignore_class"]
+        ignore = self.fn_kwargs["ignore_class"]
         if ignore is not None:
             labels = _sparse_targets("SparseCategoricalCrossentropy", y_true, y_pred, -1)
             mask = labels != ignore
@@ -406,6 +410,8 @@ class BinaryCrossentropy(LossFunctionWrapper):
     >>> BinaryCrossentropy()([[0.0], [1.0]], [[0.5], [0.5]])
     tensor(0.6931472, dtype=float32)
     """
+
+    label_type = "binary"
 
     def __init__(
         self,
@@ -435,6 +441,8 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
     >>> BinaryFocalCrossentropy(gamma=2.0)([[1.0]], [[0.5]])
     tensor(0.1732868, dtype=float32)
     """
+
+    label_type = "binary"
 
     def __init__(
         self,
@@ -472,6 +480,8 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
     >>> CategoricalFocalCrossentropy()([[0.0, 1.0]], [[0.5, 0.5]])
     tensor(0.0433217, dtype=float32)
     """
+
+    label_type = "one_hot"
 
     def __init__(
         self,

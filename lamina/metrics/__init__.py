@@ -284,7 +284,7 @@ def get(identifier: Any) -> Any:
 def _from_loss(loss: Any, name: str | None) -> Metric:
     """A metric averaging a loss: a Loss object, or a per-sample loss function."""
     if isinstance(loss, _losses.LossFunctionWrapper):
-        return MeanMetricWrapper(loss.fn, name=name or loss.name, **loss._fn_kwargs)
+        return MeanMetricWrapper(loss.fn, name=name or loss.name, **loss.fn_kwargs)
     if isinstance(loss, _losses.Loss):
         return MeanMetricWrapper(_LossValues(loss), name=name or loss.name)
     return MeanMetricWrapper(loss, name=name or loss.__name__)
@@ -310,21 +310,21 @@ def resolve_accuracy(
 ) -> Metric:
     """Pick the accuracy metric that `metrics=["accuracy"]` means for this loss and these shapes.
 
-    Binary when the loss is binary cross-entropy (or hinge-like binary losses) or the output's
-    last dimension is 1; sparse categorical when the loss is sparse categorical cross-entropy or
-    the labels have one dimension less than the predictions (or a last dimension of 1 against
-    many); categorical otherwise. The metric is named `name`.
+    Binary when the loss takes binary labels (its `label_type` is `"binary"`: binary
+    cross-entropy, binary focal cross-entropy) or the output's last dimension is 1; sparse
+    categorical when the loss takes class ids (`"class_ids"`: sparse categorical cross-entropy)
+    or the labels have one dimension less than the predictions (or a last dimension of 1
+    against many); categorical otherwise. The metric is named `name`.
 
     Example:
     >>> type(resolve_accuracy("sparse_categorical_crossentropy", (32,), (32, 10))).__name__
     'SparseCategoricalAccuracy'
     """
-    loss_name = _loss_name(loss)
+    labels = None if loss is None else _losses.label_type_of(loss)
     y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
-    binary_losses = {"binary_crossentropy", "bce", "binary_focal_crossentropy"}
-    if loss_name in binary_losses or (y_pred_shape and y_pred_shape[-1] == 1):
+    if labels == "binary" or (y_pred_shape and y_pred_shape[-1] == 1):
         return BinaryAccuracy(name=name)
-    sparse = loss_name == "sparse_categorical_crossentropy" or (
+    sparse = labels == "class_ids" or (
         len(y_true_shape) == len(y_pred_shape) - 1
         or (
             len(y_true_shape) == len(y_pred_shape)
@@ -336,21 +336,6 @@ def resolve_accuracy(
     if sparse:
         return SparseCategoricalAccuracy(name=name)
     return CategoricalAccuracy(name=name)
-
-
-def _loss_name(loss: Any) -> str | None:
-    if loss is None:
-        return None
-    if isinstance(loss, str):
-        obj = _losses.get(loss)
-    else:
-        obj = loss
-    if isinstance(obj, _losses.LossFunctionWrapper):
-        obj = obj.fn
-    if isinstance(obj, _losses.Loss):
-        return obj.name
-    canonical = _losses._REGISTRY.name_of(obj)
-    return canonical or getattr(obj, "__name__", None)
 
 
 def serialize(metric: Any) -> Any:

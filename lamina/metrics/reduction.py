@@ -104,7 +104,7 @@ class MeanMetricWrapper(Mean):
         fn: `(y_true, y_pred, **kwargs) -> per-sample values`.
         name: defaults to the function's name.
         dtype: the result's dtype.
-        **kwargs: passed on to `fn`.
+        **kwargs: passed on to `fn`; kept as `fn_kwargs`.
 
     Example:
     >>> m = MeanMetricWrapper(lamina.losses.mean_squared_error, name="mse")
@@ -122,17 +122,22 @@ class MeanMetricWrapper(Mean):
     ) -> None:
         super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
         self._fn = fn
-        self._fn_kwargs = kwargs
+        self.fn_kwargs = kwargs
+
+    @property
+    def from_logits(self) -> bool:
+        """Whether `fn` is called with `from_logits=True`."""
+        return bool(self.fn_kwargs.get("from_logits", False))
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_pred = raw(y_pred)
         y_true = raw(y_true, like=y_pred)
         with no_grad():
-            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+            values = self._fn(y_true, y_pred, **self.fn_kwargs)
         super().update_state(raw(values), sample_weight)
 
     def get_config(self) -> dict:
-        config = {**super().get_config(), **self._fn_kwargs}
+        config = {**super().get_config(), **self.fn_kwargs}
         if type(self) is MeanMetricWrapper:
             config["fn"] = getattr(self._fn, "__name__", repr(self._fn))
         return config

@@ -181,7 +181,9 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
     return out.reshape(shape)
 
 
-class BroadcastTo(Function):
+class BroadcastToOp(Function):
+    shape: tuple[int, ...]
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).broadcast_to(x, self.shape)
@@ -209,10 +211,12 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Tensor:
         ) from None
     if x.shape == shape:
         return x
-    return BroadcastTo.apply(x, shape=shape)
+    return BroadcastToOp.apply(x, shape=shape)
 
 
-class Cast(Function):
+class CastOp(Function):
+    dtype: np.dtype
+
     def forward(self, x):
         self.in_dtype = x.dtype
         return x.astype(self.dtype)
@@ -238,7 +242,7 @@ def cast(x: Any, dtype: Any) -> Tensor:
     x = convert_to_tensor(x)
     if x.dtype == dtype:
         return x
-    return Cast.apply(x, dtype=dtype)
+    return CastOp.apply(x, dtype=dtype)
 
 
 def numeric_input(op: str, x: Any) -> Tensor:

@@ -22,7 +22,7 @@ def _binary(fn_cls: type[Function], op: str, x: Any, y: Any) -> Tensor:
     return fn_cls.apply(x, y)
 
 
-class Add(Function):
+class AddOp(Function):
     def forward(self, x, y):
         return x + y
 
@@ -31,7 +31,7 @@ class Add(Function):
         return grad, grad
 
 
-class Subtract(Function):
+class SubtractOp(Function):
     def forward(self, x, y):
         return x - y
 
@@ -40,7 +40,7 @@ class Subtract(Function):
         return grad, -grad if self.needs_grad[1] else None
 
 
-class Multiply(Function):
+class MultiplyOp(Function):
     def forward(self, x, y):
         self.x, self.y = x, y
         return x * y
@@ -52,7 +52,7 @@ class Multiply(Function):
         return gx, gy
 
 
-class Divide(Function):
+class DivideOp(Function):
     def forward(self, x, y):
         self.x, self.y = x, y
         return x / y
@@ -64,7 +64,7 @@ class Divide(Function):
         return gx, gy
 
 
-class Power(Function):
+class PowerOp(Function):
     def forward(self, x, y):
         self.x, self.y = x, y
         self.out = x**y
@@ -81,7 +81,7 @@ class Power(Function):
         return gx, gy
 
 
-class Maximum(Function):
+class MaximumOp(Function):
     def forward(self, x, y):
         self.x_wins = x >= y
         return get_xp(x).maximum(x, y)
@@ -91,7 +91,7 @@ class Maximum(Function):
         return grad * self.x_wins, grad * ~self.x_wins
 
 
-class Minimum(Function):
+class MinimumOp(Function):
     def forward(self, x, y):
         self.x_wins = x <= y
         return get_xp(x).minimum(x, y)
@@ -108,17 +108,17 @@ def add(x: Any, y: Any) -> Tensor:
     >>> lamina.ops.add([1.0, 2.0], 1.0).numpy()
     array([2., 3.], dtype=float32)
     """
-    return _binary(Add, "add", x, y)
+    return _binary(AddOp, "add", x, y)
 
 
 def subtract(x: Any, y: Any) -> Tensor:
     """Elementwise `x - y` with broadcasting."""
-    return _binary(Subtract, "subtract", x, y)
+    return _binary(SubtractOp, "subtract", x, y)
 
 
 def multiply(x: Any, y: Any) -> Tensor:
     """Elementwise `x * y` with broadcasting."""
-    return _binary(Multiply, "multiply", x, y)
+    return _binary(MultiplyOp, "multiply", x, y)
 
 
 def divide(x: Any, y: Any) -> Tensor:
@@ -126,25 +126,25 @@ def divide(x: Any, y: Any) -> Tensor:
     x, y = operands("divide", x, y)
     if x.dtype.kind not in "fc":
         x, y = float_input("divide", x), float_input("divide", y)
-    return _binary(Divide, "divide", x, y)
+    return _binary(DivideOp, "divide", x, y)
 
 
 def power(x: Any, y: Any) -> Tensor:
     """Elementwise `x ** y` with broadcasting."""
-    return _binary(Power, "power", x, y)
+    return _binary(PowerOp, "power", x, y)
 
 
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise maximum of `x` and `y`."""
-    return _binary(Maximum, "maximum", x, y)
+    return _binary(MaximumOp, "maximum", x, y)
 
 
 def minimum(x: Any, y: Any) -> Tensor:
     """Elementwise minimum of `x` and `y`."""
-    return _binary(Minimum, "minimum", x, y)
+    return _binary(MinimumOp, "minimum", x, y)
 
 
-class Negative(Function):
+class NegativeOp(Function):
     def forward(self, x):
         return -x
 
@@ -153,7 +153,7 @@ class Negative(Function):
         return (-grad,)
 
 
-class Square(Function):
+class SquareOp(Function):
     def forward(self, x):
         self.x = x
         return x * x
@@ -163,7 +163,7 @@ class Square(Function):
         return (2 * self.x * grad,)
 
 
-class Sqrt(Function):
+class SqrtOp(Function):
     def forward(self, x):
         self.out = get_xp(x).sqrt(x)
         return self.out
@@ -173,7 +173,7 @@ class Sqrt(Function):
         return (grad / (2 * self.out),)
 
 
-class Exp(Function):
+class ExpOp(Function):
     def forward(self, x):
         self.out = get_xp(x).exp(x)
         return self.out
@@ -183,7 +183,7 @@ class Exp(Function):
         return (grad * self.out,)
 
 
-class Expm1(Function):
+class Expm1Op(Function):
     def forward(self, x):
         self.out = get_xp(x).expm1(x)
         return self.out
@@ -193,7 +193,7 @@ class Expm1(Function):
         return (grad * (self.out + 1),)
 
 
-class Log(Function):
+class LogOp(Function):
     def forward(self, x):
         self.x = x
         return get_xp(x).log(x)
@@ -203,7 +203,7 @@ class Log(Function):
         return (grad / self.x,)
 
 
-class Log1p(Function):
+class Log1pOp(Function):
     def forward(self, x):
         self.x = x
         return get_xp(x).log1p(x)
@@ -213,7 +213,7 @@ class Log1p(Function):
         return (grad / (1 + self.x),)
 
 
-class Abs(Function):
+class AbsOp(Function):
     def forward(self, x):
         self.x = x
         return get_xp(x).abs(x)
@@ -223,7 +223,10 @@ class Abs(Function):
         return (grad * get_xp(grad).sign(self.x),)
 
 
-class Clip(Function):
+class ClipOp(Function):
+    lo: Any  # a scalar or an array broadcastable to x
+    hi: Any
+
     def forward(self, x):
         xp = get_xp(x)
         self.inside = (x >= self.lo) & (x <= self.hi)
@@ -236,42 +239,42 @@ class Clip(Function):
 
 def negative(x: Any) -> Tensor:
     """Elementwise `-x`."""
-    return Negative.apply(numeric_input("negative", x))
+    return NegativeOp.apply(numeric_input("negative", x))
 
 
 def square(x: Any) -> Tensor:
     """Elementwise `x * x`."""
-    return Square.apply(numeric_input("square", x))
+    return SquareOp.apply(numeric_input("square", x))
 
 
 def sqrt(x: Any) -> Tensor:
     """Elementwise square root."""
-    return Sqrt.apply(float_input("sqrt", x))
+    return SqrtOp.apply(float_input("sqrt", x))
 
 
 def exp(x: Any) -> Tensor:
     """Elementwise `e ** x`."""
-    return Exp.apply(float_input("exp", x))
+    return ExpOp.apply(float_input("exp", x))
 
 
 def expm1(x: Any) -> Tensor:
     """Elementwise `exp(x) - 1`, accurate for small x."""
-    return Expm1.apply(float_input("expm1", x))
+    return Expm1Op.apply(float_input("expm1", x))
 
 
 def log(x: Any) -> Tensor:
     """Elementwise natural logarithm."""
-    return Log.apply(float_input("log", x))
+    return LogOp.apply(float_input("log", x))
 
 
 def log1p(x: Any) -> Tensor:
     """Elementwise `log(1 + x)`, accurate for small x."""
-    return Log1p.apply(float_input("log1p", x))
+    return Log1pOp.apply(float_input("log1p", x))
 
 
 def abs(x: Any) -> Tensor:
     """Elementwise absolute value."""
-    return Abs.apply(numeric_input("abs", x))
+    return AbsOp.apply(numeric_input("abs", x))
 
 
 def absolute(x: Any) -> Tensor:
@@ -295,10 +298,12 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
     x = numeric_input("clip", x)
     lo = x_min.data if isinstance(x_min, Tensor) else x_min
     hi = x_max.data if isinstance(x_max, Tensor) else x_max
-    return Clip.apply(x, lo=lo, hi=hi)
+    return ClipOp.apply(x, lo=lo, hi=hi)
 
 
-class Where(Function):
+class WhereOp(Function):
+    condition: Any  # a boolean array of the inputs' shape
+
     def forward(self, x, y):
         return get_xp(x).where(self.condition, x, y)
 
@@ -337,7 +342,7 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Tensor:
         x = broadcast_to(x, shape)
     if y.shape != shape:
         y = broadcast_to(y, shape)
-    return Where.apply(x, y, condition=xp.asarray(cond.data, dtype=bool))
+    return WhereOp.apply(x, y, condition=xp.asarray(cond.data, dtype=bool))
 
 
 __all__ = [

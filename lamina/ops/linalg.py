@@ -13,7 +13,7 @@ from lamina.ops.nn import relu as relu_op
 from lamina.tensor import Tensor
 
 
-class MatMul(Function):
+class MatMulOp(Function):
     """`x @ y` for x of shape (..., m, k) and y of shape (k, n) or of x's batch shape."""
 
     def forward(self, x, y):
@@ -69,7 +69,7 @@ def matmul(x1: Any, x2: Any) -> Tensor:
             x = broadcast_to(x, batch + x.shape[-2:])
         if y.shape[:-2] != batch:
             y = broadcast_to(y, batch + y.shape[-2:])
-    out = MatMul.apply(x, y)
+    out = MatMulOp.apply(x, y)
     if squeeze_axes:
         out = squeeze(out, tuple(a % out.ndim for a in squeeze_axes))
     return out
@@ -118,7 +118,11 @@ def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Tensor:
     return reshape(matmul(xm, ym), out_shape)
 
 
-class Einsum(Function):
+class EinsumOp(Function):
+    equation: str
+    inputs_spec: list[str]
+    output_spec: str
+
     def forward(self, *xs):
         self.xs = xs
         return get_xp(*xs).einsum(self.equation, *xs)
@@ -219,17 +223,19 @@ def einsum(subscripts: str, *operands_: Any) -> Tensor:
             f"Received shapes {[t.shape for t in ts]}"
         )
     try:
-        return Einsum.apply(*ts, equation=equation, inputs_spec=specs, output_spec=out)
+        return EinsumOp.apply(*ts, equation=equation, inputs_spec=specs, output_spec=out)
     except ValueError as err:
         raise ValueError(
             f"einsum: {err}. Received: subscripts={subscripts!r}, shapes {[t.shape for t in ts]}"
         ) from None
 
 
-class Dense(Function):
+class DenseOp(Function):
     """Fused `x @ kernel + bias` for a 2-D kernel, optionally followed by relu: one op instead
     of matmul, broadcast, add (and relu), computed in place in the fresh product (a measured 6%
     of an MLP training step)."""
+
+    relu: bool
 
     def forward(self, x, kernel, bias):
         self.x, self.kernel = x, kernel
@@ -270,4 +276,4 @@ def dense(x: Any, kernel: Any, bias: Any = None, relu: bool = False) -> Tensor:
             f"dense: expected the last axis of x ({x.shape[-1]}) to match the first axis of the "
             f"kernel ({kernel.shape[0]}); received shapes {x.shape} and {kernel.shape}"
         )
-    return Dense.apply(x, kernel, bias, relu=bool(relu))
+    return DenseOp.apply(x, kernel, bias, relu=bool(relu))

@@ -10,7 +10,9 @@ from lamina.ops.core import convert_to_tensor, normalize_axis
 from lamina.tensor import Tensor
 
 
-class Reshape(Function):
+class ReshapeOp(Function):
+    shape: tuple[int, ...]
+
     def forward(self, x):
         self.in_shape = x.shape
         return x.reshape(self.shape)
@@ -43,10 +45,12 @@ def reshape(x: Any, newshape: Any) -> Tensor:
         )
     if shape == x.shape:
         return x
-    return Reshape.apply(x, shape=shape)
+    return ReshapeOp.apply(x, shape=shape)
 
 
-class Transpose(Function):
+class TransposeOp(Function):
+    axes: tuple[int, ...]
+
     def forward(self, x):
         return x.transpose(self.axes)
 
@@ -66,7 +70,7 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
             f"transpose: axes must list every axis of a rank-{x.ndim} tensor once. "
             f"Received: axes={axes}"
         )
-    return Transpose.apply(x, axes=axes)
+    return TransposeOp.apply(x, axes=axes)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
@@ -120,7 +124,9 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
-class Concatenate(Function):
+class ConcatenateOp(Function):
+    axis: int
+
     def forward(self, *xs):
         self.sizes = [x.shape[self.axis] for x in xs]
         return get_xp(*xs).concatenate(xs, axis=self.axis)
@@ -158,7 +164,7 @@ def concatenate(xs: Any, axis: int = 0) -> Tensor:
                 f"concatenate: all shapes must match except along axis {axis}. "
                 f"Received: shapes {[u.shape for u in ts]}"
             )
-    return Concatenate.apply(*ts, axis=axis)
+    return ConcatenateOp.apply(*ts, axis=axis)
 
 
 def stack(xs: Any, axis: int = 0) -> Tensor:
@@ -196,7 +202,9 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     return parts
 
 
-class Tile(Function):
+class TileOp(Function):
+    reps: tuple[int, ...]
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).tile(x, self.reps)
@@ -221,10 +229,14 @@ def tile(x: Any, repeats: Any) -> Tensor:
     ndim = max(len(reps), x.ndim)
     x = reshape(x, (1,) * (ndim - x.ndim) + x.shape)
     reps = (1,) * (ndim - len(reps)) + reps
-    return Tile.apply(x, reps=reps)
+    return TileOp.apply(x, reps=reps)
 
 
-class Repeat(Function):
+class RepeatOp(Function):
+    repeats: np.ndarray  # one count per element along axis
+    axis: int
+    repeats_b: Any  # repeats > 0, shaped to broadcast against x
+
     def forward(self, x):
         self.in_shape = x.shape
         # A list, not an array: CuPy takes repeats only as an int, a list or a tuple.
@@ -263,13 +275,17 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
         raise ValueError(f"repeat: repeats must be non-negative. Received: repeats={repeats}")
     shape = [1] * x.ndim
     shape[axis] = n
-    return Repeat.apply(x, repeats=reps, axis=axis, repeats_b=(reps > 0).reshape(shape))
+    return RepeatOp.apply(x, repeats=reps, axis=axis, repeats_b=(reps > 0).reshape(shape))
 
 
 _COPY_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
-class Pad(Function):
+class PadOp(Function):
+    pad_width: list[tuple[int, int]]
+    mode: str
+    value: Any
+
     def forward(self, x):
         self.in_shape = x.shape
         xp = get_xp(x)
@@ -338,10 +354,12 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
             f"Received: x.shape={x.shape}, pad_width={pad_width}"
         )
     value = 0 if constant_values is None else constant_values
-    return Pad.apply(x, pad_width=widths, mode=mode, value=value)
+    return PadOp.apply(x, pad_width=widths, mode=mode, value=value)
 
 
-class Flip(Function):
+class FlipOp(Function):
+    axis: int | tuple[int, ...] | None
+
     def forward(self, x):
         return get_xp(x).flip(x, self.axis)
 
@@ -353,10 +371,13 @@ class Flip(Function):
 def flip(x: Any, axis: Any = None) -> Tensor:
     """Reverse the order of elements along `axis` (all axes when None)."""
     x = convert_to_tensor(x)
-    return Flip.apply(x, axis=normalize_axis("flip", axis, x.ndim))
+    return FlipOp.apply(x, axis=normalize_axis("flip", axis, x.ndim))
 
 
-class Roll(Function):
+class RollOp(Function):
+    shift: int | tuple[int, ...]
+    axis: int | tuple[int, ...] | None
+
     def forward(self, x):
         return get_xp(x).roll(x, self.shift, axis=self.axis)
 
@@ -370,14 +391,17 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Tensor:
     """Roll elements along `axis` by `shift` places (of the flattened tensor when None)."""
     x = convert_to_tensor(x)
     shift = tuple(int(s) for s in shift) if isinstance(shift, list | tuple) else int(shift)
-    return Roll.apply(x, shift=shift, axis=normalize_axis("roll", axis, x.ndim))
+    return RollOp.apply(x, shift=shift, axis=normalize_axis("roll", axis, x.ndim))
 
 
 def _is_basic_index(key: tuple) -> bool:
     return all(k is None or k is Ellipsis or isinstance(k, int | slice | np.integer) for k in key)
 
 
-class GetItem(Function):
+class GetItemOp(Function):
+    key: tuple
+    basic: bool  # only ints, slices, None and Ellipsis in key
+
     def forward(self, x):
         self.in_shape, self.dtype = x.shape, x.dtype
         return x[self.key]
@@ -400,14 +424,17 @@ def getitem(x: Any, key: Any) -> Tensor:
     key = tuple(k.data if isinstance(k, Tensor) else k for k in key)
     key = tuple(get_xp(x.data).asarray(k) if isinstance(k, list) else k for k in key)
     try:
-        return GetItem.apply(x, key=key, basic=_is_basic_index(key))
+        return GetItemOp.apply(x, key=key, basic=_is_basic_index(key))
     except IndexError as err:
         raise IndexError(
             f"getitem: {err}. Received: key={key!r:.100} for shape {x.shape}"
         ) from None
 
 
-class Take(Function):
+class TakeOp(Function):
+    indices: Any  # an integer array, already in [0, n)
+    axis: int
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).take(x, self.indices, axis=self.axis)
@@ -435,10 +462,13 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
             f"take: indices must lie in [-{n}, {n}) for axis {axis} of shape {x.shape}. "
             f"Received: indices from {int(idx.min())} to {int(idx.max())}"
         )
-    return Take.apply(x, indices=idx % n if n else idx, axis=axis)
+    return TakeOp.apply(x, indices=idx % n if n else idx, axis=axis)
 
 
-class TakeAlongAxis(Function):
+class TakeAlongAxisOp(Function):
+    indices: Any  # an integer array of x's rank, already in [0, n)
+    axis: int
+
     def forward(self, x):
         self.in_shape = x.shape
         return get_xp(x).take_along_axis(x, self.indices, axis=self.axis)
@@ -491,4 +521,4 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Tensor:
         from lamina.ops.core import broadcast_to
 
         x = broadcast_to(x, target)
-    return TakeAlongAxis.apply(x, indices=idx, axis=axis)
+    return TakeAlongAxisOp.apply(x, indices=idx, axis=axis)

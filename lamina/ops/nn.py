@@ -10,7 +10,7 @@ from lamina.ops.special import erfc
 from lamina.tensor import Tensor
 
 
-class Relu(Function):
+class ReluOp(Function):
     def forward(self, x):
         self.out = get_xp(x).maximum(x, 0)
         return self.out
@@ -20,7 +20,9 @@ class Relu(Function):
         return (grad * (self.out > 0),)
 
 
-class LeakyRelu(Function):
+class LeakyReluOp(Function):
+    slope: float
+
     def forward(self, x):
         self.positive = x > 0
         return get_xp(x).where(self.positive, x, x * self.slope)
@@ -30,7 +32,9 @@ class LeakyRelu(Function):
         return (get_xp(grad).where(self.positive, grad, grad * self.slope),)
 
 
-class Elu(Function):
+class EluOp(Function):
+    alpha: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.positive = x > 0
@@ -42,7 +46,7 @@ class Elu(Function):
         return (get_xp(grad).where(self.positive, grad, grad * (self.neg + self.alpha)),)
 
 
-class Sigmoid(Function):
+class SigmoidOp(Function):
     def forward(self, x):
         # 0.5 (1 + tanh(x/2)) never overflows, unlike 1 / (1 + exp(-x)).
         self.out = 0.5 * (1 + get_xp(x).tanh(0.5 * x))
@@ -53,7 +57,7 @@ class Sigmoid(Function):
         return (grad * self.out * (1 - self.out),)
 
 
-class Tanh(Function):
+class TanhOp(Function):
     def forward(self, x):
         self.out = get_xp(x).tanh(x)
         return self.out
@@ -63,7 +67,7 @@ class Tanh(Function):
         return (grad * (1 - self.out * self.out),)
 
 
-class Softplus(Function):
+class SoftplusOp(Function):
     def forward(self, x):
         self.x = x
         return get_xp(x).logaddexp(0, x)
@@ -73,7 +77,7 @@ class Softplus(Function):
         return (grad * 0.5 * (1 + get_xp(grad).tanh(0.5 * self.x)),)
 
 
-class Softsign(Function):
+class SoftsignOp(Function):
     def forward(self, x):
         self.denom = 1 + get_xp(x).abs(x)
         return x / self.denom
@@ -83,7 +87,9 @@ class Softsign(Function):
         return (grad / (self.denom * self.denom),)
 
 
-class Gelu(Function):
+class GeluOp(Function):
+    approximate: bool
+
     def forward(self, x):
         xp = get_xp(x)
         self.x = x
@@ -112,7 +118,9 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
-class Softmax(Function):
+class SoftmaxOp(Function):
+    axis: int
+
     def forward(self, x):
         xp = get_xp(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
@@ -125,7 +133,9 @@ class Softmax(Function):
         return (s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)
 
 
-class LogSoftmax(Function):
+class LogSoftmaxOp(Function):
+    axis: int
+
     def forward(self, x):
         xp = get_xp(x)
         shifted = x - x.max(axis=self.axis, keepdims=True)
@@ -145,10 +155,10 @@ def relu(x: Any) -> Tensor:
     >>> lamina.ops.relu([-1.0, 2.0]).numpy()
     array([0., 2.], dtype=float32)
     """
-    return Relu.apply(float_input("relu", x))
+    return ReluOp.apply(float_input("relu", x))
 
 
-class Relu6(Function):
+class Relu6Op(Function):
     def forward(self, x):
         self.inside = (x > 0) & (x < 6)
         return get_xp(x).clip(x, 0, 6)
@@ -160,22 +170,22 @@ class Relu6(Function):
 
 def relu6(x: Any) -> Tensor:
     """`min(max(x, 0), 6)`; the gradient is 0 at the kinks 0 and 6."""
-    return Relu6.apply(float_input("relu6", x))
+    return Relu6Op.apply(float_input("relu6", x))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
     """`x` for positive x, `negative_slope * x` otherwise."""
-    return LeakyRelu.apply(float_input("leaky_relu", x), slope=negative_slope)
+    return LeakyReluOp.apply(float_input("leaky_relu", x), slope=negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """Exponential linear unit: `x` if x > 0 else `alpha * (exp(x) - 1)`."""
-    return Elu.apply(float_input("elu", x), alpha=alpha)
+    return EluOp.apply(float_input("elu", x), alpha=alpha)
 
 
 def selu(x: Any) -> Tensor:
     """Scaled ELU with the self-normalizing constants (alpha 1.6733, scale 1.0507)."""
-    return Elu.apply(float_input("selu", x), alpha=_SELU_ALPHA) * _SELU_SCALE
+    return EluOp.apply(float_input("selu", x), alpha=_SELU_ALPHA) * _SELU_SCALE
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -184,7 +194,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def sigmoid(x: Any) -> Tensor:
     """Logistic sigmoid `1 / (1 + exp(-x))`, finite for any input."""
-    return Sigmoid.apply(float_input("sigmoid", x))
+    return SigmoidOp.apply(float_input("sigmoid", x))
 
 
 def hard_sigmoid(x: Any) -> Tensor:
@@ -194,17 +204,17 @@ def hard_sigmoid(x: Any) -> Tensor:
 
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh.apply(float_input("tanh", x))
+    return TanhOp.apply(float_input("tanh", x))
 
 
 def softplus(x: Any) -> Tensor:
     """`log(1 + exp(x))`, finite for any input."""
-    return Softplus.apply(float_input("softplus", x))
+    return SoftplusOp.apply(float_input("softplus", x))
 
 
 def softsign(x: Any) -> Tensor:
     """`x / (1 + |x|)`."""
-    return Softsign.apply(float_input("softsign", x))
+    return SoftsignOp.apply(float_input("softsign", x))
 
 
 def silu(x: Any) -> Tensor:
@@ -215,7 +225,7 @@ def silu(x: Any) -> Tensor:
 
 def gelu(x: Any, approximate: bool = True) -> Tensor:
     """Gaussian error linear unit; `approximate=True` uses the tanh formula (Keras's default)."""
-    return Gelu.apply(float_input("gelu", x), approximate=bool(approximate))
+    return GeluOp.apply(float_input("gelu", x), approximate=bool(approximate))
 
 
 class SoftmaxOutput(Tensor):
@@ -237,7 +247,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     """
     x = float_input("softmax", x)
     axis = normalize_axis("softmax", axis, x.ndim)
-    out = Softmax.apply(x, axis=axis)
+    out = SoftmaxOp.apply(x, axis=axis)
     probs = SoftmaxOutput(out.data)
     probs._node = out._node  # gradients are keyed by the op, so the new tensor takes its place
     probs.logits, probs.axis = x, axis
@@ -247,11 +257,13 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """Logarithm of the softmax over `axis`, computed without forming the softmax."""
     x = float_input("log_softmax", x)
-    return LogSoftmax.apply(x, axis=normalize_axis("log_softmax", axis, x.ndim))
+    return LogSoftmaxOp.apply(x, axis=normalize_axis("log_softmax", axis, x.ndim))
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropyOp(Function):
     """Fused `-sum(labels * log_softmax(logits))` over `axis`; labels get no gradient."""
+
+    axis: int
 
     def forward(self, labels, logits):
         xp = get_xp(logits)
@@ -280,7 +292,7 @@ def softmax_cross_entropy(labels: Tensor, logits: Tensor, axis: int = -1) -> Ten
     speed (one op instead of log-softmax, multiply and sum); the same values as composing them.
     """
     axis = normalize_axis("softmax_cross_entropy", axis, logits.ndim)
-    return SoftmaxCrossEntropy.apply(labels, logits, axis=axis)
+    return SoftmaxCrossEntropyOp.apply(labels, logits, axis=axis)
 
 
 def softmax_logits(probs: Tensor, axis: int) -> Tensor | None:
@@ -297,7 +309,9 @@ def softmax_logits(probs: Tensor, axis: int) -> Tensor | None:
 # ----- Keras 3.6+ activations ---------------------------------------------------------------
 
 
-class Celu(Function):
+class CeluOp(Function):
+    alpha: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.positive = x >= 0
@@ -309,7 +323,9 @@ class Celu(Function):
         return (get_xp(grad).where(self.positive, grad, grad * (self.neg / self.alpha + 1)),)
 
 
-class HardShrink(Function):
+class HardShrinkOp(Function):
+    threshold: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.keep = xp.abs(x) > self.threshold
@@ -320,7 +336,9 @@ class HardShrink(Function):
         return (grad * self.keep,)
 
 
-class SoftShrink(Function):
+class SoftShrinkOp(Function):
+    threshold: float
+
     def forward(self, x):
         xp = get_xp(x)
         t = self.threshold
@@ -333,7 +351,7 @@ class SoftShrink(Function):
         return (grad * self.keep,)
 
 
-class SparsePlus(Function):
+class SparsePlusOp(Function):
     def forward(self, x):
         xp = get_xp(x)
         # sparse_sigmoid(x), which is both the derivative and the square root of the middle piece
@@ -345,7 +363,9 @@ class SparsePlus(Function):
         return (grad * self.half,)
 
 
-class Squareplus(Function):
+class SquareplusOp(Function):
+    b: float
+
     def forward(self, x):
         xp = get_xp(x)
         self.root = xp.hypot(x, math.sqrt(self.b))  # sqrt(x^2 + b) without overflowing x^2
@@ -360,8 +380,10 @@ class Squareplus(Function):
         return (grad * self.out / xp.where(self.root > 0, self.root, 1),)
 
 
-class Sparsemax(Function):
+class SparsemaxOp(Function):
     """Euclidean projection onto the probability simplex (Martins & Astudillo, 2016)."""
+
+    axis: int
 
     def forward(self, x):
         xp = get_xp(x)
@@ -404,7 +426,7 @@ def celu(x: Any, alpha: float = 1.0) -> Tensor:
     alpha = float(alpha)
     if alpha == 0:
         raise ValueError(f"celu: alpha must not be 0 (it divides x). Received: alpha={alpha}")
-    return Celu.apply(x, alpha=alpha)
+    return CeluOp.apply(x, alpha=alpha)
 
 
 def glu(x: Any, axis: int = -1) -> Tensor:
@@ -437,7 +459,7 @@ def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     >>> lamina.ops.hard_shrink([-0.5, 0.0, 1.0]).numpy()
     array([0., 0., 1.], dtype=float32)
     """
-    return HardShrink.apply(float_input("hard_shrink", x), threshold=float(threshold))
+    return HardShrinkOp.apply(float_input("hard_shrink", x), threshold=float(threshold))
 
 
 def hard_tanh(x: Any) -> Tensor:
@@ -454,7 +476,7 @@ def log_sigmoid(x: Any) -> Tensor:
     >>> lamina.ops.log_sigmoid([-1e4, 0.0, 1e4]).numpy()
     array([-1.0000000e+04, -6.9314718e-01, -0.0000000e+00], dtype=float32)
     """
-    return -Softplus.apply(-float_input("log_sigmoid", x))
+    return -SoftplusOp.apply(-float_input("log_sigmoid", x))
 
 
 def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
@@ -464,7 +486,7 @@ def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     >>> lamina.ops.soft_shrink([-1.0, 0.0, 1.0]).numpy()
     array([-0.5,  0. ,  0.5], dtype=float32)
     """
-    return SoftShrink.apply(float_input("soft_shrink", x), threshold=float(threshold))
+    return SoftShrinkOp.apply(float_input("soft_shrink", x), threshold=float(threshold))
 
 
 def sparse_plus(x: Any) -> Tensor:
@@ -474,7 +496,7 @@ def sparse_plus(x: Any) -> Tensor:
     >>> lamina.ops.sparse_plus([-1.0, 0.0, 1.0]).numpy()
     array([0.  , 0.25, 1.  ], dtype=float32)
     """
-    return SparsePlus.apply(float_input("sparse_plus", x))
+    return SparsePlusOp.apply(float_input("sparse_plus", x))
 
 
 def sparse_sigmoid(x: Any) -> Tensor:
@@ -500,7 +522,7 @@ def sparsemax(x: Any, axis: int = -1) -> Tensor:
     array([0.6, 0.4, 0. ], dtype=float32)
     """
     x = float_input("sparsemax", x)
-    return Sparsemax.apply(x, axis=normalize_axis("sparsemax", axis, x.ndim))
+    return SparsemaxOp.apply(x, axis=normalize_axis("sparsemax", axis, x.ndim))
 
 
 def squareplus(x: Any, b: float = 4) -> Tensor:
@@ -517,7 +539,7 @@ def squareplus(x: Any, b: float = 4) -> Tensor:
     b = float(b)
     if not b >= 0:
         raise ValueError(f"squareplus: b must be non-negative. Received: b={b}")
-    return Squareplus.apply(x, b=b)
+    return SquareplusOp.apply(x, b=b)
 
 
 def tanh_shrink(x: Any) -> Tensor:

@@ -74,7 +74,9 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     return Tensor((z[:, None, :] + gumbel).argmax(axis=-1).astype(dtype))
 
 
-class Dropout(Function):
+class DropoutOp(Function):
+    mask: Any  # 0 or 1 / (1 - rate), broadcastable to x
+
     def forward(self, x):
         return x * self.mask
 
@@ -105,4 +107,4 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     rng = resolve_rng(seed)
     keep = as_array_like(rng.random(shape, dtype="float32") >= rate, x.data)
     mask = keep.astype(x.dtype) * x.dtype.type(1 / (1 - rate))
-    return Dropout.apply(x, mask=mask)
+    return DropoutOp.apply(x, mask=mask)

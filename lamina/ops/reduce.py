@@ -21,7 +21,10 @@ def _expand_like(grad: Any, in_shape: tuple, axis: Any, keepdims: bool) -> Any:
     return grad.reshape(shape)
 
 
-class Sum(Function):
+class SumOp(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         self.in_shape = x.shape
         return x.sum(axis=self.axis, keepdims=self.keepdims)
@@ -33,7 +36,10 @@ class Sum(Function):
         return (xp.broadcast_to(g, self.in_shape),)
 
 
-class Mean(Function):
+class MeanOp(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         self.in_shape = x.shape
         out = x.mean(axis=self.axis, keepdims=self.keepdims)
@@ -47,8 +53,12 @@ class Mean(Function):
         return (xp.broadcast_to(g, self.in_shape),)
 
 
-class Extremum(Function):
+class ExtremumOp(Function):
     """max or min; ties share the gradient equally."""
+
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+    largest: bool  # max when True, min when False
 
     def forward(self, x):
         self.x = x
@@ -71,7 +81,10 @@ def _drop(shape: tuple, axis: Any) -> tuple:
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
-class Prod(Function):
+class ProdOp(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         self.x = x
         return x.prod(axis=self.axis, keepdims=self.keepdims)
@@ -97,7 +110,10 @@ class Prod(Function):
         return (others * g,)
 
 
-class LogSumExp(Function):
+class LogSumExpOp(Function):
+    axis: int | tuple[int, ...] | None
+    keepdims: bool
+
     def forward(self, x):
         xp = get_xp(x)
         m = x.max(axis=self.axis, keepdims=True)
@@ -113,7 +129,9 @@ class LogSumExp(Function):
         return (g * xp.exp(self.x - self.out),)
 
 
-class Cumsum(Function):
+class CumsumOp(Function):
+    axis: int
+
     def forward(self, x):
         return get_xp(x).cumsum(x, axis=self.axis)
 
@@ -136,26 +154,26 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> lamina.ops.sum([[1.0, 2.0], [3.0, 4.0]], axis=0).numpy()
     array([4., 6.], dtype=float32)
     """
-    return _reduce(Sum, "sum", x, axis, keepdims)
+    return _reduce(SumOp, "sum", x, axis, keepdims)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over `axis`; integer inputs give floatx."""
-    return _reduce(Mean, "mean", float_input("mean", x), axis, keepdims)
+    return _reduce(MeanOp, "mean", float_input("mean", x), axis, keepdims)
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Maximum over `axis`; the gradient goes to the maximal elements (shared on ties)."""
     x = convert_to_tensor(x)
     _check_not_empty("max", x, axis)
-    return _reduce(Extremum, "max", x, axis, keepdims, largest=True)
+    return _reduce(ExtremumOp, "max", x, axis, keepdims, largest=True)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over `axis`; the gradient goes to the minimal elements (shared on ties)."""
     x = convert_to_tensor(x)
     _check_not_empty("min", x, axis)
-    return _reduce(Extremum, "min", x, axis, keepdims, largest=False)
+    return _reduce(ExtremumOp, "min", x, axis, keepdims, largest=False)
 
 
 def _check_not_empty(op: str, x: Tensor, axis: Any) -> None:
@@ -165,7 +183,7 @@ def _check_not_empty(op: str, x: Tensor, axis: Any) -> None:
 
 def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Product over `axis`."""
-    return _reduce(Prod, "prod", x, axis, keepdims)
+    return _reduce(ProdOp, "prod", x, axis, keepdims)
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -187,7 +205,7 @@ def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """`log(sum(exp(x)))` over `axis`, shifted by the maximum so large inputs stay finite."""
-    return _reduce(LogSumExp, "logsumexp", float_input("logsumexp", x), axis, keepdims)
+    return _reduce(LogSumExpOp, "logsumexp", float_input("logsumexp", x), axis, keepdims)
 
 
 def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Tensor:
@@ -197,8 +215,8 @@ def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Tensor:
 
     x = convert_to_tensor(x) if dtype is None else cast(x, dtype)
     if axis is None:
-        return Cumsum.apply(reshape(x, (-1,)), axis=0)
-    return Cumsum.apply(x, axis=normalize_axis("cumsum", axis, x.ndim))
+        return CumsumOp.apply(reshape(x, (-1,)), axis=0)
+    return CumsumOp.apply(x, axis=normalize_axis("cumsum", axis, x.ndim))
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:

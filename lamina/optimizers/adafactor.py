@@ -125,7 +125,7 @@ class Adafactor(Optimizer):
             self._v.append(self.add_variable_from_reference(var, "v"))
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, _ = self.slots_of(variable)
+        i, _ = self.index_and_scratch(variable)
         step = self.iterations_int + 1
         # Without relative_step the rate still passes through min(lr, 1/sqrt(step)), as in Keras.
         adafactor_update(

@@ -93,7 +93,7 @@ class Adagrad(Optimizer):
         ]
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         adagrad_update(
             grad, variable.data, self._accumulators[i].data, learning_rate, self.epsilon, scratch
         )
@@ -146,7 +146,7 @@ class Adadelta(Optimizer):
         ]
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         adadelta_update(
             grad,
             variable.data,

@@ -90,7 +90,7 @@ class Adam(AdamFamilyOptimizer):
         )
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         alpha = adam_alpha(learning_rate, self.beta_1, self.beta_2, self.iterations_int + 1)
         adam_update(
             grad,

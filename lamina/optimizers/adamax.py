@@ -113,7 +113,7 @@ class Adamax(AdamFamilyOptimizer):
         self._u = [self.add_variable_from_reference(v, "norm") for v in variables]
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         adamax_update(
             grad,
             variable.data,
@@ -184,7 +184,7 @@ class Nadam(AdamFamilyOptimizer):
         return self._coefs[1]
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         step = self.iterations_int + 1
         nadam_update(
             grad,

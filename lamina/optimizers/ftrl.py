@@ -107,7 +107,7 @@ class Ftrl(Optimizer):
                 f"Ftrl divides by the learning rate, so it must be > 0. "
                 f"Received: learning_rate={learning_rate}"
             )
-        i, _ = self.slots_of(variable)
+        i, _ = self.index_and_scratch(variable)
         ftrl_update(
             grad,
             variable.data,

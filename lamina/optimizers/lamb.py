@@ -78,7 +78,7 @@ class Lamb(AdamFamilyOptimizer):
         self._velocities = [self.add_variable_from_reference(v, "velocity") for v in variables]
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, _ = self.slots_of(variable)
+        i, _ = self.index_and_scratch(variable)
         lamb_update(
             grad,
             variable.data,

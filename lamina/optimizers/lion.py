@@ -65,7 +65,7 @@ class Lion(Optimizer):
         self._m = [self.add_variable_from_reference(v, "momentum") for v in variables]
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         lion_update(
             grad, variable.data, self._m[i].data, learning_rate, self.beta_1, self.beta_2, scratch
         )

@@ -416,8 +416,9 @@ class Optimizer:
         """Update one variable in place from its gradient (a raw array; do not modify it)."""
         raise NotImplementedError
 
-    def slots_of(self, variable: Variable) -> tuple[int, Any]:
-        """The build index of `variable` and its scratch array."""
+    def index_and_scratch(self, variable: Variable) -> tuple[int, Any]:
+        """The position of `variable` among those given to `build` (its index into every slot
+        list) and its scratch array, a preallocated buffer of its shape for temporaries."""
         try:
             i = self._index[id(variable)]
         except KeyError:

@@ -100,7 +100,7 @@ class RMSprop(Optimizer):
         )
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         rmsprop_update(
             grad,
             variable.data,

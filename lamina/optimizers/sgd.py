@@ -74,7 +74,7 @@ class SGD(Optimizer):
             self._velocities = [self.add_variable_from_reference(v, "momentum") for v in variables]
 
     def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        i, scratch = self.slots_of(variable)
+        i, scratch = self.index_and_scratch(variable)
         velocity = self._velocities[i].data if self.momentum else None
         sgd_update(
             grad, variable.data, learning_rate, self.momentum, self.nesterov, velocity, scratch

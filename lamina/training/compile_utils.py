@@ -43,9 +43,7 @@ def loss_name(fn: Any) -> str:
 
 def uses_logits(fn: Any) -> bool:
     """Whether a loss was configured with `from_logits=True`."""
-    return bool(
-        getattr(fn, "from_logits", False) or getattr(fn, "_fn_kwargs", {}).get("from_logits")
-    )
+    return isinstance(fn, losses_module.Loss) and fn.from_logits
 
 
 class CompileLoss:
@@ -62,7 +60,6 @@ class CompileLoss:
             weights = list(loss_weights)
         self.weights = [1.0 if w is None else float(w) for w in (weights or [1.0] * len(specs))]
         self.names = [f"{n}_loss" for n in output_names] if len(output_names) > 1 else []
-        self.checked = False
 
     def __call__(self, y_true: list, y_pred: list, sample_weight: Any) -> tuple[Tensor, list]:
         total = None
@@ -84,7 +81,7 @@ class CompileLoss:
 
 def _align_target(y: Any, y_pred: Tensor, fn: Any) -> Any:
     """Give `y` a trailing axis of 1 when the output has one and `y` lacks it (as Keras does)."""
-    if "sparse" in loss_name(fn):
+    if losses_module.label_type_of(fn) == "class_ids":
         return y
     shape = np.shape(y)
     if len(shape) == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
@@ -102,19 +99,20 @@ def check_targets(fns: list, y_true: list, y_pred: list, output_names: list[str]
         if fn is None or y is None:
             continue
         lname = loss_name(fn)
+        labels = losses_module.label_type_of(fn)
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
         where = f" for output {name!r}" if len(output_names) > 1 else ""
         output = f"(batch, {', '.join(str(n) for n in p.shape[1:])})"
-        if "sparse_categorical" in lname:
+        if labels == "class_ids":
             if y.ndim == p.ndim and y.shape[-1] == p.shape[-1] and p.shape[-1] > 1:
                 raise ValueError(
-                    f"loss='sparse_categorical_crossentropy'{where} expects y to hold integer "
-                    f"class ids of shape (batch,) for an output of shape {output}, but y looks "
-                    "one-hot encoded. Use loss='categorical_crossentropy', or pass "
+                    f"loss={lname!r}{where} expects y to hold integer class ids of shape "
+                    f"(batch,) for an output of shape {output}, but y looks one-hot encoded. "
+                    "Use a loss for one-hot targets (loss='categorical_crossentropy'), or pass "
                     f"y.argmax(axis=-1). Received: y with shape {y.shape}"
                 )
             check_class_ids(y, p.shape[-1], where)
-        elif "categorical_crossentropy" in lname or lname in ("categorical_hinge",):
+        elif labels == "one_hot":
             if y.shape[1:] != tuple(p.shape[1:]):
                 hint = (
                     "y looks like integer class ids: use loss='sparse_categorical_crossentropy', "

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from lamina import losses as losses_module
 from lamina import metrics as metrics_module
 from lamina import optimizers as optimizers_module
 from lamina import tree
@@ -63,10 +64,21 @@ class Trainer:
         self.compiled = False
         self.stop_training = False
         self.history: History | None = None
+        # compile's (loss, loss_weights, metrics, weighted_metrics), kept for saving
+        self._compile_spec: tuple | None = None
         self._compile_loss: compile_utils.CompileLoss | None = None
         self._compile_metrics: compile_utils.CompileMetrics | None = None
-        self._loss_tracker = None
+        self._loss_tracker: metrics_module.Mean | None = None
+        # With several outputs: one Mean per output's loss (made at the first batch), fed from
+        # the per-output losses of the last `compute_loss`.
+        self._part_trackers: list[metrics_module.Mean] = []
+        self._last_loss_parts: list[Tensor] = []
+        # The trainable weights, and those of them with a constraint; found at the first step.
         self._train_vars: list | None = None
+        self._constrained: list = []
+        self._fit_callbacks: list = []  # the running fit's callbacks, for BackupAndRestore
+        self._nan_reported = False
+        self._resume: Any = None  # set by a BackupAndRestore that found an interrupted run
 
     # ----- compile -------------------------------------------------------------------------
 
@@ -104,7 +116,7 @@ class Trainer:
         self._compile_metrics = None
         # Set past Layer.__setattr__: the trainer's own tracker is not one of the user's metrics.
         object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
-        self._part_trackers = None
+        self._part_trackers = []
         self._train_vars = None
         self.compiled = True
         if loss is not None:
@@ -160,7 +172,7 @@ class Trainer:
 
     def reset_metrics(self) -> None:
         """Reset the state of every metric (done at the start of each epoch)."""
-        for m in self.metrics + list(getattr(self, "_part_trackers", None) or []):
+        for m in self.metrics + self._part_trackers:
             m.reset_state()
 
     # ----- one step ------------------------------------------------------------------------
@@ -245,9 +257,9 @@ class Trainer:
         batch = len(flatten_arrays(y if y is not None else x)[0])
         if loss is not None:
             self._loss_tracker.update_state(_raw(loss), sample_weight=batch)
-        parts = getattr(self, "_last_loss_parts", None)
+        parts = self._last_loss_parts
         if self._compile_loss.names and parts:
-            if not getattr(self, "_part_trackers", None):
+            if not self._part_trackers:
                 self._part_trackers = [
                     metrics_module.Mean(name=n) for n in self._compile_loss.names
                 ]
@@ -262,7 +274,7 @@ class Trainer:
     def get_metrics_result(self) -> dict:
         """The current value of the loss and every metric, as Python floats."""
         metrics = self.metrics
-        parts = list(getattr(self, "_part_trackers", None) or [])
+        parts = list(self._part_trackers)
         if metrics and metrics[0] is self._loss_tracker:
             metrics = [metrics[0], *parts, *metrics[1:]]
         else:
@@ -445,7 +457,7 @@ class Trainer:
                 loss.output_names,
                 strict=False,
             ):
-                if fn is not None and "sparse_categorical" in compile_utils.loss_name(fn):
+                if losses_module.label_type_of(fn) == "class_ids":
                     where = f" for output {name!r}" if len(loss.output_names) > 1 else ""
                     compile_utils.check_class_ids(np.asarray(yt), p.shape[-1], where)
         if targets is not None:

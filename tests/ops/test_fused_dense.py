@@ -5,7 +5,7 @@ import pytest
 
 import lamina
 from lamina import ops
-from lamina.ops.linalg import Dense, dense
+from lamina.ops.linalg import DenseOp, dense
 from lamina.testing import check_gradients
 
 
@@ -41,7 +41,7 @@ def test_gradient_check_and_one_recorded_op():
         x = ops.convert_to_tensor(args[0])
         tape.watch(x)
         out = dense(x, *args[1:])
-    assert isinstance(out._node, Dense)
+    assert isinstance(out._node, DenseOp)
 
 
 def test_shape_mismatch_names_the_op():

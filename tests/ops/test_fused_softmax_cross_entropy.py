@@ -4,7 +4,7 @@ import numpy as np
 
 import lamina
 from lamina import losses, ops
-from lamina.ops.nn import SoftmaxCrossEntropy, softmax_cross_entropy
+from lamina.ops.nn import SoftmaxCrossEntropyOp, softmax_cross_entropy
 from lamina.testing import check_gradients
 
 
@@ -53,7 +53,7 @@ def test_categorical_crossentropy_on_a_recorded_softmax_uses_the_logits():
     with lamina.GradientTape() as tape:
         probs = ops.softmax(z)
         loss = losses.categorical_crossentropy(labels, probs)
-    assert isinstance(loss._node, SoftmaxCrossEntropy)
+    assert isinstance(loss._node, SoftmaxCrossEntropyOp)
     grad = tape.gradient(loss, z, output_gradients=np.ones(6))
     expected = _grads(lambda y, t: -ops.sum(y * ops.log_softmax(t), axis=-1), labels, logits)
     np.testing.assert_allclose(grad.numpy(), expected[1], rtol=1e-10, atol=1e-12)

@@ -12,6 +12,9 @@ from lamina.testing import GradientCheckError, check_gradients
 class _WrongSquare(Function):
     """x^2 with a backward that is off by `scale` at element `bad` of the flattened input."""
 
+    bad: int
+    scale: float
+
     def forward(self, x):
         self.x = x
         return x * x

@@ -177,6 +177,17 @@ def test_unknown_variable_and_bad_shapes_raise():
         optimizers.SGD().apply([np.ones(2)], [Variable(np.ones(2)), Variable(np.ones(2))])
 
 
+def test_index_and_scratch_gives_the_build_position_and_a_buffer_of_the_variable_shape():
+    a, b = Variable(np.ones(2, "float32")), Variable(np.ones((3, 4), "float32"))
+    opt = optimizers.SGD()
+    opt.build([a, b])
+    i, scratch = opt.index_and_scratch(b)
+    assert i == 1
+    assert scratch.shape == (3, 4) and scratch.dtype == np.float32
+    with pytest.raises(KeyError, match="not passed to this optimizer"):
+        opt.index_and_scratch(Variable(np.ones(2)))
+
+
 def test_none_gradients_are_skipped_with_a_warning():
     opt = optimizers.SGD(1.0)
     a, b = Variable(np.array([1.0])), Variable(np.array([1.0]))
