@@ -29,7 +29,7 @@ from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.reshape import Permute, RepeatVector, Reshape
-from lamina.layers.serialization import deserialize, serialize
+from lamina.layers.serialization import deserialize, register_builtin_classes, serialize
 
 __all__ = [
     "ELU",
@@ -68,3 +68,13 @@ __all__ = [
     "serialize",
     "subtract",
 ]
+
+# Every public layer class loads by name from a config, but Lambda: it holds code.
+register_builtin_classes(
+    "lamina.layers",
+    [
+        c
+        for c in map(globals().get, __all__)
+        if isinstance(c, type) and issubclass(c, Layer) and c is not Lambda
+    ],
+)

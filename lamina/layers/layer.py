@@ -544,7 +544,8 @@ class Layer:
         Layers the config holds as descriptions (`get_config` returned a layer, or
         `lamina.layers.serialize(layer)`) are rebuilt first.
         """
-        from lamina.saving.object_serialization import deserialize_keras_object, is_layer_entry
+        # serialization builds on Layer: it reads and writes layers.
+        from lamina.layers.serialization import deserialize_keras_object, is_layer_entry
 
         return cls(
             **{

@@ -5,6 +5,7 @@ from typing import Any
 
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.layer import Layer
+from lamina.layers.serialization import deserialize_layer, serialize_layer
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
@@ -61,8 +62,6 @@ def clone_model(
 
 
 def _clone_layer(layer: Layer) -> Layer:
-    from lamina.saving.config import deserialize_layer, serialize_layer
-
     return deserialize_layer(serialize_layer(layer), f"cloning layer {layer.name!r}")
 
 

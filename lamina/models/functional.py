@@ -4,8 +4,10 @@ from typing import Any
 
 from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
+from lamina.models.graph_config import functional_config, functional_from_config
 from lamina.models.model import Model
 from lamina.models.symbolic import KerasTensor
+from lamina.serialization.object_registry import custom_object_scope
 
 
 def _topological_nodes(outputs: list[KerasTensor]) -> list:
@@ -153,15 +155,10 @@ class Functional(Model):
 
     def get_config(self) -> dict:
         """The graph: each layer's config and calls, and the model's inputs and outputs."""
-        from lamina.models.graph_config import functional_config
-
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
         """Rebuild the graph that `get_config` describes (with fresh weights)."""
-        from lamina.models.graph_config import functional_from_config
-        from lamina.saving.object_registry import custom_object_scope
-
         with custom_object_scope(custom_objects):
             return functional_from_config(cls, config)

@@ -16,8 +16,10 @@ from typing import Any
 from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
 from lamina.layers.layer import Layer
+from lamina.layers.serialization import deserialize_layer, serialize_layer
 from lamina.models.symbolic import KerasTensor
-from lamina.saving.errors import ModelFileError
+from lamina.serialization.errors import ModelFileError
+from lamina.serialization.values import check_json_safe, decode_value, encode_value
 
 TENSOR = "__keras_tensor__"
 
@@ -28,8 +30,6 @@ def functional_config(model: Any) -> dict:
     Raises:
         ValueError: for two layers with one name, or a call argument JSON cannot hold.
     """
-    from lamina.saving.config import serialize_layer
-
     # An input the outputs do not use has no node in model._nodes, yet it is an input.
     in_model = {id(n) for n in model._nodes} | {id(t.node) for t in model.inputs}
     node_index: dict[int, int] = {}
@@ -76,8 +76,6 @@ def functional_from_config(cls: type, config: dict) -> Any:
         ModelFileError: for a malformed config, unknown layers, or a graph that cannot be
             rebuilt (a tensor no node makes, a cycle).
     """
-    from lamina.saving.config import deserialize_layer
-
     if not isinstance(config, dict):
         raise ModelFileError(
             f"A functional model's config is a dict. Received: config of type "
@@ -123,8 +121,6 @@ def functional_from_config(cls: type, config: dict) -> Any:
 
 
 def _encode(value: Any, node_index: dict, layer: Any) -> Any:
-    from lamina.saving.config import check_json_safe, encode_value
-
     def walk(v: Any) -> Any:
         if isinstance(v, KerasTensor):
             return {
@@ -242,8 +238,6 @@ def _schedule(pending: list, layers: dict, where: str) -> list:
 
 
 def _call_node(layer: Layer, name: str, k: int, node: dict, tensors: dict, where: str) -> None:
-    from lamina.saving.config import decode_value
-
     def walk(v: Any) -> Any:
         if isinstance(v, list):
             return [walk(x) for x in v]

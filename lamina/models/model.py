@@ -1,10 +1,15 @@
 """Model: a layer that can be trained, plus `Model(inputs, outputs)` for functional models."""
 
 import inspect
+import json
 from typing import Any
 
 from lamina.layers.layer import Layer
+from lamina.layers.serialization import serialize_layer
+from lamina.models.graph_config import functional_from_config
 from lamina.models.summary import print_summary
+from lamina.models.symbolic import has_symbolic
+from lamina.serialization.object_registry import custom_object_scope
 from lamina.training.trainer import Trainer
 
 
@@ -25,9 +30,9 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
+        # Functional and Sequential subclass Model.
         from lamina.models.functional import Functional
         from lamina.models.sequential import Sequential
-        from lamina.models.symbolic import has_symbolic
 
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             return Functional.__new__(Functional)
@@ -91,6 +96,7 @@ class Model(Trainer, Layer):
         >>> model.save("mnist.keras")
         >>> restored = lamina.models.load_model("mnist.keras")
         """
+        # saving stands above models: it rebuilds them.
         from lamina.saving import model_file
 
         model_file.save_model(self, filepath, overwrite, include_optimizer)
@@ -101,10 +107,6 @@ class Model(Trainer, Layer):
         Args:
             **kwargs: passed to `json.dumps` (`indent=2`, say).
         """
-        import json
-
-        from lamina.saving.config import serialize_layer
-
         return json.dumps(serialize_layer(self), allow_nan=False, **kwargs)
 
     def get_config(self) -> dict:
@@ -148,8 +150,6 @@ class Model(Trainer, Layer):
             TypeError: when `config` is not a dict.
             lamina.saving.ModelFileError: for a graph config that cannot be rebuilt.
         """
-        from lamina.saving.object_registry import custom_object_scope
-
         if not isinstance(config, dict):
             raise TypeError(
                 f"{cls.__name__}.from_config expects the dict get_config() returned. "
@@ -157,8 +157,6 @@ class Model(Trainer, Layer):
             )
         with custom_object_scope(custom_objects):
             if "input_layers" in config and "output_layers" in config:
-                from lamina.models.graph_config import functional_from_config
-
                 return functional_from_config(cls, config)
             return cls(**config)
 
@@ -175,6 +173,7 @@ class Model(Trainer, Layer):
         Example:
         >>> model.save_weights("mlp.weights.safetensors")
         """
+        # saving stands above models: it rebuilds them.
         from lamina.saving import weights_file
 
         weights_file.save_weights(self, filepath, overwrite=overwrite)
@@ -200,6 +199,7 @@ class Model(Trainer, Layer):
         Example:
         >>> model.load_weights("mlp.weights.safetensors")
         """
+        # saving stands above models: it rebuilds them.
         from lamina.saving import weights_file
 
         weights_file.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
@@ -211,6 +211,7 @@ _FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
 def _functional_subclass(cls: type) -> type:
     """The class, made once per `cls`, of `cls` instances built from inputs and outputs: its
     methods come first, then Functional's graph (`call`, `inputs`, `get_config`, ...)."""
+    # Functional subclasses Model.
     from lamina.models.functional import Functional
 
     if cls not in _FUNCTIONAL_SUBCLASSES:

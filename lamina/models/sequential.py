@@ -4,8 +4,10 @@ from typing import Any
 
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.layer import Layer, layer_scope
+from lamina.layers.serialization import deserialize_layer, serialize_layer
 from lamina.models.model import Model
 from lamina.models.symbolic import KerasTensor
+from lamina.serialization.object_registry import custom_object_scope
 
 
 class Sequential(Model):
@@ -138,17 +140,12 @@ class Sequential(Model):
 
     def get_config(self) -> dict:
         """The model's name and its layers' configs, its input layer first when it has one."""
-        from lamina.saving.config import serialize_layer
-
         stack = ([self._input.node.layer] if self._input is not None else []) + self._stack
         return {**Layer.get_config(self), "layers": [serialize_layer(lay) for lay in stack]}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
         """Rebuild the stack that `get_config` describes (with fresh weights)."""
-        from lamina.saving.config import deserialize_layer
-        from lamina.saving.object_registry import custom_object_scope
-
         config = dict(config)
         entries = config.pop("layers", [])
         if not isinstance(entries, list):

@@ -6,8 +6,10 @@ Example:
 >>> model.save_weights("mnist.weights.safetensors")
 """
 
+from typing import Any
+
+from lamina.layers.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.saving.atomic import atomic_open, atomic_write
-from lamina.saving.errors import ModelFileError
 from lamina.saving.keras_import import (
     KerasFileError,
     load_keras_archive,
@@ -15,8 +17,9 @@ from lamina.saving.keras_import import (
     load_keras_h5_model,
     load_keras_h5_weights,
 )
-from lamina.saving.model_file import load_model, model_from_json, save_model
-from lamina.saving.object_registry import (
+from lamina.saving.weights_file import load_weights, save_weights
+from lamina.serialization.errors import ModelFileError
+from lamina.serialization.object_registry import (
     custom_object_scope,
     get_custom_objects,
     get_registered_name,
@@ -24,8 +27,6 @@ from lamina.saving.object_registry import (
     register_keras_serializable,
     register_serializable,
 )
-from lamina.saving.object_serialization import deserialize_keras_object, serialize_keras_object
-from lamina.saving.weights_file import load_weights, save_weights
 
 __all__ = [
     "KerasFileError",
@@ -50,3 +51,14 @@ __all__ = [
     "save_weights",
     "serialize_keras_object",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`load_model`, `model_from_json` and `save_model`, from `model_file`."""
+    if name in ("load_model", "model_from_json", "save_model"):
+        # model_file imports models, and through the trainer callbacks, which write their
+        # files with this package's atomic writes and weights files.
+        from lamina.saving import model_file
+
+        return getattr(model_file, name)
+    raise AttributeError(f"module 'lamina.saving' has no attribute {name!r}")

@@ -27,11 +27,20 @@ from typing import IO, Any
 import numpy as np
 
 from lamina import tree
+from lamina.function import no_grad
 from lamina.layers.layer import AllocationBudget, allocation_budget
-from lamina.saving import safetensors_io, weights_file
+from lamina.layers.serialization import deserialize_layer, serialize_layer
+from lamina.models.functional import Functional
+from lamina.models.model import Model
+from lamina.models.sequential import Sequential
+from lamina.models.symbolic import KerasTensor
+from lamina.saving import keras_import, safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
-from lamina.saving.errors import ModelFileError
+from lamina.saving.config import compile_arguments, compile_config, compile_failure
 from lamina.saving.safe_zip import SafeZip
+from lamina.serialization.errors import ModelFileError
+from lamina.serialization.object_registry import custom_object_scope
+from lamina.serialization.values import check_json_safe
 
 SUFFIX = ".keras"
 CONFIG = "config.json"
@@ -112,10 +121,6 @@ def save_model(
 
 def model_config(model: Any, include_compile: bool = True) -> dict:
     """The content of `config.json`: the model, its build shapes and compile settings."""
-    from lamina.models.functional import Functional
-    from lamina.models.sequential import Sequential
-    from lamina.saving.config import check_json_safe, compile_config, serialize_layer
-
     _check_unshared(model)
     config = serialize_layer(model)
     build = None
@@ -169,6 +174,7 @@ def _write_bytes(archive: zipfile.ZipFile, name: str, data: bytes) -> dict:
 
 
 def _metadata_bytes(members: dict) -> bytes:
+    # The root package holds the version, and it imports saving.
     from lamina import __version__
 
     metadata = {
@@ -287,9 +293,6 @@ def load_model(
     Example:
     >>> model = lamina.models.load_model("mnist.keras")
     """
-    from lamina.saving import keras_import
-    from lamina.saving.object_registry import custom_object_scope
-
     path = os.fspath(filepath)
     if path.endswith((".h5", ".hdf5")):
         return keras_import.load_keras_h5_model(path, custom_objects, compile=compile)
@@ -321,9 +324,6 @@ def _guard(source: str, fn: Any) -> Any:
 
 
 def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: _Archive) -> Any:
-    from lamina.models.model import Model
-    from lamina.saving.config import compile_arguments, compile_failure, deserialize_layer
-
     source = archive.source
     if not isinstance(config, dict):
         raise ModelFileError(f"{source}: {CONFIG!r} is not a JSON object.")
@@ -373,9 +373,6 @@ def _check_runs(model: Any, source: str) -> None:
     each accept their inputs but that fails as a whole (a slice along the batch axis meeting
     a full batch); such a model is refused here rather than failing in the user's `predict`.
     """
-    from lamina.function import no_grad
-    from lamina.models.symbolic import KerasTensor
-
     if not getattr(model, "inputs", None):
         return  # a subclassed model (already run by _build) or one without inputs
 
@@ -402,8 +399,6 @@ def _check_runs(model: Any, source: str) -> None:
 
 
 def _build(model: Any, build_config: Any, source: str) -> None:
-    from lamina.function import no_grad
-
     shapes = build_config.get("input_shape") if isinstance(build_config, dict) else None
 
     def zeros(shape: Any) -> Any:
@@ -441,10 +436,6 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any
     Example:
     >>> clone = lamina.models.model_from_json(model.to_json())
     """
-    from lamina.models.model import Model
-    from lamina.saving.config import deserialize_layer
-    from lamina.saving.object_registry import custom_object_scope
-
     if not isinstance(json_string, str | bytes):
         raise ModelFileError(
             f"model_from_json expects a JSON string. Received: {type(json_string).__name__}"

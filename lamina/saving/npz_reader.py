@@ -13,8 +13,8 @@ from typing import IO
 
 import numpy as np
 
-from lamina.saving.errors import ModelFileError
 from lamina.saving.safe_zip import MAX_RATIO, RATIO_CHECK_BYTES, SafeZip
+from lamina.serialization.errors import ModelFileError
 
 MAGIC = b"\x93NUMPY"
 MAX_HEADER_BYTES = 10_000  # NumPy's own limit for header parsing

@@ -23,7 +23,14 @@ import numpy as np
 from lamina.backend import get_xp, to_numpy
 from lamina.saving import safetensors_io
 from lamina.saving.atomic import atomic_write
-from lamina.saving.errors import ModelFileError
+from lamina.saving.h5_weights_file import H5_SUFFIX, save_h5_weights
+from lamina.saving.keras_import import (
+    is_keras_archive,
+    load_keras_archive_weights,
+    load_keras_h5_weights,
+)
+from lamina.saving.npz_reader import read_npz
+from lamina.serialization.errors import ModelFileError
 
 WEIGHTS_SUFFIX = ".weights.safetensors"
 LEGACY_SUFFIX = ".weights.npz"
@@ -71,6 +78,7 @@ def weight_groups(model: Any) -> list[tuple[str, list]]:
 
 def weight_arrays(model: Any) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """The arrays and metadata of the model's weights file."""
+    # The root package holds the version, and it imports saving.
     from lamina import __version__
 
     arrays = {}
@@ -120,8 +128,6 @@ def save_weights(model: Any, path: str | os.PathLike, overwrite: bool = True) ->
     Example:
     >>> save_weights(model, "mlp.weights.safetensors")
     """
-    from lamina.saving.h5_weights_file import H5_SUFFIX, save_h5_weights
-
     path = os.fspath(path)
     if not path.endswith((WEIGHTS_SUFFIX, H5_SUFFIX)):
         if path.endswith(LEGACY_SUFFIX):
@@ -286,12 +292,10 @@ def load_weights(
     """
     path = os.fspath(path)
     if path.endswith((".h5", ".hdf5")):
-        from lamina.saving.keras_import import load_keras_h5_weights
-
         load_keras_h5_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
         return
     if path.endswith(".keras"):
-        from lamina.saving.keras_import import is_keras_archive, load_keras_archive_weights
+        # model_file stands on weights_file: a model file's weights member is a weights file.
         from lamina.saving.model_file import read_weight_store
 
         if is_keras_archive(path):
@@ -383,8 +387,6 @@ def _mismatch(variables: list, arrays: list, group: str, file_group: str, source
 
 def read_array_file(path: str) -> dict[str, np.ndarray]:
     """Read the named arrays of a legacy `.npz` weights file, without unpickling."""
-    from lamina.saving.npz_reader import read_npz
-
     with open(path, "rb") as f:
         return read_npz(f, os.fstat(f.fileno()).st_size, f"{path!r}")
 

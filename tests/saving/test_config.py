@@ -16,6 +16,7 @@ from lamina import (
     optimizers,
     regularizers,
 )
+from lamina.layers.serialization import builtin_layer_classes
 from lamina.optimizers import schedules
 from lamina.saving import (
     ModelFileError,
@@ -24,7 +25,7 @@ from lamina.saving import (
     get_registered_object,
     register_serializable,
 )
-from lamina.saving.config import builtin_layer_classes, decode_value, encode_value
+from lamina.serialization.values import decode_value, encode_value
 
 # Arguments for the classes that have required ones (the rest are built with defaults).
 LAYER_ARGS = {

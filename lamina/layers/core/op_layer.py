@@ -6,6 +6,7 @@ from typing import Any
 from lamina import ops
 from lamina.layers.layer import Layer
 from lamina.naming import unique_name
+from lamina.serialization.values import decode_value, encode_value, int_leaves
 
 
 class OpLayer(Layer):
@@ -18,6 +19,24 @@ class OpLayer(Layer):
         args: the op's positional arguments, None where a tensor input goes.
         kwargs: the op's keyword arguments.
     """
+
+    # Ops whose integer arguments set how many values they make (`zeros`, `tile`, ...): a
+    # config (from a file, say) may not make them build more than MAX_CONFIG_VALUES values.
+    sizing_ops = frozenset(
+        (
+            "arange",
+            "broadcast_to",
+            "eye",
+            "full",
+            "ones",
+            "zeros",
+            "one_hot",
+            "pad",
+            "repeat",
+            "tile",
+        )
+    )
+    MAX_CONFIG_VALUES = 1 << 26
 
     def __init__(self, op: str, args: list, kwargs: dict | None = None, **layer_kwargs: Any):
         # Only the public functions of lamina.ops: a saved config names the op, and a name
@@ -44,8 +63,6 @@ class OpLayer(Layer):
     def get_config(self) -> dict:
         # Slices, tuples, Ellipsis and arrays (from `x[:, 0]`, `x + np.ones(3)`) become
         # JSON-safe markers that from_config turns back.
-        from lamina.saving.config import encode_value
-
         return {
             **super().get_config(),
             "op": self.op,
@@ -55,10 +72,23 @@ class OpLayer(Layer):
 
     @classmethod
     def from_config(cls, config: dict) -> "OpLayer":
-        from lamina.saving.config import decode_value
+        """Rebuild the layer, refusing a sizing op asked for more than `MAX_CONFIG_VALUES`.
 
+        Raises:
+            ValueError: for such sizes, or a malformed marker in `args` or `kwargs`.
+        """
         config = dict(config)
         for key in ("args", "kwargs"):
             if key in config:
                 config[key] = decode_value(config[key], f"OpLayer {config.get('name')!r}")
+        op = config.get("op")
+        if op in cls.sizing_ops:
+            size = 1
+            for value in int_leaves((config.get("args"), config.get("kwargs"))):
+                size *= max(abs(value), 1)
+                if size > cls.MAX_CONFIG_VALUES:
+                    raise ValueError(
+                        f"OpLayer {op!r} is given sizes ({value} among them) that would make "
+                        f"more than {cls.MAX_CONFIG_VALUES:,} values; refusing to allocate them."
+                    )
         return cls(**config)

@@ -68,6 +68,10 @@ class TextVectorization(Layer):
     array([ 7,  3,  5,  9,  1,  5, 10])
     """
 
+    # Arguments opened as a file when given a string: a config loaded from a file must hold
+    # the vocabulary itself (lamina.layers.serialization.deserialize_layer checks it).
+    path_arguments = ("vocabulary",)
+
     def __init__(
         self,
         max_tokens: int | None = None,

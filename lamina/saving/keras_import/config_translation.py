@@ -404,6 +404,7 @@ _SEQUENTIAL_KEYS = {"name", "trainable", "dtype", "layers", "build_input_shape"}
 
 
 def _sequential(config: dict, record: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
+    # Not at module level: models import the trainer, whose callbacks import weights_file.
     from lamina.models.sequential import Sequential
 
     _check_keys(config, _SEQUENTIAL_KEYS, "Sequential", ctx)
@@ -458,6 +459,7 @@ class _Pending:
 
 
 def _functional(config: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
+    # Not at module level: models import the trainer, whose callbacks import weights_file.
     from lamina.models.model import Model
 
     _check_keys(config, _FUNCTIONAL_KEYS, "functional", ctx)
@@ -583,6 +585,7 @@ def _resolve(structure: Any, created: dict, where: str, ctx: Ctx, history_offset
 
 
 def _tensor(history: Any, created: dict, where: str, ctx: Ctx, offset: bool) -> Any:
+    # Not at module level: models import the trainer, whose callbacks import weights_file.
     from lamina.models.functional import Functional
 
     if not (

@@ -13,26 +13,15 @@ from typing import Any
 
 import numpy as np
 
+from lamina import activations, constraints, initializers, regularizers
 from lamina.saving.keras_import.errors import KerasFileError
+from lamina.serialization.object_registry import get_registered_object, scoped_object
+from lamina.serialization.values import VALUE_DTYPES
 
 # Modules under which Keras (and tf.keras, and lamina) write their own classes.
 _KERAS_MODULES = ("keras", "tf_keras", "lamina")
 # Serialized objects that carry code or types; they are refused wherever they appear.
 _CODE_MARKERS = {"__lambda__": "a Python lambda", "__typespec__": "a TensorFlow type spec"}
-_DTYPES = {
-    "float16",
-    "float32",
-    "float64",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "bool",
-}
 MAX_DEPTH = 64
 
 
@@ -105,8 +94,6 @@ def custom_name(config: dict, custom_objects: dict) -> str | None:
     never shadows a Keras built-in by its bare name); one found there is added to
     `custom_objects`, which must be the caller's own copy.
     """
-    from lamina.saving.object_registry import get_registered_object, scoped_object
-
     names = [n for n in (config.get("class_name"), config.get("registered_name")) if n]
     names = [n for n in names if isinstance(n, str)]
     for name in names:
@@ -240,8 +227,8 @@ def to_dtype(value: Any, key: str, ctx: Ctx) -> str | None:
             f"lamina has no mixed-precision policies; save the Keras model with a plain float "
             f"dtype policy. Received: {key}={value!r}"
         )
-    if value not in _DTYPES:
-        raise ctx.error(f"lamina has no dtype {value!r}. Known: {sorted(_DTYPES)}")
+    if value not in VALUE_DTYPES:
+        raise ctx.error(f"lamina has no dtype {value!r}. Known: {sorted(VALUE_DTYPES)}")
     return np.dtype(value).name
 
 
@@ -250,8 +237,6 @@ def to_dtype(value: Any, key: str, ctx: Ctx) -> str | None:
 
 def to_activation(value: Any, key: str, ctx: Ctx) -> Any:
     """An activation: a name, Keras's function record, or a class config (custom objects)."""
-    from lamina import activations
-
     if value is None:
         return None
     if isinstance(value, dict) and value.get("class_name") == "function":
@@ -272,8 +257,6 @@ def to_activation(value: Any, key: str, ctx: Ctx) -> Any:
 
 
 def to_initializer(value: Any, key: str, ctx: Ctx) -> Any:
-    from lamina import initializers
-
     # Keras 3.13+ records the axes its variance-scaling initializers take fans from; unset,
     # they mean lamina's rule (the first and last axes).
     unset = ("input_axes", "output_axes")
@@ -281,14 +264,10 @@ def to_initializer(value: Any, key: str, ctx: Ctx) -> Any:
 
 
 def to_regularizer(value: Any, key: str, ctx: Ctx) -> Any:
-    from lamina import regularizers
-
     return _registered(value, key, ctx, regularizers.deserialize, "regularizer")
 
 
 def to_constraint(value: Any, key: str, ctx: Ctx) -> Any:
-    from lamina import constraints
-
     return _registered(value, key, ctx, constraints.deserialize, "constraint")
 
 

@@ -1,6 +1,6 @@
 """The error raised for a Keras file that lamina refuses or cannot translate."""
 
-from lamina.saving.errors import ModelFileError
+from lamina.serialization.errors import ModelFileError
 
 
 class KerasFileError(ModelFileError):

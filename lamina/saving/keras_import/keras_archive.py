@@ -12,14 +12,20 @@ import io
 import os
 from typing import IO, Any
 
+from lamina import losses, metrics, optimizers
 from lamina.saving.config import check_metric_sizes
-from lamina.saving.errors import ModelFileError
 from lamina.saving.keras_import.config_translation import model_from_config
 from lamina.saving.keras_import.config_values import custom_name, is_keras_module, parse_json
 from lamina.saving.keras_import.errors import KerasFileError
 from lamina.saving.keras_import.h5_reader import open_h5, require_h5py
-from lamina.saving.keras_import.h5_weights import assign, match_keras3
+from lamina.saving.keras_import.h5_weights import (
+    assign,
+    match_h5_weights,
+    match_keras3,
+    require_built,
+)
 from lamina.saving.safe_zip import SafeZip, member_names
+from lamina.serialization.errors import ModelFileError
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -127,8 +133,6 @@ def load_keras_archive_weights(
     Example:
     >>> load_keras_archive_weights(model, "mnist.keras")
     """
-    from lamina.saving.keras_import.h5_weights import match_h5_weights, require_built
-
     require_h5py()
     require_built(model)
     where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the .keras archive"
@@ -175,8 +179,6 @@ def compile_from_config(
     Raises:
         KerasFileError: when the optimizer, a loss or a metric has no lamina counterpart.
     """
-    from lamina import losses, metrics, optimizers
-
     if not config:  # Keras writes {} (or nothing) for a model that was never compiled
         return
     if not isinstance(config, dict):

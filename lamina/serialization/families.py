@@ -1,4 +1,4 @@
-"""Name registries shared by losses, metrics, optimizers, activations and the other families.
+"""Name registries of losses, metrics, optimizers, activations and the other families.
 
 Each family module keeps one `Registry` of the objects a string can name, and builds its
 public `get`, `serialize` and `deserialize` on the three helpers here. A serialized object is a
@@ -9,6 +9,8 @@ serialized as its registered name.
 import inspect
 from collections.abc import Callable
 from typing import Any
+
+from lamina.serialization.object_registry import get_registered_object, registered_name_of
 
 
 class Registry:
@@ -47,8 +49,6 @@ class Registry:
         if obj is None:
             # Users' objects: `custom_objects`, an active custom_object_scope, or one
             # registered with lamina.saving.register_serializable; never a module path.
-            from lamina.saving.object_registry import get_registered_object
-
             obj = get_registered_object(name, custom_objects)
         if obj is None:
             known = ", ".join(sorted(self.objects, key=str.lower))
@@ -64,8 +64,6 @@ def serialize(obj: Any, registry: Registry) -> Any:
     """Return a JSON-safe description of `obj`: a name for functions, a dict for objects."""
     if obj is None:
         return None
-    from lamina.saving.object_registry import registered_name_of
-
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
         return registry.name_of(obj) or registered_name_of(obj) or obj.__name__
     if not hasattr(obj, "get_config"):
