@@ -168,3 +168,12 @@ class TestLambda:
     def test_non_callable_is_refused(self):
         with pytest.raises(TypeError, match="expects a callable"):
             layers.Lambda(3)
+
+
+def test_op_layer_from_config_refuses_sizing_ops_asked_for_too_much():
+    small = layers.OpLayer.from_config({"op": "zeros", "args": [[2, 3]], "name": "z_small"})
+    assert small.op_args == [[2, 3]]
+    with pytest.raises(ValueError, match="OpLayer 'zeros' is given sizes .2199023255552 among"):
+        layers.OpLayer.from_config({"op": "zeros", "args": [[2**41]], "name": "z_huge"})
+    # an op that does not size an allocation takes any integer
+    layers.OpLayer.from_config({"op": "add", "args": [None, 2**41], "name": "add_big"})

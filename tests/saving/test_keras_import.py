@@ -26,7 +26,7 @@ from lamina.saving.keras_import import (
     load_keras_h5_weights,
 )
 from lamina.saving.keras_import.config_translation import layer_from_record, layer_spec
-from lamina.saving.keras_import.config_values import Ctx, to_int_list
+from lamina.saving.keras_import.config_values import Ctx, lamina_record, to_int_list
 
 h5py = pytest.importorskip("h5py")
 
@@ -1222,3 +1222,21 @@ def test_every_table_entry_takes_its_constructors_arguments():
         assert wanted | {"name", "trainable", "dtype"} <= set(spec.args), keras_name
     leaky = config_translation.LAYERS["LeakyReLU"]
     assert leaky.rename == {"alpha": "negative_slope"} and "alpha" in leaky.args
+
+
+def test_a_checked_keras_record_is_read_as_lamina_reads_its_own():
+    record = {"class_name": "HeNormal", "config": {"seed": 1}}
+    init = lamina_record(record, lamina.initializers, {})
+    own = lamina.saving.deserialize_keras_object(
+        lamina.saving.serialize_keras_object(lamina.initializers.HeNormal(seed=1))
+    )
+    assert type(init) is type(own) and init.get_config() == own.get_config()
+
+    class Halve(lamina.constraints.Constraint):
+        def __call__(self, w):
+            return w * 0.5
+
+    custom = lamina_record(
+        {"class_name": "Halve", "config": {}}, lamina.constraints, {"Halve": Halve}
+    )
+    assert isinstance(custom, Halve)

@@ -9,11 +9,13 @@ arbitrary `module` is accepted as a built-in only when that module is Keras's ow
 
 import json
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from lamina import activations, constraints, initializers, regularizers
+from lamina.layers.serialization import deserialize_keras_object
 from lamina.saving.keras_import.errors import KerasFileError
 from lamina.serialization.object_registry import get_registered_object, scoped_object
 from lamina.serialization.values import VALUE_DTYPES
@@ -253,65 +255,88 @@ def to_activation(value: Any, key: str, ctx: Ctx) -> Any:
             return activations.deserialize(value, ctx.custom_objects)
         except ValueError as e:
             raise ctx.error(f"{key}: {e}") from None
-    return _registered(value, key, ctx, activations.deserialize, "activation")
+    return _registered(value, key, ctx, activations, "activation")
 
 
 def to_initializer(value: Any, key: str, ctx: Ctx) -> Any:
     # Keras 3.13+ records the axes its variance-scaling initializers take fans from; unset,
     # they mean lamina's rule (the first and last axes).
     unset = ("input_axes", "output_axes")
-    return _registered(value, key, ctx, initializers.deserialize, "initializer", unset)
+    return _registered(value, key, ctx, initializers, "initializer", unset)
 
 
 def to_regularizer(value: Any, key: str, ctx: Ctx) -> Any:
-    return _registered(value, key, ctx, regularizers.deserialize, "regularizer")
+    return _registered(value, key, ctx, regularizers, "regularizer")
 
 
 def to_constraint(value: Any, key: str, ctx: Ctx) -> Any:
-    return _registered(value, key, ctx, constraints.deserialize, "constraint")
+    return _registered(value, key, ctx, constraints, "constraint")
 
 
 def _registered(
     value: Any,
     key: str,
     ctx: Ctx,
-    deserialize: Callable,
+    family: ModuleType,
     kind: str,
     drop_if_none: tuple[str, ...] = (),
 ) -> Any:
-    """Resolve a name or a `{"class_name", "config"}` record through a lamina registry.
+    """Resolve a name through `family`'s registry, or a `{"class_name", "config"}` record,
+    once checked, through `lamina_record`.
 
     Keys in `drop_if_none` are removed from the record's config when they are null.
     """
     if value is None:
         return None
-    if isinstance(value, str):
-        custom_name({"class_name": value}, ctx.custom_objects)
-        config: Any = value
-    elif isinstance(value, dict):
-        class_name = value.get("class_name")
-        if not isinstance(class_name, str):
-            raise ctx.error(f"{key} should name a {kind} class. Received: {key}={value!r}")
-        name = custom_name(value, ctx.custom_objects)
-        if name is None and not is_keras_module(value.get("module")):
-            raise ctx.error(
-                f"{key} names {kind} {class_name!r} from module {value.get('module')!r}; lamina "
-                f"translates Keras's own {kind}s and those given in custom_objects only."
-            )
-        inner = value.get("config")
-        if inner is None:
-            inner = {}
-        if not isinstance(inner, dict):
-            raise ctx.error(
-                f"{key}: the config of {class_name!r} should be a dict. Received: {inner!r}"
-            )
-        for k, v in inner.items():
-            plain(v, f"{key}.{k}", ctx)
-        inner = {k: v for k, v in inner.items() if not (k in drop_if_none and v is None)}
-        config = {"class_name": name or class_name, "config": inner}
-    else:
-        raise ctx.error(f"{key} should be a {kind} name or record. Received: {key}={value!r}")
     try:
-        return deserialize(config, ctx.custom_objects)
+        if isinstance(value, str):
+            custom_name({"class_name": value}, ctx.custom_objects)
+            return family.deserialize(value, ctx.custom_objects)
+        if isinstance(value, dict):
+            record = _checked_record(value, key, ctx, kind, drop_if_none)
+            return lamina_record(record, family, ctx.custom_objects)
+    except KerasFileError:
+        raise
     except (ValueError, TypeError) as e:
         raise ctx.error(f"{key}: could not translate the {kind}: {e}") from None
+    raise ctx.error(f"{key} should be a {kind} name or record. Received: {key}={value!r}")
+
+
+def _checked_record(value: dict, key: str, ctx: Ctx, kind: str, drop_if_none: tuple) -> dict:
+    """The record with plain values only, its class Keras's own or a custom object's."""
+    class_name = value.get("class_name")
+    if not isinstance(class_name, str):
+        raise ctx.error(f"{key} should name a {kind} class. Received: {key}={value!r}")
+    name = custom_name(value, ctx.custom_objects)
+    if name is None and not is_keras_module(value.get("module")):
+        raise ctx.error(
+            f"{key} names {kind} {class_name!r} from module {value.get('module')!r}; lamina "
+            f"translates Keras's own {kind}s and those given in custom_objects only."
+        )
+    inner = value.get("config")
+    if inner is None:
+        inner = {}
+    if not isinstance(inner, dict):
+        raise ctx.error(
+            f"{key}: the config of {class_name!r} should be a dict. Received: {inner!r}"
+        )
+    for k, v in inner.items():
+        plain(v, f"{key}.{k}", ctx)
+    inner = {k: v for k, v in inner.items() if not (k in drop_if_none and v is None)}
+    return {"class_name": name or class_name, "config": inner}
+
+
+def lamina_record(record: dict, family: ModuleType, custom_objects: dict) -> Any:
+    """Rebuild a checked Keras record of `family` with the codec lamina's own files use.
+
+    Keras 3 and lamina write an object alike (`{"module", "class_name", "config",
+    "registered_name"}`); once the Keras import has checked the record and mapped a custom
+    class to its key in `custom_objects`, the record is read as if lamina had written it.
+    """
+    lamina = {
+        "module": family.__name__,
+        "class_name": record["class_name"],
+        "config": record.get("config") or {},
+        "registered_name": None,
+    }
+    return deserialize_keras_object(lamina, custom_objects)

@@ -10,12 +10,18 @@ Keras reads those with pickle.
 
 import io
 import os
+from types import ModuleType
 from typing import IO, Any
 
 from lamina import losses, metrics, optimizers
 from lamina.saving.config import check_metric_sizes
 from lamina.saving.keras_import.config_translation import model_from_config
-from lamina.saving.keras_import.config_values import custom_name, is_keras_module, parse_json
+from lamina.saving.keras_import.config_values import (
+    custom_name,
+    is_keras_module,
+    lamina_record,
+    parse_json,
+)
 from lamina.saving.keras_import.errors import KerasFileError
 from lamina.saving.keras_import.h5_reader import open_h5, require_h5py
 from lamina.saving.keras_import.h5_weights import (
@@ -193,14 +199,10 @@ def compile_from_config(
             raise KerasFileError(str(e)) from None
     custom_objects = dict(custom_objects or {})  # custom_name adds registered objects to it
     try:
-        optimizer = _registered(config.get("optimizer"), optimizers.deserialize, custom_objects)
-        loss = _registered(config.get("loss"), losses.deserialize, custom_objects, names=True)
-        metric_list = _registered(
-            config.get("metrics"), metrics.deserialize, custom_objects, names=True
-        )
-        weighted = _registered(
-            config.get("weighted_metrics"), metrics.deserialize, custom_objects, names=True
-        )
+        optimizer = _registered(config.get("optimizer"), optimizers, custom_objects)
+        loss = _registered(config.get("loss"), losses, custom_objects, names=True)
+        metric_list = _registered(config.get("metrics"), metrics, custom_objects, names=True)
+        weighted = _registered(config.get("weighted_metrics"), metrics, custom_objects, names=True)
         model.compile(
             optimizer=optimizer if optimizer is not None else "rmsprop",
             loss=loss,
@@ -215,14 +217,14 @@ def compile_from_config(
         ) from None
 
 
-def _registered(value: Any, deserialize: Any, custom_objects: dict, names: bool = False) -> Any:
+def _registered(value: Any, family: ModuleType, custom_objects: dict, names: bool = False) -> Any:
     """Resolve names and `{"class_name", "config"}` records (nested in lists and dicts)."""
     if value is None:
         return None
     if isinstance(value, str):
-        return value if names else deserialize(value, custom_objects)
+        return value if names else family.deserialize(value, custom_objects)
     if isinstance(value, list):
-        return [_registered(v, deserialize, custom_objects, names) for v in value]
+        return [_registered(v, family, custom_objects, names) for v in value]
     if isinstance(value, dict) and "class_name" in value:
         name = custom_name(value, custom_objects)
         if name is None and not is_keras_module(value.get("module")):
@@ -230,8 +232,8 @@ def _registered(value: Any, deserialize: Any, custom_objects: dict, names: bool 
                 f"{value.get('class_name')!r} comes from module {value.get('module')!r}; lamina "
                 "resolves only Keras's own classes and custom_objects"
             )
-        record = {"class_name": name or value["class_name"], "config": value.get("config") or {}}
-        return deserialize(record, custom_objects)
+        record = {"class_name": name or value["class_name"], "config": value.get("config")}
+        return lamina_record(record, family, custom_objects)
     if isinstance(value, dict):
-        return {k: _registered(v, deserialize, custom_objects, names) for k, v in value.items()}
+        return {k: _registered(v, family, custom_objects, names) for k, v in value.items()}
     raise ValueError(f"cannot interpret {value!r:.100}")
