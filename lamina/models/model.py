@@ -32,7 +32,7 @@ class Model(Trainer, Layer):
     def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
         # Functional and Sequential subclass Model.
         from lamina.models.functional import Functional
-        from lamina.models.sequential import Sequential
+        from lamina.models.sequential import Sequential  # as the line above
 
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             return Functional.__new__(Functional)
