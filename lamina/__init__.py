@@ -2,7 +2,8 @@
 
 from lamina import backend, ops, tree
 from lamina.function import no_grad
-from lamina.gradient_tape import GradientTape, stop_gradient
+from lamina.gradient_tape import GradientTape
+from lamina.ops import stop_gradient
 from lamina.tensor import Tensor
 from lamina.variable import Variable
 

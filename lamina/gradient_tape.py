@@ -201,14 +201,3 @@ def _seeds(targets: list[Tensor], output_gradients: Any) -> list:
                 f"Received: shape {getattr(g, 'shape', ())}"
             ) from None
     return seeds
-
-
-def stop_gradient(x: Any) -> Tensor:
-    """Return `x` as a tensor through which no gradient flows.
-
-    Example:
-    >>> y = lamina.stop_gradient(x) * w   # d/dx is zero
-    """
-    from lamina.ops import convert_to_tensor
-
-    return Tensor(convert_to_tensor(x).data)

@@ -32,6 +32,7 @@ from lamina.callbacks.callback import Callback
 from lamina.callbacks.finite_weights import first_nonfinite_weight
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
+from lamina.metrics import Mean
 from lamina.saving import safetensors_io, weights_file
 from lamina.saving.atomic import atomic_write
 from lamina.saving.errors import ModelFileError
@@ -293,7 +294,6 @@ class _Resume:
     def _check_same_run(self, model: Any) -> list:
         """Check, before changing anything, that this run is the one backed up; returns the
         callbacks whose state to restore."""
-        from lamina.metrics import Mean
 
         state, again = self.state, "or delete the backup to start afresh"
         others = self.owner._stateful()

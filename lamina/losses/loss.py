@@ -220,6 +220,7 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config: dict) -> "Loss":
         if cls is LossFunctionWrapper:
+            # The package's name table is filled after this module is imported.
             from lamina.losses import get
 
             config = dict(config)

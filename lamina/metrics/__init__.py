@@ -81,6 +81,7 @@ from lamina.metrics.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from lamina.naming import to_snake_case
 
 # Keras's `metrics` namespace also exports these loss functions.
 binary_crossentropy = _losses.binary_crossentropy
@@ -211,7 +212,6 @@ _REGISTRY = serialization.Registry("metric", "lamina.metrics")
 
 
 def _register_all() -> None:
-    from lamina.naming import to_snake_case
 
     for cls in _CLASSES:
         _REGISTRY.add(cls)
@@ -224,7 +224,6 @@ _register_all()
 
 def register(*classes: type[Metric]) -> None:
     """Make metric classes known to `get` and `deserialize` by class and snake-case name."""
-    from lamina.naming import to_snake_case
 
     for cls in classes:
         _REGISTRY.add(cls)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from lamina import initializers
 from lamina.backend import as_array_like, floatx, get_xp, to_numpy
 from lamina.naming import to_snake_case
 from lamina.tensor import Tensor
@@ -92,7 +93,6 @@ class Metric:
                 compatibility, lamina runs one replica.
             name: the variable's name.
         """
-        from lamina import initializers
 
         if "_variables" not in self.__dict__:
             raise RuntimeError(

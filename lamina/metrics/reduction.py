@@ -145,6 +145,7 @@ class MeanMetricWrapper(Mean):
     @classmethod
     def from_config(cls, config: dict) -> "MeanMetricWrapper":
         if cls is MeanMetricWrapper and isinstance(config.get("fn"), str):
+            # The package's name table is filled after this module is imported.
             from lamina.metrics import metric_function
 
             config = {**config, "fn": metric_function(config["fn"])}

@@ -26,6 +26,7 @@ from lamina.ops.core import (
     convert_to_tensor,
     is_tensor,
     shape,
+    stop_gradient,
 )
 from lamina.ops.creation import (
     arange,
@@ -204,6 +205,7 @@ __all__ = [
     "roll",
     "selu",
     "shape",
+    "stop_gradient",
     "sigmoid",
     "sign",
     "silu",

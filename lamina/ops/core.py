@@ -60,6 +60,15 @@ def shape(x: Any) -> tuple[int, ...]:
     return tuple(int(n) for n in convert_to_tensor(x).shape)
 
 
+def stop_gradient(x: Any) -> Tensor:
+    """Return `x` as a tensor through which no gradient flows.
+
+    Example:
+    >>> y = lamina.ops.stop_gradient(x) * w   # d/dx is zero
+    """
+    return Tensor(convert_to_tensor(x).data)
+
+
 def is_tensor(x: Any) -> bool:
     """Return True if `x` is a lamina tensor (or Variable)."""
     return isinstance(x, Tensor)

@@ -6,7 +6,7 @@ import numpy as np
 
 from lamina.backend import get_xp
 from lamina.function import Function
-from lamina.ops.core import convert_to_tensor, normalize_axis
+from lamina.ops.core import broadcast_to, cast, convert_to_tensor, normalize_axis
 from lamina.tensor import Tensor
 
 
@@ -138,7 +138,6 @@ class ConcatenateOp(Function):
 
 
 def _same_dtype(op: str, xs: list) -> list[Tensor]:
-    from lamina.ops.core import cast
 
     ts = [convert_to_tensor(x) for x in xs]
     if not ts:
@@ -518,7 +517,5 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     idx = xp.broadcast_to(idx, shape[:axis] + (idx.shape[axis],) + shape[axis + 1 :]) % max(n, 1)
     target = shape[:axis] + (n,) + shape[axis + 1 :]
     if x.shape != target:
-        from lamina.ops.core import broadcast_to
-
         x = broadcast_to(x, target)
     return TakeAlongAxisOp.apply(x, indices=idx, axis=axis)

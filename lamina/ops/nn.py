@@ -5,7 +5,10 @@ from typing import Any
 
 from lamina.backend import get_xp
 from lamina.function import Function
+from lamina.ops.compare import greater
 from lamina.ops.core import float_input, normalize_axis
+from lamina.ops.elementwise import clip, where
+from lamina.ops.movement import split
 from lamina.ops.special import erfc
 from lamina.tensor import Tensor
 
@@ -439,7 +442,6 @@ def glu(x: Any, axis: int = -1) -> Tensor:
     >>> lamina.ops.glu([-1.0, 0.0, 1.0, 1.0]).numpy()
     array([-0.7310586,  0.       ], dtype=float32)
     """
-    from lamina.ops.movement import split
 
     x = float_input("glu", x)
     axis = normalize_axis("glu", axis, x.ndim)
@@ -464,7 +466,6 @@ def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
 
 def hard_tanh(x: Any) -> Tensor:
     """`x` clipped to `[-1, 1]`."""
-    from lamina.ops.elementwise import clip
 
     return clip(float_input("hard_tanh", x), -1.0, 1.0)
 
@@ -506,7 +507,6 @@ def sparse_sigmoid(x: Any) -> Tensor:
     >>> lamina.ops.sparse_sigmoid([-6.0, 0.0, 6.0]).numpy()
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    from lamina.ops.elementwise import clip
 
     return (clip(float_input("sparse_sigmoid", x), -1.0, 1.0) + 1.0) * 0.5
 
@@ -555,8 +555,6 @@ def threshold(x: Any, threshold: float, default_value: float) -> Tensor:
     >>> lamina.ops.threshold([-1.0, 0.0, 1.0, 2.0], 1.0, 0.0).numpy()
     array([0., 0., 0., 2.], dtype=float32)
     """
-    from lamina.ops.compare import greater
-    from lamina.ops.elementwise import where
 
     x = float_input("threshold", x)
     return where(greater(x, threshold), x, default_value)

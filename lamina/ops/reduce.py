@@ -6,7 +6,9 @@ import numpy as np
 
 from lamina.backend import get_xp
 from lamina.function import Function
-from lamina.ops.core import convert_to_tensor, float_input, normalize_axis, numeric_input
+from lamina.ops.core import cast, convert_to_tensor, float_input, normalize_axis, numeric_input
+from lamina.ops.elementwise import sqrt
+from lamina.ops.movement import reshape
 from lamina.tensor import Tensor
 
 
@@ -196,7 +198,6 @@ def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Population standard deviation over `axis`."""
-    from lamina.ops.elementwise import sqrt
 
     x = float_input("std", x)
     normalize_axis("std", axis, x.ndim)  # so that errors name std, not mean
@@ -210,8 +211,6 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Tensor:
     """Cumulative sum along `axis` (over the flattened tensor when None)."""
-    from lamina.ops.core import cast
-    from lamina.ops.movement import reshape
 
     x = convert_to_tensor(x) if dtype is None else cast(x, dtype)
     if axis is None:

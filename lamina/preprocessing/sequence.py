@@ -7,7 +7,7 @@ import numpy as np
 
 from lamina.backend import global_rng, to_numpy
 from lamina.tensor import Tensor
-from lamina.utils.py_dataset import PyDataset
+from lamina.training.py_dataset import PyDataset
 
 
 def pad_sequences(

@@ -10,6 +10,7 @@ import numpy as np
 from lamina import tree
 from lamina.backend import global_rng, is_array
 from lamina.tensor import Tensor
+from lamina.training.py_dataset import PyDataset
 
 
 def flatten_arrays(data: Any) -> list:
@@ -364,7 +365,6 @@ def make_adapter(
     """Choose the adapter for `x`: arrays (and lists/dicts of arrays), a PyDataset, or a
     generator / iterable. `method` and `steps_name` name the caller and its argument in errors.
     """
-    from lamina.utils.py_dataset import PyDataset
 
     if isinstance(x, PyDataset):
         if y is not None or sample_weight is not None:
@@ -373,6 +373,7 @@ def make_adapter(
                 "do not pass y or sample_weight. Received: x={type(x).__name__} object and "
                 f"y={type(y).__name__}, sample_weight={type(sample_weight).__name__}"
             )
+        # py_dataset_adapter builds on this module's batch helpers, so it is imported late.
         from lamina.training.py_dataset_adapter import PyDatasetAdapter
 
         return PyDatasetAdapter(x, shuffle, steps, method)

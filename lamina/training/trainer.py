@@ -402,9 +402,7 @@ class Trainer:
                 if class_weight is not None:
                     bsw = _apply_class_weight(class_weight, by, bsw)
                 cb.on_train_batch_begin(step)
-                logs = pythonify_logs(
-                    self.train_step(pack(bx, by, bsw))
-                )
+                logs = pythonify_logs(self.train_step(pack(bx, by, bsw)))
                 self._report_nan(logs, epoch, step)
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -654,9 +652,7 @@ class Trainer:
         num_samples(x, y, sample_weight, "train_on_batch")
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y, sample_weight)
-        logs = pythonify_logs(
-            self.train_step(pack(x, y, sample_weight))
-        )
+        logs = pythonify_logs(self.train_step(pack(x, y, sample_weight)))
         return logs if return_dict else _values(logs)
 
     def test_on_batch(
@@ -672,9 +668,7 @@ class Trainer:
                 "test_on_batch",
             )
         with no_grad():
-            logs = pythonify_logs(
-                self.test_step(pack(x, y, sample_weight))
-            )
+            logs = pythonify_logs(self.test_step(pack(x, y, sample_weight)))
         return logs if return_dict else _values(logs)
 
     def predict_on_batch(self, x: Any) -> Any:

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import global_rng
+from lamina.training.py_dataset import PyDataset
 from lamina.utils import image_utils
 from lamina.utils.dataset_utils import check_validation_split_arg
-from lamina.utils.py_dataset import PyDataset
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _LABEL_MODES = ("int", "categorical", "binary", None)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import floatx
+from lamina.saving.atomic import atomic_open
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 _COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
@@ -276,7 +277,6 @@ def save_img(
     if not isinstance(path, str | os.PathLike):
         img.save(path, format=fmt, **kwargs)
         return
-    from lamina.saving.atomic import atomic_open
 
     with atomic_open(path, "wb") as f:
         img.save(f, format=fmt, **kwargs)

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import global_rng
+from lamina.training.py_dataset import PyDataset
 from lamina.utils.dataset_utils import check_validation_split_arg
-from lamina.utils.py_dataset import PyDataset
 from lamina.validation import check_int
 
 ALLOWED_FORMATS = (".txt",)

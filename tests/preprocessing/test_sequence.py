@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lamina.preprocessing.sequence import TimeseriesGenerator, pad_sequences
-from lamina.utils.py_dataset import PyDataset
+from lamina.training.py_dataset import PyDataset
 
 SEQS = [[1, 2, 3], [4, 5], [6]]
 

@@ -5,7 +5,7 @@ import pytest
 
 import lamina
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
-from lamina.utils.py_dataset import PyDataset
+from lamina.training.py_dataset import PyDataset
 from lamina.utils.text_dataset import text_dataset_from_directory
 
 FILES = {

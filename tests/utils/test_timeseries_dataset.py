@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina.utils.py_dataset import PyDataset
+from lamina.training.py_dataset import PyDataset
 from lamina.utils.timeseries_dataset import timeseries_dataset_from_array
 
 VIC_ELEC = Path("/work/shared/datasets/vic_elec/vic_elec.csv.gz")

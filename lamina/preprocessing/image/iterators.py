@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import global_rng
+from lamina.training.py_dataset import PyDataset
 from lamina.utils import image_utils
 from lamina.utils.image_utils import img_to_array, load_img, save_img
-from lamina.utils.py_dataset import PyDataset
 from lamina.validation import check_int
 
 WHITE_LIST_FORMATS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")

@@ -180,6 +180,8 @@ OPS = [
         np.logical_not,
         lambda rng: [Sample(s.inputs[:1], {}, s.desc) for s in _logical_samples(rng)],
     ),
+    # Its gradient is zero by design, which central differences would contradict.
+    forward_only("stop_gradient", lambda x: x, _unary_predicate_samples),
     forward_only("isnan", np.isnan, _unary_predicate_samples, (string_error("isnan"),)),
     forward_only("isfinite", np.isfinite, _unary_predicate_samples, (string_error("isfinite"),)),
     forward_only("all", np.all, _reduce_bool_samples, (axis_error("all"),)),
