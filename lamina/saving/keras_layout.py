@@ -149,8 +149,10 @@ def _attributes(layer: Any) -> list[tuple[str, Any]]:
     """The attributes Keras's walk visits: sorted, `_private` ones last, base ones left out."""
     from lamina.models.model import Model
 
-    names = [n for n in dir(layer) if not n.startswith("__") and n not in _base_names(type(layer))]
-    if isinstance(layer, Model) and not is_graph_model(layer):
+    is_model = isinstance(layer, Model)
+    skip = _bare_names(is_model).union(*_lamina_class_names(type(layer)))
+    names = [n for n in dir(layer) if not n.startswith("__") and n not in skip]
+    if is_model and not is_graph_model(layer):
         names.append(LAYERS)
     out = []
     for name in sorted(names, key=lambda n: "~" + n if n.startswith("_") else n):
@@ -163,18 +165,19 @@ def _attributes(layer: Any) -> list[tuple[str, Any]]:
 
 
 @functools.cache
-def _base_names(cls: type) -> frozenset[str]:
-    """What a bare lamina Layer (or Model) has, and what lamina's own classes of `cls` define.
-
-    Keras leaves out what a bare `Layer()` has; lamina's own classes hold only their
-    configuration and, in Sequential and functional models, the layers saved under `layers/`.
-    """
+def _bare_names(is_model: bool) -> frozenset[str]:
+    """What a bare lamina Layer (or Model) has, which Keras's walk leaves out as well."""
     from lamina.layers.layer import Layer
     from lamina.models.model import Model
 
-    bare = Model(name="keras_layout") if issubclass(cls, Model) else Layer(name="keras_layout")
-    names = set(dir(bare))
-    for klass in cls.__mro__:
-        if klass.__module__.startswith("lamina."):
-            names.update(vars(klass))
-    return frozenset(names)
+    bare = Model(name="keras_layout") if is_model else Layer(name="keras_layout")
+    return frozenset(dir(bare))
+
+
+def _lamina_class_names(cls: type) -> list:
+    """What lamina's own classes among `cls`'s bases define: methods and properties.
+
+    lamina's layers hold nothing under them that Keras saves, and Sequential and functional
+    models hold their layers under `layers/` already.
+    """
+    return [vars(k).keys() for k in cls.__mro__ if k.__module__.startswith("lamina.")]
