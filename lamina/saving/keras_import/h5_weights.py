@@ -255,7 +255,7 @@ def _check_extra_layers(
     slots: list[KerasSlot], root: Any, container: str, where: str, skip_mismatch: bool
 ) -> None:
     """Refuse data for layers the model lacks, in the `layers/` group of each model."""
-    from lamina.models.model import Model
+    from lamina.models.model import Model  # lamina.models imports lamina.saving as it loads
 
     paths = {slot.path for slot in slots}
     extra = []
