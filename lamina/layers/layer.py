@@ -246,7 +246,9 @@ class Layer:
             if all(value is not m for m in self._metrics):
                 self._metrics.append(value)
         elif isinstance(value, Layer | Variable) or (
-            isinstance(value, list | tuple) and value and all(isinstance(v, Layer) for v in value)
+            isinstance(value, list | tuple | dict)
+            and value
+            and all(isinstance(v, Layer) for v in _items(value))
         ):
             self._track(value)
         object.__setattr__(self, name, value)
@@ -257,7 +259,7 @@ class Layer:
                 f"{type(self).__name__}: call super().__init__() before setting layers or "
                 "weights as attributes."
             )
-        for v in value if isinstance(value, list | tuple) else [value]:
+        for v in _items(value) if isinstance(value, list | tuple | dict) else [value]:
             if isinstance(v, Layer) and v is not self and all(v is not s for s in self._sublayers):
                 self._sublayers.append(v)
             elif isinstance(v, Variable) and all(v is not w for w in self._own_weights):
@@ -612,3 +614,8 @@ def _as_shape(shape: Any, arg: str) -> tuple:
         raise ValueError(
             f"Expected {arg} to be a tuple of ints. Received: {arg}={shape!r}"
         ) from None
+
+
+def _items(container: list | tuple | dict) -> list:
+    """The items of a list or tuple, the values of a dict (Keras tracks layers in both)."""
+    return list(container.values()) if isinstance(container, dict) else list(container)

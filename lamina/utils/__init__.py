@@ -1,7 +1,20 @@
-"""Utilities with Keras's names: data sets from folders and arrays, images, to_categorical."""
+"""Utilities with Keras's names: data sets from folders and arrays, images, to_categorical.
+
+The custom-object registry and `serialize_keras_object`/`deserialize_keras_object` are
+re-exported from `lamina.saving`, as Keras 3 also exposes them under `keras.utils`.
+"""
 
 from lamina.backend.random import set_random_seed
 from lamina.preprocessing.sequence import pad_sequences
+from lamina.saving import (
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 from lamina.training.py_dataset import PyDataset, Sequence
 from lamina.utils.file_utils import get_file
 from lamina.utils.image_dataset import image_dataset_from_directory
@@ -14,13 +27,20 @@ __all__ = [
     "PyDataset",
     "Sequence",
     "array_to_img",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
     "get_file",
+    "get_registered_name",
+    "get_registered_object",
     "image_dataset_from_directory",
     "img_to_array",
     "load_img",
     "normalize",
     "pad_sequences",
+    "register_keras_serializable",
     "save_img",
+    "serialize_keras_object",
     "set_random_seed",
     "text_dataset_from_directory",
     "timeseries_dataset_from_array",

@@ -76,6 +76,20 @@ def test_sublayers_in_a_list_attribute_are_tracked():
     assert len(stack.weights) == 4
 
 
+def test_sublayers_in_a_dict_attribute_are_tracked():
+    class Heads(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.heads = {"b": layers.Dense(2), "a": layers.Dense(3)}
+
+        def call(self, x):
+            return ops.concatenate([self.heads["b"](x), self.heads["a"](x)], axis=-1)
+
+    heads = Heads()
+    heads(np.ones((1, 3), "float32"))
+    assert [w.shape for w in heads.trainable_weights] == [(3, 2), (2,), (3, 3), (3,)]
+
+
 def test_setting_layers_before_super_init_is_explained():
     class Broken(layers.Layer):
         def __init__(self):

@@ -9,6 +9,7 @@ import pytest
 import lamina
 from lamina import layers
 from lamina.callbacks import ModelCheckpoint
+from lamina.saving import KerasFileError
 
 
 def _functional():
@@ -69,21 +70,68 @@ def test_nested_models_and_non_trainable_weights(tmp_path):
     _assert_same_weights(model, fresh)
 
 
-def test_a_layer_holding_weighted_sublayers_is_refused_and_nothing_written(tmp_path):
-    class Block(layers.Layer):
+class Block(layers.Layer):
+    def __init__(self, inner=None, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner or layers.Dense(2)
+
+    def call(self, x):
+        return self.inner(x)
+
+
+def _with_block():
+    inputs = lamina.Input((3,))
+    x = Block(name="block")(inputs)
+    return lamina.Model(inputs, layers.Dense(1, name="head")(x))
+
+
+def test_a_layer_holding_sublayers_round_trips_in_order_and_by_name(tmp_path):
+    model = _with_block()
+    path = tmp_path / "m.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path, "r") as f:
+        assert f["layers/block/inner/vars/0"].shape == (3, 2)
+        assert f["layers/block/inner/vars"].attrs["name"] == model.layers[1].inner.name
+    fresh = _with_block()
+    fresh.load_weights(path)
+    _assert_same_weights(model, fresh)
+    by_name = _with_block()
+    by_name.load_weights(path, by_name=True)
+    _assert_same_weights(model, by_name)
+
+
+def test_a_missing_sublayer_group_is_named_and_nothing_changes(tmp_path):
+    model = _with_block()
+    path = tmp_path / "m.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path, "r+") as f:
+        del f["layers/block/inner"]
+    fresh = _with_block()
+    before = fresh.get_weights()
+    with pytest.raises(
+        KerasFileError, match=r"no weights for layer .*stored as 'layers/block/inner'"
+    ):
+        fresh.load_weights(path)
+    for x, y in zip(before, fresh.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_a_layer_in_an_attribute_named_vars_is_refused_and_nothing_written(tmp_path):
+    class Clash(layers.Layer):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.inner = layers.Dense(2)
+            self.vars = layers.Dense(2)
 
         def call(self, x):
-            return self.inner(x)
+            return self.vars(x)
 
-    model = lamina.Sequential([lamina.Input((3,)), Block()])
+    model = lamina.Sequential([lamina.Input((3,)), Clash()])
     path = tmp_path / "m.weights.h5"
     path.write_bytes(b"previous")
-    with pytest.raises(ValueError, match="weights.safetensors"):
+    with pytest.raises(ValueError, match=r"attribute named 'vars'.*'layers/clash/vars'"):
         model.save_weights(path)
     assert path.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.weights.h5"]
 
 
 def test_missing_h5py_names_the_install_command(tmp_path, monkeypatch):

@@ -952,7 +952,9 @@ def test_untranslatable_layer_settings_are_refused(tmp_path, change, message):
 def test_keras_archive_weights_that_do_not_fit(tmp_path):
     w = mnist_weights(hidden=4)
     path = write_archive(tmp_path / "m.keras", mnist_config(hidden=5), w)
-    with pytest.raises(KerasFileError, match=r"layer 'dense' \(Dense, stored as 'dense'\).*shape"):
+    with pytest.raises(
+        KerasFileError, match=r"layer 'dense' \(Dense, stored as 'layers/dense'\).*shape"
+    ):
         load_keras_archive(path)
 
 

@@ -10,7 +10,9 @@ Two layouts exist:
 * Keras 3 (`model.save_weights("m.weights.h5")`, and `model.weights.h5` inside `.keras`): the
   layers of a model sit under `layers/`, named by class and position (`dense`, `dense_1`,
   `input_layer`, ...), each with its variables as datasets `vars/0`, `vars/1`, ...; a nested
-  model has its own `layers/` inside its group. Files written by tf.keras 2.13 to 2.15 name the
+  model has its own `layers/` inside its group, a custom layer's sublayers sit under their
+  attribute names (`layers/block/proj`). `lamina.saving.keras_layout` gives every path, for
+  this reader and for lamina's writer alike. Files written by tf.keras 2.13 to 2.15 name the
   layers instead, under `_layer_checkpoint_dependencies/`.
 
 Every count and shape is checked, and every value read, before any weight changes: a failed
@@ -25,7 +27,6 @@ from typing import IO, Any
 import numpy as np
 
 from lamina.backend import get_xp
-from lamina.naming import to_snake_case
 from lamina.saving.keras_import.errors import KerasFileError
 from lamina.saving.keras_import.h5_reader import (
     get_dataset,
@@ -36,6 +37,16 @@ from lamina.saving.keras_import.h5_reader import (
     read_text_attr,
     require_h5py,
 )
+from lamina.saving.keras_layout import (
+    LAYERS,
+    LEGACY_LAYERS,
+    KerasEntry,
+    KerasSlot,
+    is_graph_model,
+    keras_entries,
+    keras_slots,
+    own_weights,
+)
 
 
 @dataclass
@@ -44,18 +55,6 @@ class _Match:
 
     variable: Any
     dataset: Any
-
-
-@dataclass
-class KerasEntry:
-    """A layer as a Keras 3 weights file knows it: the Keras class name decides its group name.
-
-    `children` lists the layers of a nested model (None for a plain layer).
-    """
-
-    class_name: str
-    layer: Any
-    children: list["KerasEntry"] | None = None
 
 
 def load_keras_h5_weights(
@@ -128,21 +127,6 @@ def assign(matches: list[_Match], where: str) -> None:
         values.append(value)
     for m, value in zip(matches, values, strict=True):
         m.variable.assign(get_xp(m.variable.data).asarray(value))
-
-
-def keras_entries(model: Any) -> list[KerasEntry]:
-    """The layers of a lamina model as Keras 3 would list them (ops excluded)."""
-    from lamina.layers.core.op_layer import OpLayer
-    from lamina.models.functional import Functional
-    from lamina.models.sequential import Sequential
-
-    out = []
-    for layer in model.layers:
-        if isinstance(layer, OpLayer):
-            continue
-        children = keras_entries(layer) if isinstance(layer, Sequential | Functional) else None
-        out.append(KerasEntry(type(layer).__name__, layer, children))
-    return out
 
 
 # ----- Keras 2 layout ------------------------------------------------------------------------
@@ -221,78 +205,71 @@ def _legacy_weights(layer: Any) -> list:
 def match_keras3(
     entries: list[KerasEntry], model: Any, f: Any, where: str, skip_mismatch: bool = False
 ) -> list[_Match]:
-    """Pair the weights of `entries` (a model's layers, in Keras's order) with a Keras 3 file.
+    """Pair the weights of `model` with a Keras 3 file, at the paths Keras gives its layers.
 
     Args:
-        entries: the layers with the Keras class names that named their groups.
-        model: the model, whose own weights (rarely any) sit in the root group `vars`.
-        f: the open file (or the group of a nested model).
+        entries: the model's layers with the Keras class names that named their groups.
+        model: the model; its own weights (rarely any) sit in the root group `vars`.
+        f: the open file.
         where: the file, for messages.
         skip_mismatch: warn and skip instead of raising for missing or misshapen weights.
     """
+    legacy = LAYERS not in f and LEGACY_LAYERS in f
+    slots = keras_slots(model, entries, legacy_names=legacy)
     matches: list[_Match] = []
-    _match_model(entries, model, f, where, skip_mismatch, matches)
+    _match_slots(slots, f, where, skip_mismatch, matches)
+    _check_extra_layers(slots, f, LEGACY_LAYERS if legacy else LAYERS, where, skip_mismatch)
     return matches
 
 
-def _match_model(
-    entries: list[KerasEntry],
-    model: Any,
-    group: Any,
-    where: str,
-    skip_mismatch: bool,
-    out: list[_Match],
+def _match_slots(
+    slots: list[KerasSlot], root: Any, where: str, skip_mismatch: bool, out: list[_Match]
 ) -> None:
-    own = own_weights(model)
-    vars_group = get_group(group, "vars", where)
-    datasets = _vars_datasets(vars_group, where)
-    if own or datasets:
-        label = f"the own weights of model {model.name!r}"
-        _match_layer(label, own, datasets, where, skip_mismatch, out, strict_count=True)
-    container = get_group(group, "layers", where)
-    by_layer_name = False
-    if container is None:
-        container = get_group(group, "_layer_checkpoint_dependencies", where)
-        by_layer_name = container is not None
-    counts: dict[str, int] = {}
-    used: set[str] = set()
-    for entry in entries:
-        layer = entry.layer
-        if by_layer_name:
-            key = layer.name
-        else:
-            base = to_snake_case(entry.class_name)
-            n = counts.get(base, 0)
-            counts[base] = n + 1
-            key = base if n == 0 else f"{base}_{n}"
-        sub = get_group(container, key, where) if container is not None else None
-        if sub is not None:
-            used.add(key)
-        label = f"layer {layer.name!r} ({entry.class_name}, stored as {key!r})"
-        if entry.children is not None:
-            if sub is None:
-                if layer.weights:
-                    _missing(label, where, skip_mismatch)
-                continue
-            _match_model(entry.children, layer, sub, where, skip_mismatch, out)
-            continue
-        own = own_weights(layer)
-        _refuse_sublayer_weights(layer, entry.class_name, where)
-        vars_group = get_group(sub, "vars", where) if sub is not None else None
+    for slot in slots:
+        group = _group_at(root, slot.path, where)
+        vars_group = get_group(group, "vars", where) if group is not None else None
         datasets = _vars_datasets(vars_group, where)
-        if not own and not datasets:
+        if not slot.variables and not datasets:
             continue
+        if slot.path:
+            label = f"layer {slot.layer.name!r} ({slot.class_name}, stored as {slot.path!r})"
+        else:
+            label = f"the own weights of {slot.class_name} {slot.layer.name!r}"
         if vars_group is None:
             _missing(label, where, skip_mismatch)
             continue
-        _match_layer(label, own, datasets, where, skip_mismatch, out, strict_count=False)
-    if container is None:
-        return
-    extra = [key for key in container if key not in used and _holds_data(container[key])]
+        strict = not slot.path
+        _match_layer(label, slot.variables, datasets, where, skip_mismatch, out, strict)
+
+
+def _group_at(root: Any, path: str, where: str) -> Any:
+    group = root
+    for name in path.split("/") if path else []:
+        group = get_group(group, name, where)
+        if group is None:
+            return None
+    return group
+
+
+def _check_extra_layers(
+    slots: list[KerasSlot], root: Any, container: str, where: str, skip_mismatch: bool
+) -> None:
+    """Refuse data for layers the model lacks, in the `layers/` group of each model."""
+    from lamina.models.model import Model  # lamina.models imports lamina.saving as it loads
+
+    paths = {slot.path for slot in slots}
+    extra = []
+    for slot in slots:
+        if not isinstance(slot.layer, Model):
+            continue
+        prefix = f"{slot.path}/{container}" if slot.path else container
+        group = _group_at(root, prefix, where)
+        for key in group if group is not None else []:
+            if f"{prefix}/{key}" not in paths and _holds_data(group[key]):
+                extra.append(f"{group.name}/{key}")
     if extra:
         message = (
-            f"{where} holds weights for layers the model lacks: "
-            f"{[f'{container.name}/{key}' for key in extra]}. "
+            f"{where} holds weights for layers the model lacks: {extra}. "
             "Build the same layers as the Keras model, in the same order."
         )
         if not skip_mismatch:
@@ -301,19 +278,24 @@ def _match_model(
 
 
 def _match_keras3_by_name(model: Any, f: Any, where: str, skip_mismatch: bool) -> list[_Match]:
-    """Match layers by the `name` attribute that recent Keras 3 versions set on `vars`."""
-    from lamina.layers.core.op_layer import OpLayer
-    from lamina.models.functional import Functional
-    from lamina.models.sequential import Sequential
+    """Match layers by the `name` attribute that recent Keras 3 versions set on `vars`.
 
-    container = get_group(f, "layers", where)
+    The layers of a Sequential or functional model are looked up under `layers/`; a
+    subclassed model's, under its attribute names at the root as well.
+    """
     index: dict[str, list] = {}
-    for key in container if container is not None else []:
-        group = get_group(container, key, where)
-        vars_group = get_group(group, "vars", where) if group is not None else None
-        name = read_text_attr(vars_group, "name", where) if vars_group is not None else None
-        if name is not None:
-            index.setdefault(name, []).append((key, group, vars_group))
+    containers = [get_group(f, LAYERS, where)]
+    if not is_graph_model(model):
+        containers.append(f)
+    for container in containers:
+        for key in container if container is not None else []:
+            if container is f and key in (LAYERS, "vars", "optimizer"):
+                continue
+            group = get_group(container, key, where)
+            vars_group = get_group(group, "vars", where) if group is not None else None
+            name = read_text_attr(vars_group, "name", where) if vars_group is not None else None
+            if name is not None:
+                index.setdefault(name, []).append(group)
     if not index:
         raise KerasFileError(
             f"{where} is a Keras 3 weights file that records no layer names (Keras names its "
@@ -322,20 +304,14 @@ def _match_keras3_by_name(model: Any, f: Any, where: str, skip_mismatch: bool) -
         )
     matches: list[_Match] = []
     matched = False
-    for layer in model.layers:
-        if isinstance(layer, OpLayer):
-            continue
-        for key, group, vars_group in index.get(layer.name, []):
+    for entry in keras_entries(model):
+        layer = entry.layer
+        for group in index.get(layer.name, []):
             if not layer.weights:
                 continue
             matched = True
-            if isinstance(layer, Sequential | Functional):
-                _match_model(keras_entries(layer), layer, group, where, skip_mismatch, matches)
-                continue
-            _refuse_sublayer_weights(layer, type(layer).__name__, where)
-            label = f"layer {layer.name!r} (stored as {key!r})"
-            datasets = _vars_datasets(vars_group, where)
-            _match_layer(label, own_weights(layer), datasets, where, skip_mismatch, matches)
+            slots = keras_slots(layer, entry.children)
+            _match_slots(slots, group, where, skip_mismatch, matches)
     if not matched:
         _no_name_matched(model, sorted(index), where)
     return matches
@@ -379,22 +355,7 @@ def _holds_data(group: Any) -> bool:
     return False
 
 
-def _refuse_sublayer_weights(layer: Any, class_name: str, where: str) -> None:
-    if any(sub.weights for sub in getattr(layer, "_sublayers", [])):
-        raise KerasFileError(
-            f"{where}: layer {layer.name!r} ({class_name}) holds other layers with weights; "
-            "Keras 3 files store those under attribute names that lamina cannot map. Load the "
-            "inner layers' weights with set_weights instead."
-        )
-
-
 # ----- shared --------------------------------------------------------------------------------
-
-
-def own_weights(layer: Any) -> list:
-    """A layer's own variables as Keras 3 lists them: trainable, then non-trainable."""
-    own = list(getattr(layer, "_own_weights", []))
-    return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
 
 
 def _match_layer(
