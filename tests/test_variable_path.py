@@ -69,7 +69,7 @@ def test_optimizer_slots_and_weight_decay_use_the_path():
 def test_files_do_not_depend_on_variable_names(tmp_path):
     # Weights are stored by layer and position (`layers/<layer>/vars/<i>`), so files written
     # when names were long ("d/kernel") load into models whose names are short, and back.
-    from lamina.saving import safetensors_io
+    from lamina.io import safetensors_io
 
     seq = lamina.Sequential([lamina.Input((3,)), layers.Dense(2, name="d")])
     seq.save_weights(tmp_path / "w.weights.safetensors")

@@ -1,6 +1,6 @@
 """BackupAndRestore: a training run killed mid-way resumes, bit for bit, when run again.
 
-The backup is one safetensors file, written atomically (`lamina.saving.atomic`), so a crash
+The backup is one safetensors file, written atomically (`lamina.io.atomic`), so a crash
 while writing it leaves the previous backup. It holds
 
 - the model's weights, laid out as in a weights file (`layers/<layer>/vars/<i>`);
@@ -32,10 +32,10 @@ from lamina.callbacks.callback import Callback
 from lamina.callbacks.finite_weights import first_nonfinite_weight
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
+from lamina.io import safetensors_io, weight_store
+from lamina.io.atomic import atomic_write
 from lamina.metrics import Mean
-from lamina.saving import safetensors_io, weights_file
-from lamina.saving.atomic import atomic_write
-from lamina.saving.errors import ModelFileError
+from lamina.serialization.errors import ModelFileError
 
 BACKUP_NAME = "backup.safetensors"
 PREVIOUS_NAME = "backup.previous.safetensors"
@@ -193,7 +193,7 @@ class BackupAndRestore(Callback):
                 stacklevel=3,
             )
             return
-        arrays, metadata = weights_file.weight_arrays(model)
+        arrays, metadata = weight_store.weight_arrays(model)
         optimizer_arrays, optimizer_metadata = model.optimizer.state_arrays(model.weights)
         arrays.update(optimizer_arrays)
         metadata.update(optimizer_metadata)
@@ -274,7 +274,7 @@ class _Resume:
                         "data, or delete the backup to start afresh."
                     )
             self.owner._epoch_rng = state["epoch_rng"]
-        weights_file.assign_weights(model, self.store)
+        weight_store.assign_weights(model, self.store)
         try:
             model.optimizer.load_state_arrays(self.store.extra, self.metadata, model.weights)
         except ValueError as e:
@@ -344,7 +344,7 @@ def _read(path: str) -> tuple[str, Any, dict, dict]:
     position = [state.get("epoch"), state.get("step")]
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in position):
         raise ModelFileError(f"{source}: its epoch and step are not counts. Received: {position}")
-    store = weights_file.store_from_arrays(arrays, metadata, source)
+    store = weight_store.store_from_arrays(arrays, metadata, source)
     return source, store, metadata, state
 
 

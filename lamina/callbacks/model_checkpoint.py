@@ -13,7 +13,7 @@ from lamina.callbacks.monitor_callback import (
     check_verbose,
     print_msg,
 )
-from lamina.saving import weights_file
+from lamina.io import weight_store
 from lamina.validation import check_int, check_number
 
 
@@ -83,7 +83,7 @@ class ModelCheckpoint(MonitorCallback):
                 )
             save_freq = int(save_freq)
         self.save_freq = save_freq
-        suffixes = (weights_file.WEIGHTS_SUFFIX, ".weights.h5")
+        suffixes = (weight_store.WEIGHTS_SUFFIX, ".weights.h5")
         if self.save_weights_only and not self.filepath.endswith(suffixes):
             raise ValueError(
                 f"{owner}: with save_weights_only=True the filepath must end in "
@@ -93,7 +93,7 @@ class ModelCheckpoint(MonitorCallback):
         if not self.save_weights_only and not self.filepath.endswith(".keras"):
             raise ValueError(
                 f"{owner}: the filepath must end in '.keras' (the model format), or pass "
-                f"save_weights_only=True with a name ending in {weights_file.WEIGHTS_SUFFIX!r}. "
+                f"save_weights_only=True with a name ending in {weight_store.WEIGHTS_SUFFIX!r}. "
                 f"Received: filepath={self.filepath!r}"
             )
         if max_to_keep is not None:

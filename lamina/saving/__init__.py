@@ -6,10 +6,8 @@ Example:
 >>> model.save_weights("mnist.weights.safetensors")
 """
 
-from typing import Any
-
+from lamina.io.atomic import atomic_open, atomic_write
 from lamina.layers.serialization import deserialize_keras_object, serialize_keras_object
-from lamina.saving.atomic import atomic_open, atomic_write
 from lamina.saving.keras_import import (
     KerasFileError,
     load_keras_archive,
@@ -17,6 +15,7 @@ from lamina.saving.keras_import import (
     load_keras_h5_model,
     load_keras_h5_weights,
 )
+from lamina.saving.model_file import load_model, model_from_json, save_model
 from lamina.saving.weights_file import load_weights, save_weights
 from lamina.serialization.errors import ModelFileError
 from lamina.serialization.object_registry import (
@@ -51,14 +50,3 @@ __all__ = [
     "save_weights",
     "serialize_keras_object",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """`load_model`, `model_from_json` and `save_model`, from `model_file`."""
-    if name in ("load_model", "model_from_json", "save_model"):
-        # model_file imports models, and through the trainer callbacks, which write their
-        # files with this package's atomic writes and weights files.
-        from lamina.saving import model_file
-
-        return getattr(model_file, name)
-    raise AttributeError(f"module 'lamina.saving' has no attribute {name!r}")

@@ -12,7 +12,7 @@ import os
 from typing import IO, Any
 
 from lamina.backend import to_numpy
-from lamina.saving.atomic import atomic_write
+from lamina.io.atomic import atomic_write
 from lamina.saving.keras_import.h5_reader import require_h5py
 from lamina.saving.keras_layout import keras_slots
 

@@ -24,6 +24,9 @@ from typing import Any
 
 from lamina.layers.core.op_layer import OpLayer
 from lamina.layers.layer import Layer
+from lamina.models.functional import Functional
+from lamina.models.model import Model
+from lamina.models.sequential import Sequential
 from lamina.naming import to_snake_case
 
 LAYERS = "layers"
@@ -91,9 +94,6 @@ def keras_slots(
 
 def is_graph_model(layer: Any) -> bool:
     """Whether Keras lists `layer`'s layers under `layers/` before its attributes."""
-    # lamina.models imports lamina.saving as it loads: models come in when first used.
-    from lamina.models.functional import Functional
-    from lamina.models.sequential import Sequential  # (the same cycle)
 
     return isinstance(layer, Sequential | Functional)
 
@@ -147,7 +147,6 @@ def _visit_container(
 
 def _attributes(layer: Any) -> list[tuple[str, Any]]:
     """The attributes Keras's walk visits: sorted, `_private` ones last, base ones left out."""
-    from lamina.models.model import Model  # lamina.models imports lamina.saving as it loads
 
     is_model = isinstance(layer, Model)
     skip = _bare_names(is_model).union(*_lamina_class_names(type(layer)))
@@ -167,7 +166,6 @@ def _attributes(layer: Any) -> list[tuple[str, Any]]:
 @functools.cache
 def _bare_names(is_model: bool) -> frozenset[str]:
     """What a bare lamina Layer (or Model) has, which Keras's walk leaves out as well."""
-    from lamina.models.model import Model  # lamina.models imports lamina.saving as it loads
 
     bare = Model(name="keras_layout") if is_model else Layer(name="keras_layout")
     return frozenset(dir(bare))

@@ -28,14 +28,15 @@ import numpy as np
 
 from lamina import tree
 from lamina.function import no_grad
+from lamina.io import safetensors_io, weight_store
+from lamina.io.atomic import atomic_write
 from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.layers.serialization import deserialize_layer, serialize_layer
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
 from lamina.models.symbolic import KerasTensor
-from lamina.saving import keras_import, safetensors_io, weights_file
-from lamina.saving.atomic import atomic_write
+from lamina.saving import keras_import
 from lamina.saving.config import compile_arguments, compile_config, compile_failure
 from lamina.saving.safe_zip import SafeZip
 from lamina.serialization.errors import ModelFileError
@@ -89,14 +90,14 @@ def save_model(
     if not path.endswith(SUFFIX):
         raise ValueError(
             f"The model file name must end in {SUFFIX!r} (use save_weights for "
-            f"'*{weights_file.WEIGHTS_SUFFIX}'). Received: filepath={path!r}"
+            f"'*{weight_store.WEIGHTS_SUFFIX}'). Received: filepath={path!r}"
         )
     if not overwrite and os.path.exists(path):
         raise FileExistsError(
             f"{path!r} exists; pass overwrite=True to replace it. Received: overwrite=False"
         )
     config_bytes = json.dumps(model_config(model, include_optimizer), allow_nan=False).encode()
-    arrays, metadata = weights_file.weight_arrays(model)
+    arrays, metadata = weight_store.weight_arrays(model)
     if include_optimizer and getattr(model, "optimizer", None) is not None:
         optimizer_arrays, optimizer_metadata = model.optimizer.state_arrays(model.weights)
         arrays.update(optimizer_arrays)
@@ -350,8 +351,8 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
             )
         if config.get("build_config") is not None:
             _build(model, config["build_config"], source)
-    store = weights_file.store_from_arrays(arrays, metadata, f"{source}, member {WEIGHTS!r}")
-    weights_file.assign_weights(model, store)
+    store = weight_store.store_from_arrays(arrays, metadata, f"{source}, member {WEIGHTS!r}")
+    weight_store.assign_weights(model, store)
     _check_runs(model, source)
     if compile and config.get("compile_config") is not None:
         arguments = compile_arguments(config["compile_config"], f"{source}, {CONFIG!r}")
@@ -417,11 +418,11 @@ def _build(model: Any, build_config: Any, source: str) -> None:
         model(inputs, training=False)
 
 
-def read_weight_store(path: str | os.PathLike) -> weights_file.WeightStore:
+def read_weight_store(path: str | os.PathLike) -> weight_store.WeightStore:
     """The weights of a `.keras` file, for `load_weights` (the optimizer state is ignored)."""
     with _Archive(os.fspath(path)) as archive:
         arrays, metadata = archive.read_weights()
-    return weights_file.store_from_arrays(arrays, metadata, f"{archive.source}, member {WEIGHTS!r}")
+    return weight_store.store_from_arrays(arrays, metadata, f"{archive.source}, member {WEIGHTS!r}")
 
 
 # ----- JSON architecture ----------------------------------------------------------------------

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Collection, Mapping
 from typing import IO, Any
 
-from lamina.saving.errors import ModelFileError
+from lamina.serialization.errors import ModelFileError
 
 MAX_MEMBERS = 10_000
 # The member list itself (about 100 bytes a member); an exact archive's list is far smaller.

@@ -20,7 +20,10 @@ import numpy as np
 from lamina import ops, tree
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
+from lamina.layers import Input, Layer
+from lamina.ops import convert_to_tensor
 from lamina.tensor import Tensor
+from lamina.testing.gradcheck import GradientCheckError, check_gradients
 
 
 class LayerTestError(AssertionError):
@@ -164,7 +167,6 @@ class _LayerTest:
         n_non_trainable,
         n_losses,
     ) -> Any:
-        from lamina.layers import Layer
 
         layer = self.make()
         if not isinstance(layer, Layer):
@@ -207,7 +209,6 @@ class _LayerTest:
     # ----- 2. symbolic call ------------------------------------------------------------------
 
     def check_symbolic(self, layer, inputs, shapes, output_shape) -> None:
-        from lamina.layers import Input
 
         check = "symbolic call"
         try:
@@ -301,7 +302,6 @@ class _LayerTest:
     # ----- 5. gradient check -----------------------------------------------------------------
 
     def check_gradients(self, layer, inputs) -> None:
-        from lamina.testing.gradcheck import GradientCheckError, check_gradients
 
         check = "float64 gradient check"
         layer64 = self.make(dtype="float64")
@@ -433,7 +433,6 @@ class _LayerTest:
 
 
 def _sum_all(x: Tensor) -> Tensor:
-    from lamina import ops
 
     return ops.sum(x)
 
@@ -462,7 +461,6 @@ def _shapes_of(data: Any) -> Any:
 
 
 def _to_tensors(data: Any) -> Any:
-    from lamina.ops import convert_to_tensor
 
     return tree.map_structure(lambda a: convert_to_tensor(np.asarray(a)), data)
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import floatx
-from lamina.saving.atomic import atomic_open
+from lamina.io.atomic import atomic_open
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 _COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}

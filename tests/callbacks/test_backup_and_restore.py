@@ -24,7 +24,8 @@ from lamina.callbacks import (
     ReduceLROnPlateau,
 )
 from lamina.callbacks.backup_and_restore import BACKUP_NAME, PREVIOUS_NAME, STATE_KEY
-from lamina.saving import ModelFileError, safetensors_io
+from lamina.io import safetensors_io
+from lamina.saving import ModelFileError
 from lamina.utils import PyDataset
 
 STEPS = 6  # batches per epoch: 96 training samples in batches of 16

@@ -8,7 +8,8 @@ import pytest
 import lamina
 from lamina import layers
 from lamina.callbacks import Callback, ModelCheckpoint
-from lamina.saving import atomic, weights_file
+from lamina.io import atomic
+from lamina.saving import weights_file
 
 
 def make_model():

@@ -1,8 +1,5 @@
 """lamina.models reaches lamina.saving (which stands above it) only when asked to."""
 
-import subprocess
-import sys
-
 import pytest
 
 import lamina
@@ -16,9 +13,3 @@ def test_load_model_and_model_from_json_come_from_saving():
     assert load_model is lamina.saving.model_file.load_model
     with pytest.raises(AttributeError, match="no attribute 'save_everything'"):
         lamina.models.save_everything  # noqa: B018
-
-
-def test_importing_lamina_does_not_load_the_model_file_code():
-    code = "import sys, lamina; print('lamina.saving.model_file' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

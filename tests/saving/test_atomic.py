@@ -7,7 +7,8 @@ import stat
 import pytest
 
 import lamina
-from lamina.saving import atomic, atomic_open, atomic_write
+from lamina.io import atomic
+from lamina.io.atomic import atomic_open, atomic_write
 
 
 def write_bytes(data):

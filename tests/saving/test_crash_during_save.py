@@ -20,7 +20,7 @@ import pytest
 
 import lamina
 from lamina import layers
-from lamina.saving import atomic
+from lamina.io import atomic
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from lamina.saving import ModelFileError, safetensors_io
+from lamina.io import safetensors_io
+from lamina.saving import ModelFileError
 
 DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "int8"]
 DTYPES += ["uint64", "uint32", "uint16", "uint8", "bool"]

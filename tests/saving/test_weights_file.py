@@ -7,7 +7,8 @@ import pytest
 
 import lamina
 from lamina import layers
-from lamina.saving import ModelFileError, load_weights, safetensors_io, save_weights, weights_file
+from lamina.io import safetensors_io, weight_store
+from lamina.saving import ModelFileError, load_weights, save_weights, weights_file
 
 
 class Scale(layers.Layer):
@@ -219,7 +220,7 @@ def test_not_a_weights_file(tmp_path):
 def test_newer_format_version_is_refused(tmp_path):
     path = tmp_path / "m.weights.safetensors"
     model = make_model()
-    arrays, metadata = weights_file.weight_arrays(model)
+    arrays, metadata = weight_store.weight_arrays(model)
     metadata["format_version"] = "2"
     with open(path, "wb") as f:
         safetensors_io.write(f, arrays, metadata)

@@ -49,6 +49,9 @@ from lamina.layers import (
     Subtract,
 )
 from lamina.layers.layer import AllocationBudget, allocation_budget
+from lamina.models.functional import Functional
+from lamina.models.model import Model
+from lamina.models.sequential import Sequential
 from lamina.saving.keras_import.config_values import (
     Ctx,
     custom_name,
@@ -404,8 +407,6 @@ _SEQUENTIAL_KEYS = {"name", "trainable", "dtype", "layers", "build_input_shape"}
 
 
 def _sequential(config: dict, record: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
-    # Not at module level: models import the trainer, whose callbacks import weights_file.
-    from lamina.models.sequential import Sequential
 
     _check_keys(config, _SEQUENTIAL_KEYS, "Sequential", ctx)
     records = config.get("layers")
@@ -459,8 +460,6 @@ class _Pending:
 
 
 def _functional(config: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
-    # Not at module level: models import the trainer, whose callbacks import weights_file.
-    from lamina.models.model import Model
 
     _check_keys(config, _FUNCTIONAL_KEYS, "functional", ctx)
     records = config.get("layers")
@@ -585,8 +584,6 @@ def _resolve(structure: Any, created: dict, where: str, ctx: Ctx, history_offset
 
 
 def _tensor(history: Any, created: dict, where: str, ctx: Ctx, offset: bool) -> Any:
-    # Not at module level: models import the trainer, whose callbacks import weights_file.
-    from lamina.models.functional import Functional
 
     if not (
         isinstance(history, list)

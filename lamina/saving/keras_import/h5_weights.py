@@ -27,6 +27,8 @@ from typing import IO, Any
 import numpy as np
 
 from lamina.backend import get_xp
+from lamina.io.weight_store import require_built
+from lamina.models.model import Model
 from lamina.saving.keras_import.errors import KerasFileError
 from lamina.saving.keras_import.h5_reader import (
     get_dataset,
@@ -90,7 +92,7 @@ def load_keras_h5_weights(
     >>> load_keras_h5_weights(model, "mnist_keras2.h5")
     """
     where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the HDF5 file"
-    require_built(model)
+    require_built(model, "loading")
     with open_h5(path, where) as f:
         matches = match_h5_weights(model, f, where, by_name, skip_mismatch)
         assign(matches, where)
@@ -255,7 +257,6 @@ def _check_extra_layers(
     slots: list[KerasSlot], root: Any, container: str, where: str, skip_mismatch: bool
 ) -> None:
     """Refuse data for layers the model lacks, in the `layers/` group of each model."""
-    from lamina.models.model import Model  # lamina.models imports lamina.saving as it loads
 
     paths = {slot.path for slot in slots}
     extra = []
@@ -398,12 +399,3 @@ def _missing(label: str, where: str, skip_mismatch: bool) -> None:
     if not skip_mismatch:
         raise KerasFileError(message)
     warnings.warn(f"Skipping: {message}", stacklevel=4)
-
-
-def require_built(model: Any) -> None:
-    if not getattr(model, "built", True):
-        raise ValueError(
-            f"Model {getattr(model, 'name', type(model).__name__)!r} is not built, so its "
-            "weights do not exist yet: start it with lamina.Input(...), call it on data, or "
-            "call build(input_shape) before loading weights."
-        )

@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import IO, Any
 
 from lamina import losses, metrics, optimizers
+from lamina.io.weight_store import require_built
 from lamina.saving.config import check_metric_sizes
 from lamina.saving.keras_import.config_translation import model_from_config
 from lamina.saving.keras_import.config_values import (
@@ -28,7 +29,6 @@ from lamina.saving.keras_import.h5_weights import (
     assign,
     match_h5_weights,
     match_keras3,
-    require_built,
 )
 from lamina.saving.safe_zip import SafeZip, member_names
 from lamina.serialization.errors import ModelFileError
@@ -140,7 +140,7 @@ def load_keras_archive_weights(
     >>> load_keras_archive_weights(model, "mnist.keras")
     """
     require_h5py()
-    require_built(model)
+    require_built(model, "loading")
     where = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the .keras archive"
     with _open(path, where) as archive:
         if WEIGHTS_H5 not in archive.names:

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from lamina.saving.errors import ModelFileError
+from lamina.serialization.errors import ModelFileError
 
 # safetensors dtype code -> NumPy dtype (little-endian). BF16 and the F8 types have no NumPy
 # dtype, so files holding them are refused.
