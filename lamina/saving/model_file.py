@@ -27,8 +27,8 @@ from typing import IO, Any
 import numpy as np
 
 from lamina import tree
-from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.saving import safetensors_io, weights_file
+from lamina.saving.allocation_budget import AllocationBudget, allocation_budget
 from lamina.saving.atomic import atomic_write
 from lamina.saving.errors import ModelFileError
 from lamina.saving.safe_zip import SafeZip
@@ -369,9 +369,10 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
 def _check_runs(model: Any, source: str) -> None:
     """Refuse a graph that cannot compute: run it once on zeros of batch size 2.
 
-    Building probes each layer on its own, so a config can describe a graph whose layers
-    each accept their inputs but that fails as a whole (a slice along the batch axis meeting
-    a full batch); such a model is refused here rather than failing in the user's `predict`.
+    Building works out each layer's output shape on its own (most without running it), so a
+    config can describe a graph whose layers each accept their inputs but that fails as a
+    whole (a slice along the batch axis meeting a full batch); such a model is refused here
+    rather than failing in the user's `predict`.
     """
     from lamina.function import no_grad
     from lamina.models.symbolic import KerasTensor

@@ -48,7 +48,7 @@ from lamina.layers import (
     Softmax,
     Subtract,
 )
-from lamina.layers.layer import AllocationBudget, allocation_budget
+from lamina.saving.allocation_budget import AllocationBudget, allocation_budget
 from lamina.saving.keras_import.config_values import (
     Ctx,
     custom_name,
