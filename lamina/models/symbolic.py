@@ -166,7 +166,7 @@ def symbolic_call(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
     for the others.
     """
     # Imported here: lamina.layers imports this module when a layer is first called.
-    from lamina.layers.layer import active_allocation_check, layer_scope
+    from lamina.layers.layer import _call_accepts_training, active_allocation_check, layer_scope
 
     check = active_allocation_check()
     if check is not None:
@@ -178,7 +178,10 @@ def symbolic_call(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
                     lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs
                 )
             )
-        specs = layer.compute_output_spec(inputs, *args, **kwargs)
+        spec_kwargs = dict(kwargs)
+        if not _call_accepts_training(type(layer)):
+            spec_kwargs.pop("training", None)  # as the call itself never sees it
+        specs = layer.compute_output_spec(inputs, *args, **spec_kwargs)
     # Fresh tensors: a spec may be one of the inputs (an identity layer), whose node must stay.
     outputs = tree.map_structure(lambda t: _fresh_output(layer, t), specs)
     if check is not None:

@@ -124,3 +124,24 @@ def test_a_model_subclass_with_its_own_call_is_probed(call_count):
     out = Twice([layers.Input((2,)), layers.Dense(3)])(lamina.Input((2,)))
     assert out.shape == (None, 6)
     assert call_count["Twice"] == 2
+
+
+def test_training_reaches_compute_output_spec_only_if_call_takes_it():
+    class Spec(Layer):
+        def call(self, x):
+            return x
+
+        def compute_output_spec(self, inputs):
+            return inputs
+
+    class SpecTraining(Spec):
+        def call(self, x, training=None):
+            return x
+
+        def compute_output_spec(self, inputs, training=None):
+            assert training is True
+            return inputs
+
+    x = lamina.Input((3,))
+    assert Spec()(x, training=True).shape == (None, 3)
+    assert SpecTraining()(x, training=True).shape == (None, 3)
