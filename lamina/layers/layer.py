@@ -3,9 +3,8 @@
 import contextlib
 import functools
 import inspect
-import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ from lamina import ops, tree
 from lamina.backend import floatx, is_array
 from lamina.metrics.metric import Metric
 from lamina.naming import to_snake_case, unique_name
+from lamina.ops.core import result_dtype
 from lamina.tensor import Tensor
 from lamina.variable import Variable
 
@@ -31,92 +31,50 @@ _ACCEPTS_TRAINING: dict[type, bool] = {}
 _FIRST_ARGUMENT: dict[type, str] = {}
 
 
-class AllocationBudget:
-    """What the layers of a model rebuilt from a file may allocate (set by the loaders).
+class AllocationCheck:
+    """Checks that refuse sizes before anything of that size is allocated.
 
-    A file's config chooses every size (`"units": 10**9`, an input of a billion features), so
-    while a loader rebuilds a model `add_weight` may create no more weight values in all than
-    the file holds (each weight must be filled from it), and a symbolic call may not probe
-    tensors of more than `probe_elements` values. Going over raises `error` naming the layer,
-    before anything is allocated.
-
-    Args:
-        weight_elements: the most weight values the layers may create in all (what the file
-            holds, with some slack).
-        error: makes the exception raised from a message (the loader's own error type).
-        probe_elements: the most values one tensor of a symbolic call may have (the call is
-            probed on zeros of batch size 2 and 3).
+    A loader builds layers from a file whose config chooses every size (`"units": 10**9`),
+    so it installs a check (`allocation_check`) that `add_weight` and symbolic calls consult
+    first; each method raises to refuse. This base class accepts everything.
     """
 
-    def __init__(
-        self,
-        weight_elements: int,
-        error: Callable[[str], Exception],
-        probe_elements: int = 1 << 26,
-    ) -> None:
-        self.weight_elements = int(weight_elements)
-        self.error = error
-        self.probe_elements = int(probe_elements)
-        self.used = 0
+    def weight(self, layer: "Layer", name: str, shape: tuple, dtype: np.dtype) -> None:
+        """Called by `add_weight` before it creates weight `name` of `shape` and `dtype`."""
 
-    def charge_weight(self, layer: "Layer", name: str, shape: tuple, dtype: np.dtype) -> None:
-        if dtype.kind not in "biuf" or dtype.itemsize > 8:
-            raise self.error(
-                f"layer {layer.name!r} asks for weight {name!r} of dtype {dtype}, which a model "
-                "file cannot hold (numbers of at most 8 bytes only)."
-            )
-        size = math.prod(n if isinstance(n, int) and n > 0 else 0 for n in shape)
-        if self.used + size > self.weight_elements:
-            raise self.error(
-                f"layer {layer.name!r} asks for weight {name!r} of shape {shape} ({size:,} "
-                f"values), which with the {self.used:,} of the weights before it is more than "
-                f"the {self.weight_elements:,} a model loaded from this file may have (its "
-                "weights must come from the file); refusing to allocate it."
-            )
-        self.used += size
+    def symbolic_inputs(self, layer: "Layer", inputs: Any, args: tuple, kwargs: dict) -> None:
+        """Called before a call on symbolic inputs builds `layer` or works out its output."""
 
-    def check_symbolic(self, layer: "Layer", structure: Any, what: str) -> None:
-        from lamina.models.symbolic import KerasTensor
-
-        for t in tree.flatten(structure):
-            if isinstance(t, KerasTensor):
-                self.check_shape(layer, t.shape, what)
-
-    def check_shape(self, layer: "Layer", shape: Any, what: str) -> None:
-        if not isinstance(shape, tuple | list) or not all(
-            n is None or isinstance(n, int | np.integer) for n in shape
-        ):
-            return
-        size = math.prod(3 if n is None else max(int(n), 0) for n in shape)
-        if size > self.probe_elements:
-            raise self.error(
-                f"layer {layer.name!r} would {what} a tensor of shape {tuple(shape)} ({size:,} "
-                f"values at batch size 3), more than the {self.probe_elements:,} a model loaded "
-                "from a file may use; refusing to allocate it."
-            )
+    def symbolic_outputs(self, layer: "Layer", outputs: Any) -> None:
+        """Called with the symbolic outputs of that call."""
 
 
-class _ActiveBudget(threading.local):
-    budget: AllocationBudget | None = None
+class _ActiveCheck(threading.local):
+    check: AllocationCheck | None = None
 
 
-_ACTIVE_BUDGET = _ActiveBudget()
+_ACTIVE_CHECK = _ActiveCheck()
 
 
 @contextlib.contextmanager
-def allocation_budget(budget: AllocationBudget) -> Iterator[AllocationBudget]:
-    """Make `budget` bound every layer built or called symbolically in the block.
+def allocation_check(check: AllocationCheck) -> Iterator[AllocationCheck]:
+    """Make `check` vet every weight created and every symbolic call in the block (this thread).
 
     Example:
-    >>> with allocation_budget(AllocationBudget(file_values, ModelFileError)):
+    >>> with allocation_check(budget):
     ...     model = Sequential.from_config(config)
     """
-    outer = _ACTIVE_BUDGET.budget
-    _ACTIVE_BUDGET.budget = budget
+    outer = _ACTIVE_CHECK.check
+    _ACTIVE_CHECK.check = check
     try:
-        yield budget
+        yield check
     finally:
-        _ACTIVE_BUDGET.budget = outer
+        _ACTIVE_CHECK.check = outer
+
+
+def active_allocation_check() -> AllocationCheck | None:
+    """The check installed by the innermost `allocation_check` of this thread, if any."""
+    return _ACTIVE_CHECK.check
 
 
 class _Scopes(threading.local):
@@ -185,6 +143,11 @@ class Layer:
     ...     def call(self, x):
     ...         return x * self.w
     """
+
+    # Whether the output has the input's dtype (layers that only move or select values:
+    # Reshape, Dropout, ...) rather than the layer's own (layers that compute: Dense, ...).
+    # Float inputs are cast to the layer's dtype on the way in, so they give it either way.
+    keeps_input_dtype: bool = False
 
     def __init__(
         self,
@@ -305,8 +268,8 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
-        if _ACTIVE_BUDGET.budget is not None:
-            _ACTIVE_BUDGET.budget.charge_weight(self, name or "weight", shape, dtype)
+        if _ACTIVE_CHECK.check is not None:
+            _ACTIVE_CHECK.check.weight(self, name or "weight", shape, dtype)
         init = initializers.get(initializer)
         name = name or "weight"
         var = Variable(init(shape, dtype=dtype), dtype=dtype, trainable=trainable, name=name)
@@ -437,12 +400,55 @@ class Layer:
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        """The output shape for `input_shape` (worked out by a probe call unless overridden)."""
+        """The output shape for `input_shape` (batch axis first, None where unknown; a list of
+        shapes for several inputs). Override it: otherwise it is worked out by a probe call."""
         from lamina.models.symbolic import KerasTensor, probe_output
 
         spec = tree.map_shape_structure(lambda s: KerasTensor(s, self.dtype), input_shape)
         out = probe_output(self, spec, (), {})
         return tree.map_structure(lambda t: t.shape, out)
+
+    def declares_output_shape(self) -> bool:
+        """Whether `compute_output_shape` works the shape out without calling the layer."""
+        return type(self).compute_output_shape is not Layer.compute_output_shape
+
+    def compute_output_spec(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The symbolic output (`KerasTensor`s: shape and dtype) of a call on symbolic `inputs`.
+
+        From `compute_output_shape` with the dtype `keeps_input_dtype` says, for a layer that
+        declares its output shape; otherwise the layer is called on zeros (a probe).
+        """
+        # Imported here: lamina.models builds on this module (KerasTensor lives there).
+        from lamina.models.symbolic import KerasTensor, probe_output
+
+        if not self.declares_output_shape():
+            return probe_output(self, inputs, args, kwargs)
+        shapes = self.compute_output_shape(
+            tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+        )
+        dtype = self._output_dtype(inputs)
+
+        def spec(shape: Any) -> KerasTensor:
+            if not tree.is_shape_tuple(shape):
+                raise TypeError(
+                    f"Layer {self.name!r}: compute_output_shape must return a shape (a tuple of "
+                    f"ints and None) or a list or dict of them. Received: {shapes!r:.200}"
+                )
+            return KerasTensor(shape, dtype)
+
+        return tree.map_shape_structure(spec, shapes)
+
+    def _output_dtype(self, inputs: Any) -> Any:
+        from lamina.models.symbolic import KerasTensor  # lamina.models builds on this module
+
+        dtypes = [
+            np.dtype(self.dtype) if t.dtype.kind == "f" else t.dtype
+            for t in tree.flatten(inputs)
+            if isinstance(t, KerasTensor)
+        ]
+        if not self.keeps_input_dtype or not dtypes:
+            return self.dtype
+        return functools.reduce(result_dtype, dtypes)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args:
@@ -465,14 +471,7 @@ class Layer:
         from lamina.models.symbolic import has_symbolic, symbolic_call
 
         if has_symbolic(inputs, args, kwargs):
-            budget = _ACTIVE_BUDGET.budget
-            if budget is None:
-                return symbolic_call(self, inputs, args, kwargs)
-            budget.check_symbolic(self, (inputs, args, kwargs), "be probed on")
-            self._check_declared_output(budget, inputs)
-            outputs = symbolic_call(self, inputs, args, kwargs)
-            budget.check_symbolic(self, outputs, "return")
-            return outputs
+            return symbolic_call(self, inputs, args, kwargs)
         return self._call_eager(inputs, args, kwargs)
 
     def _call_eager(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
@@ -500,20 +499,6 @@ class Layer:
             return self.call(inputs, *args, **kwargs)
         finally:
             _CALL_CONTEXT.training = outer
-
-    def _check_declared_output(self, budget: AllocationBudget, inputs: Any) -> None:
-        """Refuse, before the probe allocates it, an output this layer declares too large."""
-        if type(self).compute_output_shape is Layer.compute_output_shape:
-            return  # the default works the shape out by probing
-        from lamina.models.symbolic import KerasTensor
-
-        try:
-            shapes = self.compute_output_shape(
-                tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
-            )
-        except Exception:  # a layer that cannot say leaves it to the probe
-            return
-        tree.map_shape_structure(lambda shape: budget.check_shape(self, shape, "return"), shapes)
 
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, Tensor):

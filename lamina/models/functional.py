@@ -150,6 +150,26 @@ class Functional(Model):
                 values[id(t)] = v
         return tree.map_structure(lambda t: values[id(t)], self._output_struct)
 
+    def compute_output_spec(
+        self, inputs: Any, training: bool | None = None, mask: Any = None
+    ) -> Any:
+        """The symbolic outputs, from each layer's `compute_output_spec` along the graph."""
+        if type(self).call is not Functional.call:  # a subclass with its own forward pass
+            return super().compute_output_spec(inputs, training=training, mask=mask)
+        values = self._bind_inputs(inputs)
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
+            out = node.layer.compute_output_spec(
+                tree.map_structure(sub, node.input_value),
+                *tree.map_structure(sub, node.args),
+                **tree.map_structure(sub, node.kwargs),
+            )
+            for t, v in zip(tree.flatten(node.output_value), tree.flatten(out), strict=True):
+                values[id(t)] = v
+        return tree.map_structure(lambda t: values[id(t)], self._output_struct)
+
     def _convert_input(self, x: Any) -> Any:
         return x
 

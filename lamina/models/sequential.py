@@ -115,6 +115,17 @@ class Sequential(Model):
             x = layer(x)
         return x
 
+    def compute_output_spec(
+        self, inputs: Any, training: bool | None = None, mask: Any = None
+    ) -> Any:
+        """The symbolic output, from each layer's `compute_output_spec` in turn."""
+        if type(self).call is not Sequential.call:  # a subclass with its own forward pass
+            return super().compute_output_spec(inputs, training=training, mask=mask)
+        x = inputs
+        for layer in self._stack:
+            x = layer.compute_output_spec(x)
+        return x
+
     def _convert_input(self, x: Any) -> Any:
         return x
 

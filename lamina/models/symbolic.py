@@ -159,23 +159,47 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
 
 
 def symbolic_call(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
-    """Record a call of `layer` on symbolic inputs and return its symbolic outputs."""
-    if layer.built:
-        outputs = probe_output(layer, inputs, args, kwargs)
-    else:
-        from lamina.layers.layer import layer_scope
+    """Record a call of `layer` on symbolic inputs and return its symbolic outputs.
 
-        shapes = tree.map_structure(
-            lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs
-        )
-        with layer_scope(layer):  # sublayers built by the probe's calls are named inside it
-            layer._build_for(shapes)
-            outputs = probe_output(layer, inputs, args, kwargs)
+    The layer is built for the input shapes, then `layer.compute_output_spec` gives the
+    outputs: from `compute_output_shape` for layers that declare it, by a probe call on zeros
+    for the others.
+    """
+    # Imported here: lamina.layers imports this module when a layer is first called.
+    from lamina.layers.layer import _call_accepts_training, active_allocation_check, layer_scope
+
+    check = active_allocation_check()
+    if check is not None:
+        check.symbolic_inputs(layer, inputs, args, kwargs)
+    with layer_scope(layer):  # sublayers built here or by a probe's calls are named inside it
+        if not layer.built:
+            layer._build_for(
+                tree.map_structure(
+                    lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs
+                )
+            )
+        spec_kwargs = dict(kwargs)
+        if not _call_accepts_training(type(layer)):
+            spec_kwargs.pop("training", None)  # as the call itself never sees it
+        specs = layer.compute_output_spec(inputs, *args, **spec_kwargs)
+    # Fresh tensors: a spec may be one of the inputs (an identity layer), whose node must stay.
+    outputs = tree.map_structure(lambda t: _fresh_output(layer, t), specs)
+    if check is not None:
+        check.symbolic_outputs(layer, outputs)
     node = Node(layer, inputs, args, kwargs, outputs)
     for i, t in enumerate(tree.flatten(outputs)):
         t.node, t.index, t.name = node, i, layer.name
     layer._inbound_nodes.append(node)
     return outputs
+
+
+def _fresh_output(layer: Any, spec: Any) -> KerasTensor:
+    if not isinstance(spec, KerasTensor):
+        raise TypeError(
+            f"Layer {layer.name!r}: compute_output_spec must return KerasTensors (or a list or "
+            f"dict of them). Received: {type(spec).__name__} ({spec!r:.80})"
+        )
+    return KerasTensor(spec.shape, spec.dtype)
 
 
 def op_layer_call(op: str, args: tuple, kwargs: dict) -> KerasTensor:

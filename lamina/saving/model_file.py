@@ -30,13 +30,13 @@ from lamina import tree
 from lamina.function import no_grad
 from lamina.io import safetensors_io, weight_store
 from lamina.io.atomic import atomic_write
-from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.layers.serialization import deserialize_layer, serialize_layer
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
 from lamina.models.symbolic import KerasTensor
 from lamina.saving import keras_import
+from lamina.saving.allocation_budget import AllocationBudget, allocation_budget
 from lamina.saving.config import compile_arguments, compile_config, compile_failure
 from lamina.saving.safe_zip import SafeZip
 from lamina.serialization.errors import ModelFileError
@@ -370,9 +370,10 @@ def _restore(config: Any, arrays: dict, metadata: dict, compile: bool, archive: 
 def _check_runs(model: Any, source: str) -> None:
     """Refuse a graph that cannot compute: run it once on zeros of batch size 2.
 
-    Building probes each layer on its own, so a config can describe a graph whose layers
-    each accept their inputs but that fails as a whole (a slice along the batch axis meeting
-    a full batch); such a model is refused here rather than failing in the user's `predict`.
+    Building works out each layer's output shape on its own (most without running it), so a
+    config can describe a graph whose layers each accept their inputs but that fails as a
+    whole (a slice along the batch axis meeting a full batch); such a model is refused here
+    rather than failing in the user's `predict`.
     """
     if not getattr(model, "inputs", None):
         return  # a subclassed model (already run by _build) or one without inputs

@@ -60,8 +60,8 @@ def run_layer_test(
        built, has the expected numbers of trainable and non-trainable weights and of losses,
        `count_params()` sums the weight sizes, and the output has the expected shape, dtype
        (the layer's dtype by default) and, if given, values;
-    2. `compute_output_shape(input_shape)` and a call on `lamina.Input`s give the same shape,
-       for a fixed and for an unknown (None) batch size;
+    2. `compute_output_shape(input_shape)` and a call on `lamina.Input`s give the eager
+       call's shape, and that call its dtype, for a fixed and for an unknown (None) batch size;
     3. `layer_cls.from_config(layer.get_config())` (the config must survive `json.dumps`)
        gives a layer with the same config that, after `set_weights(layer.get_weights())`,
        computes the same outputs;
@@ -231,12 +231,20 @@ class _LayerTest:
             out = fresh(symbols, **self.call_kwargs)
             got = tree.map_structure(lambda t: tuple(t.shape), out)
             want = tree.map_shape_structure(batch_of, output_shape)
+            where = "a fixed" if fixed_batch else "an unknown (None)"
             if _shape_leaves(got) != _shape_leaves(want):
-                where = "a fixed" if fixed_batch else "an unknown (None)"
                 self.fail(
                     check,
                     f"with {where} batch size the symbolic output shape is {got}; the eager "
                     f"call gave {output_shape}",
+                )
+            got_dtypes = [t.dtype.name for t in tree.flatten(out)]
+            want_dtypes = [np.dtype(t.dtype).name for t in tree.flatten(self.first_output)]
+            if got_dtypes != want_dtypes:
+                self.fail(
+                    check,
+                    f"with {where} batch size the symbolic output dtype is {got_dtypes}; the "
+                    f"eager call gave {want_dtypes}",
                 )
             if not fresh.built:
                 self.fail(check, "the layer is not built after a call on lamina.Input")

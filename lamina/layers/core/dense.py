@@ -98,6 +98,12 @@ class Dense(Layer):
         return x
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
+        built_for = self.kernel.shape[0] if self.built else None
+        if built_for is not None and input_shape[-1] not in (None, built_for):
+            raise ValueError(
+                f"Dense {self.name!r} was built for inputs with last axis {built_for}. "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
         return (*input_shape[:-1], self.units)
 
     def get_config(self) -> dict:

@@ -20,6 +20,8 @@ class InputLayer(Layer):
         name: the layer name.
     """
 
+    keeps_input_dtype = True
+
     def __init__(
         self,
         shape: Any = None,
@@ -55,6 +57,9 @@ class InputLayer(Layer):
         node = Node(self, [], (), {}, output)
         output.node = node
         self._inbound_nodes.append(node)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
 
     def get_config(self) -> dict:
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from lamina import tree
 from lamina.layers.layer import Layer
 
 
@@ -13,7 +14,9 @@ class Lambda(Layer):
 
     Args:
         function: a callable taking the input tensor(s).
-        output_shape: optional; otherwise worked out by calling the function.
+        output_shape: optional; otherwise worked out by calling the function. A shape without
+            the batch axis (`(10,)`; the input's batch axis is put first), a list of them for
+            several outputs, or a function of the input shape returning the whole shape.
         arguments: extra keyword arguments passed to `function`.
 
     Example:
@@ -37,6 +40,17 @@ class Lambda(Layer):
 
     def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
         return self.function(inputs, **self.arguments)
+
+    def declares_output_shape(self) -> bool:
+        return self._output_shape is not None
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)  # calls the function on zeros
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        batch = next(iter(tree.flatten(input_shape)), None)
+        return tree.map_shape_structure(lambda shape: (batch, *shape), self._output_shape)
 
     def get_config(self) -> dict:
         raise ValueError(

@@ -3,8 +3,6 @@
 from functools import reduce
 from typing import Any
 
-import numpy as np
-
 from lamina import ops
 from lamina.layers.layer import Layer
 
@@ -12,23 +10,36 @@ from lamina.layers.layer import Layer
 class Merge(Layer):
     """Base of the elementwise merge layers: inputs are a list of tensors of one shape."""
 
+    keeps_input_dtype = True
+
     def build(self, input_shape: Any) -> None:
-        if (
-            not isinstance(input_shape, list | tuple)
-            or len(input_shape) < 2
-            or not all(isinstance(s, tuple) for s in input_shape)
-        ):
-            raise ValueError(
-                f"{type(self).__name__} expects a list of at least 2 inputs. "
-                f"Received: input_shape={input_shape}"
-            )
-        try:
-            np.broadcast_shapes(*[tuple(1 if n is None else n for n in s) for s in input_shape])
-        except ValueError:
-            raise ValueError(
-                f"{type(self).__name__}: the inputs must have compatible shapes. "
-                f"Received: shapes {list(input_shape)}"
-            ) from None
+        self.compute_output_shape(input_shape)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shapes = _shape_list(self, input_shape, least=2)
+        out = shapes[0]
+        for shape in shapes[1:]:
+            out = self._broadcast(out, shape, shapes)
+        return out
+
+    def _broadcast(self, a: tuple, b: tuple, shapes: list) -> tuple:
+        """NumPy's broadcasting of two shapes, where None (unknown) may be 1 or any length."""
+        rank = max(len(a), len(b))
+        a, b = (1,) * (rank - len(a)) + a, (1,) * (rank - len(b)) + b
+        out = []
+        for m, n in zip(a, b, strict=True):
+            if m == 1 or m == n:
+                out.append(n)
+            elif n == 1:
+                out.append(m)
+            elif m is None or n is None:
+                out.append(n if m is None else m)  # the unknown one must be 1 or the same
+            else:
+                raise ValueError(
+                    f"{type(self).__name__}: the inputs must have compatible shapes. "
+                    f"Received: shapes {shapes}"
+                )
+        return tuple(out)
 
     def call(self, inputs: Any) -> Any:
         return self._merge(list(inputs))
@@ -47,12 +58,13 @@ class Add(Merge):
 class Subtract(Merge):
     """Subtract the second of two tensors from the first."""
 
-    def build(self, input_shape: Any) -> None:
-        super().build(input_shape)
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        out = super().compute_output_shape(input_shape)
         if len(input_shape) != 2:
             raise ValueError(
                 f"Subtract expects exactly 2 inputs. Received: {len(input_shape)} inputs"
             )
+        return out
 
     def _merge(self, xs: list) -> Any:
         return ops.subtract(xs[0], xs[1])
@@ -67,6 +79,8 @@ class Multiply(Merge):
 
 class Average(Merge):
     """Average a list of tensors elementwise."""
+
+    keeps_input_dtype = False  # the mean of integers is a float
 
     def _merge(self, xs: list) -> Any:
         return reduce(ops.add, xs) / float(len(xs))
@@ -94,33 +108,34 @@ class Concatenate(Layer):
     (2, 7)
     """
 
+    keeps_input_dtype = True
+
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = axis
 
     def build(self, input_shape: Any) -> None:
-        if (
-            not isinstance(input_shape, list | tuple)
-            or len(input_shape) < 1
-            or not all(isinstance(s, tuple) for s in input_shape)
-        ):
-            raise ValueError(
-                f"Concatenate expects a list of inputs. Received: input_shape={input_shape}"
-            )
-        ranks = {len(s) for s in input_shape}
-        axis = self.axis % next(iter(ranks)) if len(ranks) == 1 else None
-        if axis is None or any(
-            any(
-                a != b and None not in (a, b)
-                for i, (a, b) in enumerate(zip(s, input_shape[0], strict=True))
-                if i != axis
-            )
-            for s in input_shape
-        ):
+        self.compute_output_shape(input_shape)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shapes = _shape_list(self, input_shape, least=1)
+        ranks = {len(s) for s in shapes}
+        axis = self.axis % len(shapes[0]) if len(ranks) == 1 and shapes[0] else None
+        out = []
+        for i, sizes in enumerate(zip(*shapes, strict=True) if axis is not None else []):
+            known = {n for n in sizes if n is not None}
+            if i == axis:
+                out.append(None if None in sizes else sum(sizes))
+            elif len(known) > 1:
+                break
+            else:
+                out.append(known.pop() if known else None)
+        if axis is None or len(out) != len(shapes[0]):
             raise ValueError(
                 f"Concatenate along axis {self.axis} needs inputs whose other axes match. "
-                f"Received: shapes {list(input_shape)}"
+                f"Received: shapes {shapes}"
             )
+        return tuple(out)
 
     def call(self, inputs: Any) -> Any:
         return ops.concatenate(list(inputs), axis=self.axis)
@@ -141,19 +156,32 @@ class Dot(Layer):
         super().__init__(**kwargs)
         self.axes = axes
         self.normalize = bool(normalize)
+        self.keeps_input_dtype = not self.normalize  # normalizing divides: integers give floats
+
+    def _contracted_axes(self, a: tuple, b: tuple) -> tuple[int, int]:
+        """The axis of each input that the product sums over, checked against the shapes."""
+        axes = self.axes if isinstance(self.axes, list | tuple) else (self.axes, self.axes)
+        ax_a, ax_b = axes[0] % len(a), axes[1] % len(b)
+        if ax_a == 0 or ax_b == 0:
+            raise ValueError(f"Dot cannot contract the batch axis. Received: axes={self.axes}")
+        if a[ax_a] != b[ax_b] and None not in (a[ax_a], b[ax_b]):
+            raise ValueError(
+                f"Dot: axis {ax_a} of the first input ({a[ax_a]}) and axis {ax_b} of the "
+                f"second ({b[ax_b]}) must have the same length. Received: shapes "
+                f"{a} and {b}, axes={self.axes}"
+            )
+        return ax_a, ax_b
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        a, b = _shape_list(self, input_shape, least=2, most=2)
+        ax_a, ax_b = self._contracted_axes(a, b)
+        rest = [n for i, n in enumerate(a) if i not in (0, ax_a)]
+        rest += [n for i, n in enumerate(b) if i not in (0, ax_b)]
+        return (a[0], *rest) if rest else (a[0], 1)
 
     def call(self, inputs: Any) -> Any:
         a, b = inputs
-        axes = self.axes if isinstance(self.axes, list | tuple) else (self.axes, self.axes)
-        ax_a, ax_b = axes[0] % a.ndim, axes[1] % b.ndim
-        if ax_a == 0 or ax_b == 0:
-            raise ValueError(f"Dot cannot contract the batch axis. Received: axes={self.axes}")
-        if a.shape[ax_a] != b.shape[ax_b]:
-            raise ValueError(
-                f"Dot: axis {ax_a} of the first input ({a.shape[ax_a]}) and axis {ax_b} of the "
-                f"second ({b.shape[ax_b]}) must have the same length. Received: shapes "
-                f"{a.shape} and {b.shape}, axes={self.axes}"
-            )
+        ax_a, ax_b = self._contracted_axes(a.shape, b.shape)
         if self.normalize:
             a = a / ops.sqrt(ops.maximum(ops.sum(a * a, axis=ax_a, keepdims=True), 1e-12))
             b = b / ops.sqrt(ops.maximum(ops.sum(b * b, axis=ax_b, keepdims=True), 1e-12))
@@ -169,6 +197,21 @@ class Dot(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _shape_list(layer: Layer, input_shape: Any, least: int, most: int | None = None) -> list:
+    """The input shapes of a merge layer as a list of tuples, checked to be `least` to `most`."""
+    name = type(layer).__name__
+    if (
+        not isinstance(input_shape, list | tuple)
+        or not least <= len(input_shape) <= (most or len(input_shape))
+        or not all(isinstance(s, list | tuple) for s in input_shape)
+    ):
+        count = f"{least}" if most == least else f"at least {least}"
+        raise ValueError(
+            f"{name} expects a list of {count} inputs. Received: input_shape={input_shape}"
+        )
+    return [tuple(s) for s in input_shape]
 
 
 def add(inputs: list, **kwargs: Any) -> Any:

@@ -404,9 +404,7 @@ class TextVectorization(Layer):
         from lamina.models.symbolic import KerasTensor
 
         if isinstance(inputs, KerasTensor):
-            out = super().__call__(inputs, *args, **kwargs)
-            out.shape = tuple(self.compute_output_shape(inputs.shape))
-            return out
+            return super().__call__(inputs, *args, **kwargs)
         kwargs.pop("training", None)
         return self.call(inputs, *args, **kwargs)
 
@@ -485,6 +483,13 @@ class TextVectorization(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         shape = tuple(input_shape)
+        if not (
+            len(shape) == 1 or len(shape) == 2 and (self.split is None or shape[1] in (1, None))
+        ):
+            raise ValueError(
+                "TextVectorization expects one string per sample: inputs of shape (batch,) or "
+                f"(batch, 1). Received: input_shape={shape}"
+            )
         batch = shape[:1]
         if self.output_mode != "int":
             return (*batch, self._depth())
@@ -493,6 +498,12 @@ class TextVectorization(Layer):
                 return (*batch, self.output_sequence_length)
             return shape
         return (*batch, self.output_sequence_length)
+
+    def compute_output_spec(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        from lamina.models.symbolic import KerasTensor  # lamina.models builds on the layers
+
+        dtype = "int64" if self.output_mode == "int" else floatx()
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
 
     # ----- configuration ---------------------------------------------------------------------
 

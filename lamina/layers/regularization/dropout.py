@@ -22,6 +22,8 @@ class Dropout(Layer):
     >>> lamina.layers.Dropout(0.5)(x, training=True)
     """
 
+    keeps_input_dtype = True
+
     def __init__(
         self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any
     ) -> None:

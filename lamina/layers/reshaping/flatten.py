@@ -16,6 +16,8 @@ class Flatten(Layer):
     (32, 784)
     """
 
+    keeps_input_dtype = True
+
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format

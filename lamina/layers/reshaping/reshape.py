@@ -1,8 +1,7 @@
 """Reshape, Permute and RepeatVector: layers that move elements around."""
 
+import math
 from typing import Any
-
-import numpy as np
 
 from lamina import ops
 from lamina.layers.layer import Layer
@@ -15,6 +14,8 @@ class Reshape(Layer):
     >>> lamina.layers.Reshape((28, 28))(np.zeros((2, 784))).shape
     (2, 28, 28)
     """
+
+    keeps_input_dtype = True
 
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -30,9 +31,17 @@ class Reshape(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         shape = list(self.target_shape)
-        if -1 in shape and None not in input_shape[1:]:
-            known = int(np.prod([n for n in shape if n != -1]))
-            shape[shape.index(-1)] = int(np.prod(input_shape[1:])) // known
+        if None not in input_shape[1:]:
+            size = math.prod(input_shape[1:])
+            known = math.prod(n for n in shape if n != -1)
+            if (size % known if -1 in shape else size - known) != 0:
+                raise ValueError(
+                    f"Reshape {self.name!r}: a sample of shape {tuple(input_shape[1:])} has "
+                    f"{size} values, which cannot take target_shape={self.target_shape}. "
+                    f"Received: input_shape={tuple(input_shape)}"
+                )
+            if -1 in shape:
+                shape[shape.index(-1)] = size // known
         return (input_shape[0], *[None if n == -1 else n for n in shape])
 
     def get_config(self) -> dict:
@@ -47,6 +56,8 @@ class Permute(Layer):
     (2, 4, 3)
     """
 
+    keeps_input_dtype = True
+
     def __init__(self, dims: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.dims = tuple(int(d) for d in dims)
@@ -59,6 +70,11 @@ class Permute(Layer):
         return ops.transpose(inputs, (0, *self.dims))
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
+        if len(input_shape) != len(self.dims) + 1:
+            raise ValueError(
+                f"Permute {self.name!r} with dims={self.dims} expects inputs of rank "
+                f"{len(self.dims) + 1}. Received: input_shape={tuple(input_shape)}"
+            )
         return (input_shape[0], *[input_shape[d] for d in self.dims])
 
     def get_config(self) -> dict:
@@ -72,6 +88,8 @@ class RepeatVector(Layer):
     >>> lamina.layers.RepeatVector(3)(np.zeros((2, 5))).shape
     (2, 3, 5)
     """
+
+    keeps_input_dtype = True
 
     def __init__(self, n: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -89,6 +107,11 @@ class RepeatVector(Layer):
         )
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
+        if len(input_shape) != 2:
+            raise ValueError(
+                "RepeatVector expects 2-D inputs (batch, features). "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
         return (input_shape[0], self.n, input_shape[1])
 
     def get_config(self) -> dict:

@@ -48,10 +48,10 @@ from lamina.layers import (
     Softmax,
     Subtract,
 )
-from lamina.layers.layer import AllocationBudget, allocation_budget
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
+from lamina.saving.allocation_budget import AllocationBudget, allocation_budget
 from lamina.saving.keras_import.config_values import (
     Ctx,
     custom_name,
