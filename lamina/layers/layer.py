@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from lamina import ops, tree
+from lamina import constraints, initializers, ops, regularizers, tree
 from lamina.backend import floatx, is_array
+from lamina.layers.symbolic import KerasTensor, has_symbolic, probe_output, symbolic_call
+from lamina.metrics import Mean
 from lamina.metrics.metric import Metric
 from lamina.naming import to_snake_case, unique_name
 from lamina.ops.core import result_dtype
@@ -253,7 +255,6 @@ class Layer:
             constraint: a name or constraint applied after each optimizer update.
             name: the weight's name (Keras 2's first positional argument is accepted too).
         """
-        from lamina import constraints, initializers, regularizers
 
         if isinstance(shape, str):  # Keras 2 order: add_weight(name, shape, ...)
             name, shape = shape, initializer if not callable(initializer) else kwargs.get("shape")
@@ -374,8 +375,6 @@ class Layer:
             )
         metric = next((m for m in self._metrics if m.name == name), None)
         if metric is None:
-            from lamina.metrics import Mean
-
             metric = Mean(name=name)
             self._metrics.append(metric)
         metric.update_state(value.data if isinstance(value, Tensor) else value)
@@ -402,7 +401,6 @@ class Layer:
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for `input_shape` (batch axis first, None where unknown; a list of
         shapes for several inputs). Override it: otherwise it is worked out by a probe call."""
-        from lamina.models.symbolic import KerasTensor, probe_output
 
         spec = tree.map_shape_structure(lambda s: KerasTensor(s, self.dtype), input_shape)
         out = probe_output(self, spec, (), {})
@@ -419,7 +417,6 @@ class Layer:
         declares its output shape; otherwise the layer is called on zeros (a probe).
         """
         # Imported here: lamina.models builds on this module (KerasTensor lives there).
-        from lamina.models.symbolic import KerasTensor, probe_output
 
         if not self.declares_output_shape():
             return probe_output(self, inputs, args, kwargs)
@@ -439,7 +436,6 @@ class Layer:
         return tree.map_shape_structure(spec, shapes)
 
     def _output_dtype(self, inputs: Any) -> Any:
-        from lamina.models.symbolic import KerasTensor  # lamina.models builds on this module
 
         dtypes = [
             np.dtype(self.dtype) if t.dtype.kind == "f" else t.dtype
@@ -468,7 +464,6 @@ class Layer:
 
     def _call_structure(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         """A call on symbolic tensors (recorded into a graph) or on a list/dict of inputs."""
-        from lamina.models.symbolic import has_symbolic, symbolic_call
 
         if has_symbolic(inputs, args, kwargs):
             return symbolic_call(self, inputs, args, kwargs)

@@ -6,10 +6,10 @@ from typing import Any
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.layer import Layer
 from lamina.layers.serialization import deserialize_layer, serialize_layer
+from lamina.layers.symbolic import KerasTensor
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
-from lamina.models.symbolic import KerasTensor
 from lamina.tree import flatten, map_structure
 
 

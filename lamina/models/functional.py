@@ -4,9 +4,9 @@ from typing import Any
 
 from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
+from lamina.layers.symbolic import KerasTensor
 from lamina.models.graph_config import functional_config, functional_from_config
 from lamina.models.model import Model
-from lamina.models.symbolic import KerasTensor
 from lamina.serialization.object_registry import custom_object_scope
 
 

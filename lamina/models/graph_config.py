@@ -17,7 +17,7 @@ from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
 from lamina.layers.layer import Layer
 from lamina.layers.serialization import deserialize_layer, serialize_layer
-from lamina.models.symbolic import KerasTensor
+from lamina.layers.symbolic import KerasTensor
 from lamina.serialization.errors import ModelFileError
 from lamina.serialization.values import check_json_safe, decode_value, encode_value
 

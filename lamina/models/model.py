@@ -6,9 +6,9 @@ from typing import Any
 
 from lamina.layers.layer import Layer
 from lamina.layers.serialization import serialize_layer
+from lamina.layers.symbolic import has_symbolic
 from lamina.models.graph_config import functional_from_config
 from lamina.models.summary import print_summary
-from lamina.models.symbolic import has_symbolic
 from lamina.serialization.object_registry import custom_object_scope
 from lamina.training.trainer import Trainer
 

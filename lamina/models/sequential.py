@@ -5,8 +5,8 @@ from typing import Any
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.layer import Layer, layer_scope
 from lamina.layers.serialization import deserialize_layer, serialize_layer
+from lamina.layers.symbolic import KerasTensor
 from lamina.models.model import Model
-from lamina.models.symbolic import KerasTensor
 from lamina.serialization.object_registry import custom_object_scope
 
 

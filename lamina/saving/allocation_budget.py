@@ -57,7 +57,7 @@ class AllocationBudget(AllocationCheck):
 
     def symbolic_inputs(self, layer: Layer, inputs: Any, args: tuple, kwargs: dict) -> None:
         # Imported here: lamina.models imports the trainer, whose callbacks import this package.
-        from lamina.models.symbolic import KerasTensor
+        from lamina.layers.symbolic import KerasTensor
 
         self._check_tensors(layer, (inputs, args, kwargs), "be probed on")
         if not layer.declares_output_shape():
@@ -75,7 +75,7 @@ class AllocationBudget(AllocationCheck):
         self._check_tensors(layer, outputs, "return")
 
     def _check_tensors(self, layer: Layer, structure: Any, what: str) -> None:
-        from lamina.models.symbolic import KerasTensor  # as above: not at import time
+        from lamina.layers.symbolic import KerasTensor  # as above: not at import time
 
         for t in tree.flatten(structure):
             if isinstance(t, KerasTensor):

@@ -31,10 +31,10 @@ from lamina.function import no_grad
 from lamina.io import safetensors_io, weight_store
 from lamina.io.atomic import atomic_write
 from lamina.layers.serialization import deserialize_layer, serialize_layer
+from lamina.layers.symbolic import KerasTensor
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
-from lamina.models.symbolic import KerasTensor
 from lamina.saving import keras_import
 from lamina.saving.allocation_budget import AllocationBudget, allocation_budget
 from lamina.saving.config import compile_arguments, compile_config, compile_failure

@@ -7,7 +7,7 @@ import pytest
 
 import lamina
 from lamina import layers
-from lamina.models.symbolic import KerasTensor
+from lamina.layers.symbolic import KerasTensor
 
 
 def test_input_makes_a_symbolic_tensor():

@@ -1,12 +1,10 @@
 """InputLayer and Input: the entry points of a functional graph."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lamina.backend import floatx
 from lamina.layers.layer import Layer
-
-if TYPE_CHECKING:
-    from lamina.models.symbolic import KerasTensor
+from lamina.layers.symbolic import KerasTensor, Node
 
 
 class InputLayer(Layer):
@@ -47,9 +45,6 @@ class InputLayer(Layer):
             raise ValueError(
                 f"Input dimensions must be non-negative. Received: shape={batch_shape}"
             )
-        # Imported here: lamina.models imports this module, so a top-level import would cycle.
-        from lamina.models.symbolic import KerasTensor, Node
-
         super().__init__(name=name, dtype=dtype or floatx(), **kwargs)
         self.batch_shape = batch_shape
         self.built = True

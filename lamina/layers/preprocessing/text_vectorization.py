@@ -10,6 +10,7 @@ import numpy as np
 
 from lamina.backend import default_xp, floatx, to_numpy
 from lamina.layers.layer import Layer
+from lamina.layers.symbolic import KerasTensor
 from lamina.tensor import Tensor
 
 MASK_TOKEN = ""
@@ -401,8 +402,6 @@ class TextVectorization(Layer):
         return len(self._vocab)
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        from lamina.models.symbolic import KerasTensor
-
         if isinstance(inputs, KerasTensor):
             return super().__call__(inputs, *args, **kwargs)
         kwargs.pop("training", None)
@@ -500,7 +499,7 @@ class TextVectorization(Layer):
         return (*batch, self.output_sequence_length)
 
     def compute_output_spec(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        from lamina.models.symbolic import KerasTensor  # lamina.models builds on the layers
+        from lamina.layers.symbolic import KerasTensor  # lamina.models builds on the layers
 
         dtype = "int64" if self.output_mode == "int" else floatx()
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype)

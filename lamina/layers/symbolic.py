@@ -136,6 +136,7 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
         for fill in (2, 3):
             sub = lambda v, f=fill: _concrete(v, f) if isinstance(v, KerasTensor) else v  # noqa: E731
             call_kwargs = {**tree.map_structure(sub, kwargs), "training": False}
+            # layer.py imports this module: Layer calls into the symbolic machinery.
             from lamina.layers.layer import _call_accepts_training
 
             if not _call_accepts_training(type(layer)):
@@ -204,6 +205,7 @@ def _fresh_output(layer: Any, spec: Any) -> KerasTensor:
 
 def op_layer_call(op: str, args: tuple, kwargs: dict) -> KerasTensor:
     """Apply `lamina.ops.<op>` to symbolic arguments through an `OpLayer`."""
+    # OpLayer is a Layer, and layer.py imports this module.
     from lamina.layers.core.op_layer import OpLayer
 
     tensors = [a for a in args if isinstance(a, KerasTensor)]
