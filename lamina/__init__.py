@@ -8,6 +8,7 @@ from lamina.tensor import Tensor
 from lamina.variable import Variable
 
 backend.init_threads()
+backend.tune_malloc()
 
 from lamina import (  # noqa: E402 - the engine above comes first
     activations,

@@ -11,6 +11,7 @@ from lamina.backend.array_module import (
     to_numpy,
 )
 from lamina.backend.config import epsilon, floatx, set_epsilon, set_floatx
+from lamina.backend.memory import tune_malloc
 from lamina.backend.random import SeedGenerator, global_rng, set_random_seed
 from lamina.backend.threads import get_num_threads, init_threads, set_num_threads
 
@@ -30,6 +31,7 @@ __all__ = [
     "set_epsilon",
     "set_floatx",
     "set_num_threads",
+    "tune_malloc",
     "set_random_seed",
     "to_device",
     "to_numpy",
