@@ -3,6 +3,8 @@
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from lamina.validation import check_int
+
 
 class Resume(NamedTuple):
     """A request to go on from batch `step` of epoch `epoch`; see `FitState.resume_from`."""
@@ -61,8 +63,16 @@ class FitState:
         draws the `step` batches already done, returning the logs of the last one.
 
         Raises:
+            ValueError: when `epoch` or `step` is not a count, or `restore` not callable.
             RuntimeError: when called outside `on_train_begin`, or a second time.
         """
+        epoch = check_int("epoch", epoch, owner="FitState.resume_from")
+        step = check_int("step", step, owner="FitState.resume_from")
+        if not callable(restore):
+            raise ValueError(
+                "FitState.resume_from: expected restore to be a function of the epoch's "
+                f"batches. Received: restore={restore!r}"
+            )
         if self._taken:
             raise RuntimeError(
                 "FitState.resume_from must be called in on_train_begin: fit has already chosen "

@@ -9,6 +9,7 @@ import pytest
 import lamina
 from lamina import layers
 from lamina.callbacks import BackupAndRestore, Callback, History
+from lamina.callbacks.fit_state import FitState
 
 CALLBACKS = pathlib.Path(lamina.__file__).parent / "callbacks"
 X = np.random.default_rng(0).standard_normal((12, 3)).astype("float32")
@@ -154,3 +155,13 @@ def test_resume_from_is_taken_only_once_and_only_in_on_train_begin():
         model.fit(X, Y, epochs=1, verbose=0, callbacks=[late])
     with pytest.raises(RuntimeError, match="Two callbacks asked fit to resume"):
         model.fit(X, Y, epochs=1, verbose=0, callbacks=[Resumer(1, 0), Resumer(2, 0)])
+
+
+@pytest.mark.parametrize(
+    ("epoch", "step", "restore", "match"),
+    [(-1, 0, dict, "epoch=-1"), (0, 1.5, dict, "step=1.5"), (0, 0, None, "restore=None")],
+)
+def test_resume_from_names_the_bad_argument(epoch, step, restore, match):
+    state = FitState([], lambda per_output_losses: [])
+    with pytest.raises(ValueError, match=match):
+        state.resume_from(epoch, step, restore)
