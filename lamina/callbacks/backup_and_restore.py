@@ -34,7 +34,6 @@ from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.io import safetensors_io, weight_store
 from lamina.io.atomic import atomic_write
-from lamina.metrics import Mean
 from lamina.serialization.errors import ModelFileError
 
 BACKUP_NAME = "backup.safetensors"
@@ -58,6 +57,8 @@ class BackupAndRestore(Callback):
     batches already done in the interrupted epoch are drawn again and skipped); a one-shot
     generator cannot be replayed and simply goes on from where it is. A run whose `epochs` is
     already reached by the backup restores its state and trains no further (as Keras does).
+    `fit` runs it after every other callback, so that a backup holds what they all saw; it
+    finds them, and asks `fit` to resume, through `model.fit_state` (see `FitState`).
 
     Args:
         backup_dir: the folder for the backup (made if missing); one folder per training run.
@@ -75,8 +76,6 @@ class BackupAndRestore(Callback):
     >>> backup = lamina.callbacks.BackupAndRestore("/tmp/backup", save_freq=100)
     >>> model.fit(x, y, epochs=10, callbacks=[backup])  # killed? run the script again
     """
-
-    _runs_last = True  # fit puts it after every other callback: a backup holds all they saw
 
     def __init__(
         self,
@@ -120,7 +119,8 @@ class BackupAndRestore(Callback):
         self._refused = False
         found = self._read_backup()
         if found is not None:
-            self.model._resume = _Resume(self, *found)
+            resume = _Resume(self, *found)
+            self.model.fit_state.resume_from(resume.epoch, resume.step, resume.restore)
             source, _, _, state = found
             self._check_batches_per_epoch(source, state)
 
@@ -206,7 +206,7 @@ class BackupAndRestore(Callback):
             "epoch_rng": self._epoch_rng if step else None,
             "random": _random_state(model),
             "learning_rate": _float_learning_rate(model.optimizer),
-            "metrics": [[m.name, m.get_state()] for m in _metrics(model)],
+            "metrics": [[m.name, m.get_state()] for m in model.fit_state.metrics()],
             "callbacks": [[type(c).__name__, c.get_state()] for c in self._stateful()],
             "history": {"epoch": list(history.epoch), "history": dict(history.history)},
         }
@@ -221,7 +221,7 @@ class BackupAndRestore(Callback):
     def _stateful(self) -> list:
         """The other callbacks that have a state to back up (History is backed up apart)."""
         skip = (History, ProgbarLogger, BackupAndRestore)
-        others = [c for c in self.model._fit_callbacks if not isinstance(c, skip)]
+        others = [c for c in self.model.fit_state.callbacks if not isinstance(c, skip)]
         return [c for c in others if c.get_state()]
 
     # ----- reading ---------------------------------------------------------------------------
@@ -243,7 +243,7 @@ class BackupAndRestore(Callback):
 
 
 class _Resume:
-    """Where an interrupted run stopped, and how to put its state back (called by `fit`)."""
+    """Where an interrupted run stopped, and how to put its state back (`FitState.resume_from`)."""
 
     def __init__(
         self, owner: BackupAndRestore, source: str, store: Any, metadata: dict, state: dict
@@ -282,7 +282,8 @@ class _Resume:
         if state["learning_rate"] is not None and _float_learning_rate(model.optimizer) is not None:
             model.optimizer.learning_rate = state["learning_rate"]
         _set_random_state(model, state["random"])
-        for metric, (_, metric_state) in zip(_metrics(model), state["metrics"], strict=True):
+        metrics = model.fit_state.metrics()
+        for metric, (_, metric_state) in zip(metrics, state["metrics"], strict=True):
             metric.set_state(metric_state)
         for callback, (_, callback_state) in zip(others, state["callbacks"], strict=True):
             callback.set_state(callback_state)
@@ -311,10 +312,11 @@ class _Resume:
                 f"has {len(_seed_generators(model))}. Resume with the same model, {again}."
             )
         saved = [name for name, _ in state["metrics"]]
-        if len(saved) > len(_metrics(model)) and model._compile_loss.names:
+        metrics = model.fit_state.metrics()
+        if len(saved) > len(metrics):
             # The per-output loss trackers are made at the first batch; this run has none yet.
-            model._part_trackers = [Mean(name=n) for n in model._compile_loss.names]
-        names = [m.name for m in _metrics(model)]
+            metrics = model.fit_state.metrics(per_output_losses=True)
+        names = [m.name for m in metrics]
         if names != saved:
             raise ValueError(
                 f"{self.source} holds the metrics {saved}, but the model has {names}. "
@@ -354,10 +356,6 @@ def _read(path: str) -> tuple[str, Any, dict, dict]:
 def _float_learning_rate(optimizer: Any) -> float | None:
     # A schedule follows the restored step counter; only a plain rate needs saving.
     return optimizer.learning_rate if isinstance(optimizer._learning_rate, float) else None
-
-
-def _metrics(model: Any) -> list:
-    return model.metrics + model._part_trackers
 
 
 def _seed_generators(model: Any) -> list[SeedGenerator]:

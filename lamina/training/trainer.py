@@ -11,7 +11,8 @@ from lamina import metrics as metrics_module
 from lamina import optimizers as optimizers_module
 from lamina import tree
 from lamina.backend import to_numpy
-from lamina.callbacks import CallbackList, History, ProgbarLogger
+from lamina.callbacks import BackupAndRestore, CallbackList, History, ProgbarLogger
+from lamina.callbacks.fit_state import FitState
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
 from lamina.tensor import Tensor
@@ -64,6 +65,8 @@ class Trainer:
         self.compiled = False
         self.stop_training = False
         self.history: History | None = None
+        # The running (or last) fit's FitState: its callbacks, metrics and resume request.
+        self.fit_state: FitState | None = None
         # compile's (loss, loss_weights, metrics, weighted_metrics), kept for saving
         self._compile_spec: tuple | None = None
         self._compile_loss: compile_utils.CompileLoss | None = None
@@ -76,9 +79,7 @@ class Trainer:
         # The trainable weights, and those of them with a constraint; found at the first step.
         self._train_vars: list | None = None
         self._constrained: list = []
-        self._fit_callbacks: list = []  # the running fit's callbacks, for BackupAndRestore
         self._nan_reported = False
-        self._resume: Any = None  # set by a BackupAndRestore that found an interrupted run
 
     # ----- compile -------------------------------------------------------------------------
 
@@ -259,10 +260,7 @@ class Trainer:
             self._loss_tracker.update_state(_raw(loss), sample_weight=batch)
         parts = self._last_loss_parts
         if self._compile_loss.names and parts:
-            if not self._part_trackers:
-                self._part_trackers = [
-                    metrics_module.Mean(name=n) for n in self._compile_loss.names
-                ]
+            self._make_part_trackers()
             for tracker, part in zip(self._part_trackers, parts, strict=False):
                 tracker.update_state(_raw(part), sample_weight=batch)
         if y is not None:
@@ -270,6 +268,16 @@ class Trainer:
                 _as_targets(y, self._compile_loss.output_names), _as_list(y_pred), sample_weight
             )
         return self.get_metrics_result()
+
+    def _make_part_trackers(self) -> None:
+        if self._compile_loss.names and not self._part_trackers:
+            self._part_trackers = [metrics_module.Mean(name=n) for n in self._compile_loss.names]
+
+    def _fit_metrics(self, per_output_losses: bool) -> list:
+        """`FitState.metrics`: the metrics, then the per-output loss trackers."""
+        if per_output_losses:
+            self._make_part_trackers()
+        return self.metrics + self._part_trackers
 
     def get_metrics_result(self) -> dict:
         """The current value of the loss and every metric, as Python floats."""
@@ -367,9 +375,9 @@ class Trainer:
             cbs.append(ProgbarLogger(verbose))
         cbs.append(history)
         # BackupAndRestore goes last, so that its backups hold what every other callback saw.
-        cbs.sort(key=lambda c: getattr(c, "_runs_last", False))
+        cbs.sort(key=lambda c: isinstance(c, BackupAndRestore))
         self.history = history
-        self._fit_callbacks = cbs
+        self.fit_state = FitState(cbs, self._fit_metrics)
         cb = CallbackList(
             cbs,
             model=self,
@@ -377,12 +385,11 @@ class Trainer:
         )
         self.stop_training = False
         self._nan_reported = False
-        self._resume = None
         cb.on_train_begin()
         # A BackupAndRestore that found the backup of an interrupted run says where it stopped.
         # The state is put back at the point the backup was made: between epochs, or after some
         # batches of an epoch whose order is drawn again and whose done batches are skipped.
-        resume, self._resume = self._resume, None
+        resume = self.fit_state.take_resume()
         if resume is not None and (not resume.step or resume.epoch >= epochs):
             # Mid-epoch, the loop restores it; a run already past `epochs` is restored here.
             resume.restore(None)
