@@ -5,13 +5,12 @@ hands the top of its heap back to the system as soon as more than its trim thres
 to start with) lies free there, and serves large arrays with fresh `mmap`s; which of the two
 happens to the arrays of a step depends on the order in which Python frees them. When it
 happens, every step faults its arrays' pages in again: measured on the book's MNIST network,
-374 page faults and 30% more time per step. lamina therefore asks glibc, once at import, to
+384 page faults and 30% more time per step. lamina therefore asks glibc, once at import, to
 keep what it frees: arrays up to 32 MiB come from the heap (the largest threshold glibc's own
-adaptive rule reaches), the heap grows by 16 MiB at a time, and is trimmed only past 128 MiB
-free at its top (on that network: 8 faults a step, the time of a run without the churn, and
-50 MiB more resident memory after loading the data). Up to that much freed memory stays with
-the process, as with jemalloc or tcmalloc. `LAMINA_TUNE_MALLOC=0` leaves the allocator as it is; other C
-libraries than glibc are left as they are.
+adaptive rule reaches), the heap grows by 16 MiB at a time and is trimmed only past 128 MiB
+free at its top (on that network: about 30 faults a step, and 50 MiB more resident memory
+after loading the data). `LAMINA_TUNE_MALLOC=0` leaves the allocator as it is; C libraries
+other than glibc are left as they are.
 """
 
 import ctypes
