@@ -25,6 +25,9 @@ from lamina.layers.merging.merge import (
     multiply,
     subtract,
 )
+from lamina.layers.normalization.batch_normalization import BatchNormalization
+from lamina.layers.normalization.group_normalization import GroupNormalization
+from lamina.layers.normalization.layer_normalization import LayerNormalization
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.reshaping.flatten import Flatten
@@ -36,15 +39,18 @@ __all__ = [
     "Activation",
     "Add",
     "Average",
+    "BatchNormalization",
     "Concatenate",
     "Dense",
     "Dot",
     "Dropout",
     "Flatten",
+    "GroupNormalization",
     "Input",
     "InputLayer",
     "Lambda",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "Maximum",
     "Minimum",

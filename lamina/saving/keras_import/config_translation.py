@@ -30,13 +30,16 @@ from lamina.layers import (
     Activation,
     Add,
     Average,
+    BatchNormalization,
     Concatenate,
     Dense,
     Dot,
     Dropout,
     Flatten,
+    GroupNormalization,
     InputLayer,
     Layer,
+    LayerNormalization,
     LeakyReLU,
     Maximum,
     Minimum,
@@ -203,6 +206,11 @@ LAYERS: dict[str, LayerSpec] = {
     **{cls.__name__: layer_spec(cls) for cls in _MERGES},
     "Concatenate": layer_spec(Concatenate),
     "Dot": layer_spec(Dot, axes=to_axes),
+    "BatchNormalization": layer_spec(
+        BatchNormalization, axis=to_axes, ignore={"synchronized": _is_false}
+    ),
+    "LayerNormalization": layer_spec(LayerNormalization, axis=to_axes),
+    "GroupNormalization": layer_spec(GroupNormalization),
 }
 _MODELS = ("Sequential", "Functional", "Model")
 _WEIGHT_SLACK = 1 << 20
