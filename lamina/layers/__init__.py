@@ -1,6 +1,7 @@
 """Layers: the bricks models are made of."""
 
 from lamina.layers.activations.activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from lamina.layers.activations.prelu import PReLU
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.input_layer import Input, InputLayer
@@ -30,6 +31,9 @@ from lamina.layers.normalization.group_normalization import GroupNormalization
 from lamina.layers.normalization.layer_normalization import LayerNormalization
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina.layers.regularization.dropout import Dropout
+from lamina.layers.regularization.gaussian_dropout import GaussianDropout
+from lamina.layers.regularization.gaussian_noise import GaussianNoise
+from lamina.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.reshape import Permute, RepeatVector, Reshape
 from lamina.layers.serialization import deserialize, register_builtin_classes, serialize
@@ -45,6 +49,8 @@ __all__ = [
     "Dot",
     "Dropout",
     "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
     "GroupNormalization",
     "Input",
     "InputLayer",
@@ -56,11 +62,14 @@ __all__ = [
     "Minimum",
     "Multiply",
     "OpLayer",
+    "PReLU",
     "Permute",
     "ReLU",
     "RepeatVector",
     "Reshape",
     "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
     "Subtract",
     "TextVectorization",
     "add",

@@ -43,6 +43,16 @@ RECORDS = {
         axis=[-1], epsilon=0.001, center=True, scale=True, rms_scaling=False
     ),
     "GroupNormalization": _norm_weights(groups=4, axis=-1, epsilon=0.001, center=True, scale=True),
+    "SpatialDropout1D": {"rate": 0.25, "seed": None},
+    "SpatialDropout2D": {"rate": 0.25, "seed": 3, "data_format": "channels_first"},
+    "GaussianNoise": {"stddev": 0.5, "seed": None},
+    "GaussianDropout": {"rate": 0.5, "seed": 1},
+    "PReLU": {
+        "alpha_initializer": INIT | {"class_name": "Zeros"},
+        "alpha_regularizer": None,
+        "alpha_constraint": None,
+        "shared_axes": [1, 2],
+    },
 }
 
 

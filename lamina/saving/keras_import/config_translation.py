@@ -36,6 +36,8 @@ from lamina.layers import (
     Dot,
     Dropout,
     Flatten,
+    GaussianDropout,
+    GaussianNoise,
     GroupNormalization,
     InputLayer,
     Layer,
@@ -45,10 +47,13 @@ from lamina.layers import (
     Minimum,
     Multiply,
     Permute,
+    PReLU,
     ReLU,
     RepeatVector,
     Reshape,
     Softmax,
+    SpatialDropout1D,
+    SpatialDropout2D,
     Subtract,
 )
 from lamina.models.functional import Functional
@@ -211,6 +216,13 @@ LAYERS: dict[str, LayerSpec] = {
     ),
     "LayerNormalization": layer_spec(LayerNormalization, axis=to_axes),
     "GroupNormalization": layer_spec(GroupNormalization),
+    "SpatialDropout1D": layer_spec(SpatialDropout1D),
+    "SpatialDropout2D": layer_spec(
+        SpatialDropout2D, data_format=optional(one_of("channels_last", "channels_first"))
+    ),
+    "GaussianNoise": layer_spec(GaussianNoise),
+    "GaussianDropout": layer_spec(GaussianDropout),
+    "PReLU": layer_spec(PReLU, shared_axes=optional(to_int_list)),
 }
 _MODELS = ("Sequential", "Functional", "Model")
 _WEIGHT_SLACK = 1 << 20
