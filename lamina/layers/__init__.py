@@ -34,8 +34,11 @@ from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
 from lamina.layers.regularization.gaussian_noise import GaussianNoise
 from lamina.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+from lamina.layers.reshaping.cropping import Cropping1D, Cropping2D
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.reshape import Permute, RepeatVector, Reshape
+from lamina.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D
+from lamina.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D
 from lamina.layers.serialization import deserialize, register_builtin_classes, serialize
 
 __all__ = [
@@ -45,6 +48,8 @@ __all__ = [
     "Average",
     "BatchNormalization",
     "Concatenate",
+    "Cropping1D",
+    "Cropping2D",
     "Dense",
     "Dot",
     "Dropout",
@@ -72,6 +77,10 @@ __all__ = [
     "SpatialDropout2D",
     "Subtract",
     "TextVectorization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
     "add",
     "average",
     "concatenate",

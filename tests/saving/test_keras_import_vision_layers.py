@@ -53,6 +53,12 @@ RECORDS = {
         "alpha_constraint": None,
         "shared_axes": [1, 2],
     },
+    "UpSampling1D": {"size": 3},
+    "UpSampling2D": {"size": [2, 3], "data_format": "channels_last", "interpolation": "bilinear"},
+    "ZeroPadding1D": {"padding": [1, 2], "data_format": "channels_last"},
+    "ZeroPadding2D": {"padding": [[1, 0], [2, 2]], "data_format": "channels_first"},
+    "Cropping1D": {"cropping": [1, 0]},
+    "Cropping2D": {"cropping": [[0, 1], [2, 2]], "data_format": "channels_last"},
 }
 
 

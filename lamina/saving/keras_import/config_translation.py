@@ -32,6 +32,8 @@ from lamina.layers import (
     Average,
     BatchNormalization,
     Concatenate,
+    Cropping1D,
+    Cropping2D,
     Dense,
     Dot,
     Dropout,
@@ -55,6 +57,10 @@ from lamina.layers import (
     SpatialDropout1D,
     SpatialDropout2D,
     Subtract,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
 )
 from lamina.models.functional import Functional
 from lamina.models.model import Model
@@ -87,6 +93,13 @@ Translator = Callable[[Any, str, Ctx], Any]
 
 def _positive_int(value: Any, key: str, ctx: Ctx) -> int:
     return to_int(value, key, ctx, low=1)
+
+
+def _nested_ints(value: Any, key: str, ctx: Ctx) -> Any:
+    """An int, or a list of ints or of int pairs (padding and cropping); the layer checks."""
+    if isinstance(value, list):
+        return [_nested_ints(v, key, ctx) for v in value]
+    return to_int(value, key, ctx)
 
 
 def _is_none(value: Any) -> bool:
@@ -223,6 +236,12 @@ LAYERS: dict[str, LayerSpec] = {
     "GaussianNoise": layer_spec(GaussianNoise),
     "GaussianDropout": layer_spec(GaussianDropout),
     "PReLU": layer_spec(PReLU, shared_axes=optional(to_int_list)),
+    "UpSampling1D": layer_spec(UpSampling1D, size=_positive_int),
+    "UpSampling2D": layer_spec(UpSampling2D, size=to_axes, data_format=optional(to_str)),
+    "ZeroPadding1D": layer_spec(ZeroPadding1D, padding=_nested_ints, data_format=optional(to_str)),
+    "ZeroPadding2D": layer_spec(ZeroPadding2D, padding=_nested_ints, data_format=optional(to_str)),
+    "Cropping1D": layer_spec(Cropping1D, cropping=_nested_ints),
+    "Cropping2D": layer_spec(Cropping2D, cropping=_nested_ints, data_format=optional(to_str)),
 }
 _MODELS = ("Sequential", "Functional", "Model")
 _WEIGHT_SLACK = 1 << 20
