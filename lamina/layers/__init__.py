@@ -1,6 +1,7 @@
 """Layers: the bricks models are made of."""
 
 from lamina.layers.activations.activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from lamina.layers.activations.prelu import PReLU
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.input_layer import Input, InputLayer
@@ -25,10 +26,19 @@ from lamina.layers.merging.merge import (
     multiply,
     subtract,
 )
+from lamina.layers.normalization.batch_normalization import BatchNormalization
+from lamina.layers.normalization.group_normalization import GroupNormalization
+from lamina.layers.normalization.layer_normalization import LayerNormalization
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina.layers.regularization.dropout import Dropout
+from lamina.layers.regularization.gaussian_dropout import GaussianDropout
+from lamina.layers.regularization.gaussian_noise import GaussianNoise
+from lamina.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+from lamina.layers.reshaping.cropping import Cropping1D, Cropping2D
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.reshape import Permute, RepeatVector, Reshape
+from lamina.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D
+from lamina.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D
 from lamina.layers.serialization import deserialize, register_builtin_classes, serialize
 
 __all__ = [
@@ -36,27 +46,41 @@ __all__ = [
     "Activation",
     "Add",
     "Average",
+    "BatchNormalization",
     "Concatenate",
+    "Cropping1D",
+    "Cropping2D",
     "Dense",
     "Dot",
     "Dropout",
     "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GroupNormalization",
     "Input",
     "InputLayer",
     "Lambda",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "Maximum",
     "Minimum",
     "Multiply",
     "OpLayer",
+    "PReLU",
     "Permute",
     "ReLU",
     "RepeatVector",
     "Reshape",
     "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
     "Subtract",
     "TextVectorization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
     "add",
     "average",
     "concatenate",

@@ -49,9 +49,14 @@ LAYER_ARGS = {
     "ELU": {"alpha": 0.5},
     "Softmax": {"axis": -1},
     "Concatenate": {"axis": 1},
+    "GaussianNoise": {"stddev": 0.5, "seed": 2},
+    "GaussianDropout": {"rate": 0.5, "seed": 2},
+    "SpatialDropout1D": {"rate": 0.5, "seed": 2},
+    "SpatialDropout2D": {"rate": 0.5, "data_format": "channels_first"},
 }
+NOT_2D = {"SpatialDropout1D", "SpatialDropout2D"}  # they take rank-3 or rank-4 inputs
 MERGES = {"Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract"}
-CALLED = MERGES | set(LAYER_ARGS) | {"Flatten", "Layer"}  # layers that take (2, 4) floats
+CALLED = MERGES | set(LAYER_ARGS) - NOT_2D | {"Flatten", "Layer"}  # they take (2, 4) floats
 OTHER_ARGS = {
     "LossFunctionWrapper": {"fn": losses.mean_squared_error, "name": "wrapped"},
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy, "threshold": 0.3},

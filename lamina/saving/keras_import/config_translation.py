@@ -30,23 +30,37 @@ from lamina.layers import (
     Activation,
     Add,
     Average,
+    BatchNormalization,
     Concatenate,
+    Cropping1D,
+    Cropping2D,
     Dense,
     Dot,
     Dropout,
     Flatten,
+    GaussianDropout,
+    GaussianNoise,
+    GroupNormalization,
     InputLayer,
     Layer,
+    LayerNormalization,
     LeakyReLU,
     Maximum,
     Minimum,
     Multiply,
     Permute,
+    PReLU,
     ReLU,
     RepeatVector,
     Reshape,
     Softmax,
+    SpatialDropout1D,
+    SpatialDropout2D,
     Subtract,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
 )
 from lamina.models.functional import Functional
 from lamina.models.model import Model
@@ -79,6 +93,13 @@ Translator = Callable[[Any, str, Ctx], Any]
 
 def _positive_int(value: Any, key: str, ctx: Ctx) -> int:
     return to_int(value, key, ctx, low=1)
+
+
+def _nested_ints(value: Any, key: str, ctx: Ctx) -> Any:
+    """An int, or a list of ints or of int pairs (padding and cropping); the layer checks."""
+    if isinstance(value, list):
+        return [_nested_ints(v, key, ctx) for v in value]
+    return to_int(value, key, ctx)
 
 
 def _is_none(value: Any) -> bool:
@@ -203,6 +224,24 @@ LAYERS: dict[str, LayerSpec] = {
     **{cls.__name__: layer_spec(cls) for cls in _MERGES},
     "Concatenate": layer_spec(Concatenate),
     "Dot": layer_spec(Dot, axes=to_axes),
+    "BatchNormalization": layer_spec(
+        BatchNormalization, axis=to_axes, ignore={"synchronized": _is_false}
+    ),
+    "LayerNormalization": layer_spec(LayerNormalization, axis=to_axes),
+    "GroupNormalization": layer_spec(GroupNormalization),
+    "SpatialDropout1D": layer_spec(SpatialDropout1D),
+    "SpatialDropout2D": layer_spec(
+        SpatialDropout2D, data_format=optional(one_of("channels_last", "channels_first"))
+    ),
+    "GaussianNoise": layer_spec(GaussianNoise),
+    "GaussianDropout": layer_spec(GaussianDropout),
+    "PReLU": layer_spec(PReLU, shared_axes=optional(to_int_list)),
+    "UpSampling1D": layer_spec(UpSampling1D, size=_positive_int),
+    "UpSampling2D": layer_spec(UpSampling2D, size=to_axes, data_format=optional(to_str)),
+    "ZeroPadding1D": layer_spec(ZeroPadding1D, padding=_nested_ints, data_format=optional(to_str)),
+    "ZeroPadding2D": layer_spec(ZeroPadding2D, padding=_nested_ints, data_format=optional(to_str)),
+    "Cropping1D": layer_spec(Cropping1D, cropping=_nested_ints),
+    "Cropping2D": layer_spec(Cropping2D, cropping=_nested_ints, data_format=optional(to_str)),
 }
 _MODELS = ("Sequential", "Functional", "Model")
 _WEIGHT_SLACK = 1 << 20
