@@ -49,9 +49,12 @@ LAYER_ARGS = {
     "ELU": {"alpha": 0.5},
     "Softmax": {"axis": -1},
     "Concatenate": {"axis": 1},
+    "Conv1D": {"filters": 2, "kernel_size": 3, "padding": "causal"},
+    "Conv2D": {"filters": 2, "kernel_size": (3, 2), "strides": 2, "groups": 2},
 }
 MERGES = {"Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract"}
-CALLED = MERGES | set(LAYER_ARGS) | {"Flatten", "Layer"}  # layers that take (2, 4) floats
+# layers that take (2, 4) floats
+CALLED = MERGES | set(LAYER_ARGS) - {"Conv1D", "Conv2D"} | {"Flatten", "Layer"}
 OTHER_ARGS = {
     "LossFunctionWrapper": {"fn": losses.mean_squared_error, "name": "wrapped"},
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy, "threshold": 0.3},
