@@ -76,7 +76,7 @@ def _col2im(dcols: Any, padded_shape: tuple, strides: tuple, dilation: tuple) ->
     return dx
 
 
-class _ConvGeometry(Function):
+class _ConvBaseOp(Function):
     """Strides, dilation, pads and groups of a convolution, and its three products."""
 
     strides: tuple
@@ -140,7 +140,7 @@ class _ConvGeometry(Function):
         return dk.reshape(kernel_shape)
 
 
-class ConvOp(_ConvGeometry):
+class ConvOp(_ConvBaseOp):
     def forward(self, x, kernel):
         y, self.cols, _ = self._conv(x, kernel)
         self.kernel, self.x_shape = kernel, x.shape
@@ -153,7 +153,7 @@ class ConvOp(_ConvGeometry):
         return dx, dk
 
 
-class ConvTransposeOp(_ConvGeometry):
+class ConvTransposeOp(_ConvBaseOp):
     """The adjoint of `ConvOp` in its input: `y` of `out_shape` such that conv(y) has x's shape."""
 
     out_shape: tuple

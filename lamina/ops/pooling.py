@@ -25,7 +25,7 @@ from lamina.ops.core import float_input
 from lamina.tensor import Tensor
 
 
-class _PoolGeometry(Function):
+class _PoolBaseOp(Function):
     size: tuple
     strides: tuple
     pads: tuple
@@ -43,7 +43,7 @@ class _PoolGeometry(Function):
             yield window_slice(offsets, self.strides, out)
 
 
-class MaxPoolOp(_PoolGeometry):
+class MaxPoolOp(_PoolBaseOp):
     def forward(self, x):
         xp = get_xp(x)
         xpad = pad_spatial(x, self.pads, value=-xp.inf)
@@ -68,7 +68,7 @@ class MaxPoolOp(_PoolGeometry):
         return (pad_spatial(dx, tuple((-lo, -hi) for lo, hi in self.pads)),)
 
 
-class AveragePoolOp(_PoolGeometry):
+class AveragePoolOp(_PoolBaseOp):
     def forward(self, x):
         xp = get_xp(x)
         xpad = pad_spatial(x, self.pads)
