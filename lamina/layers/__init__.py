@@ -2,6 +2,7 @@
 
 from lamina.layers.activations.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from lamina.layers.activations.prelu import PReLU
+from lamina.layers.convolutional.conv import Conv1D, Conv2D
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.input_layer import Input, InputLayer
@@ -29,6 +30,18 @@ from lamina.layers.merging.merge import (
 from lamina.layers.normalization.batch_normalization import BatchNormalization
 from lamina.layers.normalization.group_normalization import GroupNormalization
 from lamina.layers.normalization.layer_normalization import LayerNormalization
+from lamina.layers.pooling.global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+)
+from lamina.layers.pooling.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
@@ -41,7 +54,38 @@ from lamina.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D
 from lamina.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D
 from lamina.layers.serialization import deserialize, register_builtin_classes, serialize
 
+# Keras's aliases.
+Convolution1D, Convolution2D = Conv1D, Conv2D
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (
+    MaxPooling1D,
+    MaxPooling2D,
+    AveragePooling1D,
+    AveragePooling2D,
+)
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+
 __all__ = [
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "Conv1D",
+    "Conv2D",
+    "Convolution1D",
+    "Convolution2D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "ELU",
     "Activation",
     "Add",

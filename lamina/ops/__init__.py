@@ -19,6 +19,7 @@ from lamina.ops.compare import (
     logical_or,
     not_equal,
 )
+from lamina.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from lamina.ops.core import (
     broadcast_to,
     cast,
@@ -108,6 +109,7 @@ from lamina.ops.nn import (
     tanh_shrink,
     threshold,
 )
+from lamina.ops.pooling import average_pool, max_pool
 from lamina.ops.random import dropout
 from lamina.ops.reduce import (
     argmax,
@@ -137,15 +139,19 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "average_pool",
     "broadcast_to",
     "cast",
     "celu",
     "clip",
     "concatenate",
+    "conv",
+    "conv_transpose",
     "convert_to_numpy",
     "convert_to_tensor",
     "count_nonzero",
     "cumsum",
+    "depthwise_conv",
     "divide",
     "dot",
     "dropout",
@@ -184,6 +190,7 @@ __all__ = [
     "logsumexp",
     "matmul",
     "max",
+    "max_pool",
     "maximum",
     "mean",
     "min",
@@ -204,6 +211,7 @@ __all__ = [
     "reshape",
     "roll",
     "selu",
+    "separable_conv",
     "shape",
     "stop_gradient",
     "sigmoid",

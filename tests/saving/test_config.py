@@ -53,10 +53,13 @@ LAYER_ARGS = {
     "GaussianDropout": {"rate": 0.5, "seed": 2},
     "SpatialDropout1D": {"rate": 0.5, "seed": 2},
     "SpatialDropout2D": {"rate": 0.5, "data_format": "channels_first"},
+    "Conv1D": {"filters": 2, "kernel_size": 3, "padding": "causal"},
+    "Conv2D": {"filters": 2, "kernel_size": (3, 2), "strides": 2, "groups": 2},
 }
 NOT_2D = {"SpatialDropout1D", "SpatialDropout2D"}  # they take rank-3 or rank-4 inputs
 MERGES = {"Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract"}
-CALLED = MERGES | set(LAYER_ARGS) - NOT_2D | {"Flatten", "Layer"}  # they take (2, 4) floats
+# layers that take (2, 4) floats
+CALLED = MERGES | set(LAYER_ARGS) - NOT_2D - {"Conv1D", "Conv2D"} | {"Flatten", "Layer"}
 OTHER_ARGS = {
     "LossFunctionWrapper": {"fn": losses.mean_squared_error, "name": "wrapped"},
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy, "threshold": 0.3},

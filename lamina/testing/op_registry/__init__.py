@@ -15,7 +15,16 @@ import dataclasses
 import inspect
 
 from lamina import ops
-from lamina.testing.op_registry import elementwise, linalg, movement, nn, nondiff, random, reduce
+from lamina.testing.op_registry import (
+    conv,
+    elementwise,
+    linalg,
+    movement,
+    nn,
+    nondiff,
+    random,
+    reduce,
+)
 from lamina.testing.op_registry.base import ErrorCase, OpInfo, Sample
 
 
@@ -26,6 +35,7 @@ def _build() -> dict[str, OpInfo]:
         *movement.OPS,
         *linalg.OPS,
         *nn.OPS,
+        *conv.OPS,
         *nondiff.OPS,
         *random.OPS,
         dataclasses.replace(random.DROPOUT, name="random.dropout"),

@@ -1,0 +1,168 @@
+"""The shared part of the convolution layers: config checks, input checks, output shapes."""
+
+from typing import Any
+
+from lamina import activations, constraints, initializers, regularizers
+from lamina.layers.layer import Layer
+from lamina.ops.conv import normalize_data_format, normalize_padding, normalize_tuple
+from lamina.ops.movement import reshape
+
+
+def spatial_output_shape(
+    layer: Layer, input_shape: Any, size: tuple, strides: tuple, padding: str, dilation: tuple
+) -> tuple:
+    """The spatial output sizes of a convolution or pooling of `input_shape` (None stays None).
+
+    Raises a ValueError naming `layer` when an output size would be zero or below.
+    """
+    spatial = input_shape[1:-1] if layer.data_format == "channels_last" else input_shape[2:]
+    out = []
+    for n, k, s, d in zip(spatial, size, strides, dilation, strict=True):
+        if n is None:
+            out.append(None)
+        elif padding in ("same", "causal"):
+            out.append(-(-n // s))
+        elif n - d * (k - 1) <= 0:
+            raise ValueError(
+                f"{type(layer).__name__} {layer.name!r}: the kernel (size {size}, dilation "
+                f"{dilation}) is larger than the input's spatial shape {tuple(spatial)} with "
+                f"padding='valid', so the output would be empty; use padding='same', a smaller "
+                f"kernel or a larger input. Received: input_shape={tuple(input_shape)}"
+            )
+        else:
+            out.append((n - d * (k - 1) - 1) // s + 1)
+    return tuple(out)
+
+
+def check_input_rank(layer: Layer, shape: Any, rank: int) -> None:
+    """Raise a ValueError naming `layer` unless `shape` has `rank` axes (batch included);
+    for images without their channel axis, say so."""
+    if len(shape) == rank:
+        return
+    hint = ""
+    if len(shape) == rank - 1:
+        hint = (
+            " The inputs seem to lack the channel axis: add it with "
+            "`x.reshape((*x.shape, 1))` or `np.expand_dims(x, -1)` (a grayscale image "
+            "of 28x28 becomes (28, 28, 1))."
+        )
+    raise ValueError(
+        f"{type(layer).__name__} {layer.name!r} expects inputs of rank {rank} "
+        f"(batch, {rank - 2} spatial axes, channels).{hint} Received: input_shape={tuple(shape)}"
+    )
+
+
+def check_channels_first_mistake(layer: Layer, shape: Any) -> None:
+    """Refuse channels_first data given to a channels_last layer when the shape makes it
+    evident: 1 or 3 values on the first spatial axis and many more on the channel axis."""
+    if layer.data_format != "channels_last" or len(shape) < 4:
+        return
+    first, channels = shape[1], shape[-1]
+    if first in (1, 3) and channels is not None and shape[2] is not None:
+        if channels >= 8 and shape[2] >= 8 and channels == shape[2]:
+            raise ValueError(
+                f"{type(layer).__name__} {layer.name!r} uses data_format='channels_last' but the "
+                f"inputs look channels_first ({first} channels before {shape[2:]}); pass "
+                f"data_format='channels_first' or transpose the inputs to "
+                f"(batch, height, width, channels). Received: input_shape={tuple(shape)}"
+            )
+
+
+class BaseConv(Layer):
+    """Config and checks shared by Conv1D/2D, their transposed, separable and depthwise kinds."""
+
+    rank: int = 2
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        bias_initializer: Any = "zeros",
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        name = type(self).__name__
+        self.kernel_size = normalize_tuple(name, "kernel_size", kernel_size, self.rank)
+        self.strides = normalize_tuple(name, "strides", strides, self.rank)
+        self.dilation_rate = normalize_tuple(name, "dilation_rate", dilation_rate, self.rank)
+        allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
+        self.padding = normalize_padding(name, padding, allowed)
+        self.data_format = normalize_data_format(name, data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def channels_of(self, shape: Any) -> int:
+        check_input_rank(self, shape, self.rank + 2)
+        check_channels_first_mistake(self, shape)
+        channels = shape[-1] if self.data_format == "channels_last" else shape[1]
+        if channels is None:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r} needs a known channel axis. "
+                f"Received: input_shape={tuple(shape)}"
+            )
+        return channels
+
+    def check_channels(self, shape: Any, built_for: int) -> None:
+        check_input_rank(self, shape, self.rank + 2)
+        channels = shape[-1] if self.data_format == "channels_last" else shape[1]
+        if channels not in (None, built_for):
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r} was built for inputs with {built_for} "
+                f"channels ({self.data_format}). Received: input_shape={tuple(shape)}"
+            )
+
+    def add_bias(self, filters: int) -> None:
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
+
+    def finish(self, y: Any) -> Any:
+        """Add the bias, apply the activation and the activity regularizer."""
+        if self.bias is not None:
+            shape = (1,) * (self.rank + 1) + (-1,)
+            if self.data_format == "channels_first":
+                shape = (1, -1) + (1,) * self.rank
+            y = y + reshape(self.bias, shape)
+        y = self.activation(y)
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(y))
+        return y
+
+    def output_shape_with(self, input_shape: Any, filters: int, spatial: tuple) -> tuple:
+        if self.data_format == "channels_last":
+            return (input_shape[0], *spatial, filters)
+        return (input_shape[0], filters, *spatial)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }

@@ -1,0 +1,168 @@
+"""Conv1D and Conv2D: `activation(conv(inputs, kernel) + bias)`."""
+
+from typing import Any
+
+from lamina import constraints, initializers, regularizers
+from lamina.layers.convolutional.base_conv import BaseConv, spatial_output_shape
+from lamina.ops.conv import conv
+from lamina.ops.movement import pad
+
+
+class _Conv(BaseConv):
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            bias_initializer,
+            bias_regularizer,
+            activity_regularizer,
+            bias_constraint,
+            **kwargs,
+        )
+        for name, value in (("filters", filters), ("groups", groups)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(
+                    f"{type(self).__name__}: expected {name} to be a positive integer. "
+                    f"Received: {name}={value!r}"
+                )
+        if filters % groups:
+            raise ValueError(
+                f"{type(self).__name__}: filters must be a multiple of groups. "
+                f"Received: filters={filters}, groups={groups}"
+            )
+        self.filters, self.groups = filters, groups
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+
+    def build(self, input_shape: Any) -> None:
+        channels = self.channels_of(input_shape)
+        if channels % self.groups:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: the input channels must be a multiple of "
+                f"groups={self.groups}. Received: input_shape={tuple(input_shape)}"
+            )
+        self.kernel = self.add_weight(
+            shape=(*self.kernel_size, channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        self.add_bias(self.filters)
+
+    def call(self, inputs: Any) -> Any:
+        self.check_channels(inputs.shape, self.kernel.shape[-2] * self.groups)
+        spatial_output_shape(
+            self, inputs.shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
+        )
+        padding = self.padding
+        if padding == "causal":
+            left = (self.kernel_size[0] - 1) * self.dilation_rate[0]
+            steps = [left, 0]
+            pads = (
+                [[0, 0], steps, [0, 0]]
+                if self.data_format == "channels_last"
+                else [[0, 0], [0, 0], steps]
+            )
+            inputs = pad(inputs, pads)
+            padding = "valid"
+        y = conv(inputs, self.kernel, self.strides, padding, self.data_format, self.dilation_rate)
+        return self.finish(y)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        if self.built:
+            self.check_channels(input_shape, self.kernel.shape[-2] * self.groups)
+        else:
+            self.channels_of(input_shape)
+        spatial = spatial_output_shape(
+            self, input_shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
+        )
+        return self.output_shape_with(input_shape, self.filters, spatial)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "groups": self.groups,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+        }
+
+
+class Conv1D(_Conv):
+    """1D convolution (temporal convolution) over `(batch, steps, channels)` inputs.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: an int or a tuple of 1 int.
+        strides, dilation_rate: an int or a tuple of 1 int.
+        padding: `"valid"`, `"same"` or `"causal"` (left padding: output t sees inputs <= t).
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        groups: split the channels in this many groups, each convolved separately.
+        activation, use_bias, *_initializer, *_regularizer, *_constraint: as in Dense.
+
+    Input shape:
+        `(batch, steps, channels)` (channels_last).
+
+    Output shape:
+        `(batch, new_steps, filters)`; the kernel is `(kernel_size, channels // groups, filters)`.
+
+    Example:
+    >>> lamina.layers.Conv1D(32, 3)(np.zeros((4, 10, 8), "float32")).shape
+    (4, 8, 32)
+    """
+
+    rank = 1
+
+
+class Conv2D(_Conv):
+    """2D convolution over images.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: an int or a tuple of 2 ints.
+        strides, dilation_rate: an int or a tuple of 2 ints.
+        padding: `"valid"` (no padding) or `"same"` (output size `ceil(input / strides)`).
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        groups: split the channels in this many groups, each convolved separately.
+        activation, use_bias, *_initializer, *_regularizer, *_constraint: as in Dense.
+
+    Input shape:
+        `(batch, height, width, channels)` (channels_last).
+
+    Output shape:
+        `(batch, new_height, new_width, filters)`; the kernel is
+        `(kh, kw, channels // groups, filters)`, as in Keras.
+
+    Example:
+    >>> lamina.layers.Conv2D(32, 3, activation="relu")(np.zeros((2, 28, 28, 1), "float32")).shape
+    (2, 26, 26, 32)
+    """
+
+    rank = 2

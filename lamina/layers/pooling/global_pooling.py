@@ -1,0 +1,74 @@
+"""Global max and average pooling: one value per channel over all spatial axes."""
+
+from typing import Any
+
+from lamina.layers.convolutional.base_conv import check_input_rank
+from lamina.layers.layer import Layer
+from lamina.ops.conv import normalize_data_format
+from lamina.ops.reduce import max, mean
+
+
+class _GlobalPooling(Layer):
+    rank: int = 2
+    reduce: Any = None
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(type(self).__name__, data_format)
+        self.keepdims = bool(keepdims)
+
+    def _axes(self) -> tuple:
+        first = 1 if self.data_format == "channels_last" else 2
+        return tuple(range(first, first + self.rank))
+
+    def call(self, inputs: Any) -> Any:
+        check_input_rank(self, inputs.shape, self.rank + 2)
+        return type(self).reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        check_input_rank(self, input_shape, self.rank + 2)
+        axes = self._axes()
+        if self.keepdims:
+            return tuple(1 if i in axes else n for i, n in enumerate(input_shape))
+        return tuple(n for i, n in enumerate(input_shape) if i not in axes)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+_DOC = """Global {kind} pooling over the {rank} spatial axes.
+
+    Args:
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        keepdims: keep the spatial axes with size 1.
+
+    Input shape:
+        `(batch, {spatial}, channels)` (channels_last).
+
+    Output shape:
+        `(batch, channels)`, or `(batch, {ones}, channels)` with `keepdims=True`.
+    """
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    __doc__ = _DOC.format(kind="max", rank=1, spatial="steps", ones="1")
+    rank = 1
+    reduce = staticmethod(max)
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    __doc__ = _DOC.format(kind="max", rank=2, spatial="height, width", ones="1, 1")
+    rank = 2
+    reduce = staticmethod(max)
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    __doc__ = _DOC.format(kind="average", rank=1, spatial="steps", ones="1")
+    rank = 1
+    reduce = staticmethod(mean)
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    __doc__ = _DOC.format(kind="average", rank=2, spatial="height, width", ones="1, 1")
+    rank = 2
+    reduce = staticmethod(mean)
