@@ -3,6 +3,9 @@
 from lamina.layers.activations.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from lamina.layers.activations.prelu import PReLU
 from lamina.layers.convolutional.conv import Conv1D, Conv2D
+from lamina.layers.convolutional.conv_transpose import Conv1DTranspose, Conv2DTranspose
+from lamina.layers.convolutional.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
+from lamina.layers.convolutional.separable_conv import SeparableConv1D, SeparableConv2D
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.input_layer import Input, InputLayer
@@ -56,6 +59,8 @@ from lamina.layers.serialization import deserialize, register_builtin_classes, s
 
 # Keras's aliases.
 Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (
     MaxPooling1D,
     MaxPooling2D,
@@ -71,9 +76,15 @@ __all__ = [
     "AvgPool1D",
     "AvgPool2D",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
+    "Conv2DTranspose",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
+    "Convolution2DTranspose",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -86,6 +97,10 @@ __all__ = [
     "MaxPool2D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
     "ELU",
     "Activation",
     "Add",

@@ -55,11 +55,18 @@ LAYER_ARGS = {
     "SpatialDropout2D": {"rate": 0.5, "data_format": "channels_first"},
     "Conv1D": {"filters": 2, "kernel_size": 3, "padding": "causal"},
     "Conv2D": {"filters": 2, "kernel_size": (3, 2), "strides": 2, "groups": 2},
+    "Conv1DTranspose": {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1},
+    "Conv2DTranspose": {"filters": 2, "kernel_size": (3, 2), "padding": "same"},
+    "DepthwiseConv1D": {"kernel_size": 3, "depth_multiplier": 2},
+    "DepthwiseConv2D": {"kernel_size": 3, "depthwise_regularizer": "l2"},
+    "SeparableConv1D": {"filters": 2, "kernel_size": 3, "dilation_rate": 2},
+    "SeparableConv2D": {"filters": 2, "kernel_size": 3, "depth_multiplier": 3},
 }
+CONVS = {name for name in LAYER_ARGS if "Conv" in name}
 NOT_2D = {"SpatialDropout1D", "SpatialDropout2D"}  # they take rank-3 or rank-4 inputs
 MERGES = {"Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract"}
 # layers that take (2, 4) floats
-CALLED = MERGES | set(LAYER_ARGS) - NOT_2D - {"Conv1D", "Conv2D"} | {"Flatten", "Layer"}
+CALLED = MERGES | set(LAYER_ARGS) - NOT_2D - CONVS | {"Flatten", "Layer"}
 OTHER_ARGS = {
     "LossFunctionWrapper": {"fn": losses.mean_squared_error, "name": "wrapped"},
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy, "threshold": 0.3},

@@ -1,5 +1,7 @@
 """The shared part of the convolution layers: config checks, input checks, output shapes."""
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from lamina import activations, constraints, initializers, regularizers
@@ -68,10 +70,29 @@ def check_channels_first_mistake(layer: Layer, shape: Any) -> None:
             )
 
 
+@contextlib.contextmanager
+def errors_naming(layer: Layer) -> Iterator[None]:
+    """Make an op's ValueError or TypeError name `layer` too: users know layers, not ops."""
+    try:
+        yield
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"{type(layer).__name__} {layer.name!r}: {e}") from None
+
+
+def check_positive_int(layer: Layer, name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(
+            f"{type(layer).__name__}: expected {name} to be a positive integer. "
+            f"Received: {name}={value!r}"
+        )
+    return value
+
+
 class BaseConv(Layer):
     """Config and checks shared by Conv1D/2D, their transposed, separable and depthwise kinds."""
 
     rank: int = 2
+    paddings: tuple = ("valid", "same")
 
     def __init__(
         self,
@@ -93,8 +114,7 @@ class BaseConv(Layer):
         self.kernel_size = normalize_tuple(name, "kernel_size", kernel_size, self.rank)
         self.strides = normalize_tuple(name, "strides", strides, self.rank)
         self.dilation_rate = normalize_tuple(name, "dilation_rate", dilation_rate, self.rank)
-        allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
-        self.padding = normalize_padding(name, padding, allowed)
+        self.padding = normalize_padding(name, padding, self.paddings)
         self.data_format = normalize_data_format(name, data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)

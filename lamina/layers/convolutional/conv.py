@@ -3,7 +3,12 @@
 from typing import Any
 
 from lamina import constraints, initializers, regularizers
-from lamina.layers.convolutional.base_conv import BaseConv, spatial_output_shape
+from lamina.layers.convolutional.base_conv import (
+    BaseConv,
+    check_positive_int,
+    errors_naming,
+    spatial_output_shape,
+)
 from lamina.ops.conv import conv
 from lamina.ops.movement import pad
 
@@ -43,12 +48,8 @@ class _Conv(BaseConv):
             bias_constraint,
             **kwargs,
         )
-        for name, value in (("filters", filters), ("groups", groups)):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(
-                    f"{type(self).__name__}: expected {name} to be a positive integer. "
-                    f"Received: {name}={value!r}"
-                )
+        check_positive_int(self, "filters", filters)
+        check_positive_int(self, "groups", groups)
         if filters % groups:
             raise ValueError(
                 f"{type(self).__name__}: filters must be a multiple of groups. "
@@ -91,7 +92,10 @@ class _Conv(BaseConv):
             )
             inputs = pad(inputs, pads)
             padding = "valid"
-        y = conv(inputs, self.kernel, self.strides, padding, self.data_format, self.dilation_rate)
+        with errors_naming(self):
+            y = conv(
+                inputs, self.kernel, self.strides, padding, self.data_format, self.dilation_rate
+            )
         return self.finish(y)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
@@ -139,6 +143,7 @@ class Conv1D(_Conv):
     """
 
     rank = 1
+    paddings = ("valid", "same", "causal")
 
 
 class Conv2D(_Conv):

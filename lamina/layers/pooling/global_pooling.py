@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from lamina.layers.convolutional.base_conv import check_input_rank
+from lamina.layers.convolutional.base_conv import check_input_rank, errors_naming
 from lamina.layers.layer import Layer
 from lamina.ops.conv import normalize_data_format
 from lamina.ops.reduce import max, mean
@@ -23,7 +23,8 @@ class _GlobalPooling(Layer):
 
     def call(self, inputs: Any) -> Any:
         check_input_rank(self, inputs.shape, self.rank + 2)
-        return type(self).reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
+        with errors_naming(self):
+            return type(self).reduce(inputs, axis=self._axes(), keepdims=self.keepdims)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         check_input_rank(self, input_shape, self.rank + 2)

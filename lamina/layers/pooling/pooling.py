@@ -5,6 +5,7 @@ from typing import Any
 from lamina.layers.convolutional.base_conv import (
     check_channels_first_mistake,
     check_input_rank,
+    errors_naming,
     spatial_output_shape,
 )
 from lamina.layers.layer import Layer
@@ -38,7 +39,8 @@ class _Pooling(Layer):
     def call(self, inputs: Any) -> Any:
         self.compute_output_shape(inputs.shape)
         pool = type(self).pool_fn
-        return pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
+        with errors_naming(self):
+            return pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         check_input_rank(self, input_shape, self.rank + 2)

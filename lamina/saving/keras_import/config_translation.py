@@ -30,22 +30,36 @@ from lamina.layers import (
     Activation,
     Add,
     Average,
+    AveragePooling1D,
+    AveragePooling2D,
     BatchNormalization,
     Concatenate,
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
     Cropping1D,
     Cropping2D,
     Dense,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
     Dot,
     Dropout,
     Flatten,
     GaussianDropout,
     GaussianNoise,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
     GroupNormalization,
     InputLayer,
     Layer,
     LayerNormalization,
     LeakyReLU,
     Maximum,
+    MaxPooling1D,
+    MaxPooling2D,
     Minimum,
     Multiply,
     Permute,
@@ -53,6 +67,8 @@ from lamina.layers import (
     ReLU,
     RepeatVector,
     Reshape,
+    SeparableConv1D,
+    SeparableConv2D,
     Softmax,
     SpatialDropout1D,
     SpatialDropout2D,
@@ -204,12 +220,14 @@ def _derived(cls: type, param: inspect.Parameter) -> Translator:
 
 
 _MERGES = (Add, Subtract, Multiply, Average, Maximum, Minimum)
+# Keras merges a LoRA update into the kernel it saves, so the rank changes nothing here.
+_LORA = {"lora_rank": _anything, "lora_alpha": _anything}
+_CONV_SHAPES = {"kernel_size": to_axes, "strides": to_axes, "dilation_rate": to_axes}
+_TRANSPOSE_SHAPES = {**_CONV_SHAPES, "output_padding": optional(to_axes)}
+_POOL_SHAPES = {"pool_size": to_axes, "strides": optional(to_axes)}
 LAYERS: dict[str, LayerSpec] = {
-    # Keras merges a LoRA update into the kernel it saves, so the rank changes nothing here.
     "Dense": layer_spec(
-        Dense,
-        units=_positive_int,
-        ignore={"quantization_config": _is_none, "lora_rank": _anything, "lora_alpha": _anything},
+        Dense, units=_positive_int, ignore={"quantization_config": _is_none, **_LORA}
     ),
     "Activation": layer_spec(Activation),
     "Dropout": layer_spec(Dropout, noise_shape=optional(to_shape)),
@@ -242,6 +260,22 @@ LAYERS: dict[str, LayerSpec] = {
     "ZeroPadding2D": layer_spec(ZeroPadding2D, padding=_nested_ints, data_format=optional(to_str)),
     "Cropping1D": layer_spec(Cropping1D, cropping=_nested_ints),
     "Cropping2D": layer_spec(Cropping2D, cropping=_nested_ints, data_format=optional(to_str)),
+    "Conv1D": layer_spec(Conv1D, ignore=_LORA, **_CONV_SHAPES),
+    "Conv2D": layer_spec(Conv2D, ignore=_LORA, **_CONV_SHAPES),
+    "DepthwiseConv1D": layer_spec(DepthwiseConv1D, ignore=_LORA, **_CONV_SHAPES),
+    "DepthwiseConv2D": layer_spec(DepthwiseConv2D, ignore=_LORA, **_CONV_SHAPES),
+    "SeparableConv1D": layer_spec(SeparableConv1D, ignore=_LORA, **_CONV_SHAPES),
+    "SeparableConv2D": layer_spec(SeparableConv2D, ignore=_LORA, **_CONV_SHAPES),
+    "Conv1DTranspose": layer_spec(Conv1DTranspose, **_TRANSPOSE_SHAPES),
+    "Conv2DTranspose": layer_spec(Conv2DTranspose, **_TRANSPOSE_SHAPES),
+    "MaxPooling1D": layer_spec(MaxPooling1D, **_POOL_SHAPES),
+    "MaxPooling2D": layer_spec(MaxPooling2D, **_POOL_SHAPES),
+    "AveragePooling1D": layer_spec(AveragePooling1D, **_POOL_SHAPES),
+    "AveragePooling2D": layer_spec(AveragePooling2D, **_POOL_SHAPES),
+    "GlobalMaxPooling1D": layer_spec(GlobalMaxPooling1D),
+    "GlobalMaxPooling2D": layer_spec(GlobalMaxPooling2D),
+    "GlobalAveragePooling1D": layer_spec(GlobalAveragePooling1D),
+    "GlobalAveragePooling2D": layer_spec(GlobalAveragePooling2D),
 }
 _MODELS = ("Sequential", "Functional", "Model")
 _WEIGHT_SLACK = 1 << 20
