@@ -153,6 +153,30 @@ class ConvOp(_ConvBaseOp):
         return dx, dk
 
 
+class ConvBiasOp(ConvOp):
+    """`conv(x, kernel) + bias`, then relu when `relu`: one op whose bias and relu run in place
+    in the fresh product, as `DenseOp` does (the separate add and relu allocated and read two
+    more activations of the layer's output size)."""
+
+    relu: bool
+
+    def forward(self, x, kernel, bias):
+        y = super().forward(x, kernel)
+        y += bias
+        if self.relu:
+            get_xp(y).maximum(y, 0, out=y)
+            self.y = y
+        return y
+
+    def backward(self, grad):
+        # d relu(conv(x, K) + b) = [y > 0] (conv(dx, K) + conv(x, dK) + db)
+        if self.relu:
+            grad = grad * (self.y > 0)
+        dx, dk = super().backward(grad)
+        db = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if self.needs_grad[2] else None
+        return dx, dk, db
+
+
 class ConvTransposeOp(_ConvBaseOp):
     """The adjoint of `ConvOp` in its input: `y` of `out_shape` such that conv(y) has x's shape."""
 
@@ -284,6 +308,31 @@ def conv(
     return _grouped_conv("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
 
 
+def conv_bias(
+    inputs: Any,
+    kernel: Any,
+    bias: Any,
+    strides: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: Any = 1,
+    relu: bool = False,
+) -> Tensor:
+    """`conv(inputs, kernel, ...) + bias` (and relu with `relu=True`) as one fused op.
+
+    Args:
+        bias: `(filters,)`, added along the channel axis.
+
+    Example:
+    >>> from lamina.ops.conv import conv_bias
+    >>> conv_bias(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), [0, -9.5], relu=True)[0, 0, 0]
+    tensor([9., 0.], dtype=float64)
+    """
+    return _grouped_conv(
+        "conv", inputs, kernel, strides, padding, data_format, dilation_rate, bias=bias, relu=relu
+    )
+
+
 def _grouped_conv(
     op: str,
     inputs: Any,
@@ -293,8 +342,11 @@ def _grouped_conv(
     data_format: Any,
     dilation_rate: Any,
     depthwise: bool = False,
+    bias: Any = None,
+    relu: bool = False,
 ) -> Tensor:
-    """`conv` with errors naming `op`; a `depthwise` kernel `(*size, channels, multiplier)`."""
+    """`conv` with errors naming `op`; a `depthwise` kernel `(*size, channels, multiplier)`;
+    with a `bias`, the fused `ConvBiasOp`."""
     data_format = normalize_data_format(op, data_format)
     x, kernel = _check_inputs(op, inputs, kernel)
     x = to_channels_last(x, data_format)
@@ -314,7 +366,18 @@ def _grouped_conv(
             f"Received: input channels={channels}, kernel.shape={kernel.shape}"
         )
     geometry = _geometry(op, x, kernel.shape[:-2], strides, padding, dilation_rate)
-    y = ConvOp.apply(x, kernel, groups=channels // group_channels, **geometry)
+    geometry["groups"] = channels // group_channels
+    if bias is None:
+        y = ConvOp.apply(x, kernel, **geometry)
+    else:
+        bias = float_input(op, bias)
+        if bias.shape != (filters,):
+            raise ValueError(
+                f"{op}: expected a bias of shape ({filters},), one per filter. "
+                f"Received: bias.shape={bias.shape}"
+            )
+        bias = bias if bias.dtype == x.dtype else cast(bias, x.dtype)
+        y = ConvBiasOp.apply(x, kernel, bias, relu=bool(relu), **geometry)
     return to_channels_first(y, data_format)
 
 

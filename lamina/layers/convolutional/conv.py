@@ -4,7 +4,7 @@ from typing import Any
 
 from lamina import constraints, initializers, regularizers
 from lamina.layers.convolutional.base_conv import BaseConv, spatial_output_shape
-from lamina.ops.conv import conv
+from lamina.ops.conv import conv, conv_bias
 from lamina.ops.movement import pad
 
 
@@ -91,8 +91,11 @@ class _Conv(BaseConv):
             )
             inputs = pad(inputs, pads)
             padding = "valid"
-        y = conv(inputs, self.kernel, self.strides, padding, self.data_format, self.dilation_rate)
-        return self.finish(y)
+        args = (self.strides, padding, self.data_format, self.dilation_rate)
+        if self.bias is None:
+            return self.finish(conv(inputs, self.kernel, *args))
+        y = conv_bias(inputs, self.kernel, self.bias, *args, relu=self.fuses_relu)
+        return self.finish(y, fused=True)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         if self.built:
