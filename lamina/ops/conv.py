@@ -3,7 +3,8 @@
 Internally channels_last: `x` is `(batch, *spatial, channels)` and a kernel is
 `(*kernel_size, in_channels // groups, out_channels)`, Keras's layout. The forward pass builds
 the im2col matrix from a strided view of the padded input and does one matrix product; the
-input gradient (col2im) adds one strided slice per kernel position, never `np.add.at`.
+input gradient adds one matrix product per kernel position into a strided slice, never
+`np.add.at`.
 """
 
 import itertools
@@ -113,19 +114,31 @@ class _ConvBaseOp(Function):
         xp = get_xp(grad)
         nd, o = len(self.strides), kernel.shape[-1]
         g2 = grad.reshape(-1, o)
+        size = kernel.shape[:-2]
+        padded = (
+            x_shape[0],
+            *(n + lo + hi for n, (lo, hi) in zip(x_shape[1:-1], self.pads, strict=True)),
+            x_shape[-1],
+        )
         if self.groups == 1:
-            dcols = g2 @ kernel.reshape(-1, o).T
+            # One product per kernel position added straight into place: a third faster than
+            # one product into a (rows, positions * channels) matrix and then col2im.
+            dx = xp.zeros(padded, dtype=grad.dtype)
+            shape = (*grad.shape[:-1], x_shape[-1])
+            for pos, offsets in zip(
+                itertools.product(*map(range, size)),
+                window_offsets(size, self.dilation),
+                strict=True,
+            ):
+                dx[window_slice(offsets, self.strides, grad.shape[1:-1])] += (
+                    g2 @ kernel[pos].T
+                ).reshape(shape)
         else:
             g = self.groups
             k = kernel.reshape(-1, kernel.shape[-2], g, o // g)
             dcols = xp.einsum("mgo,kcgo->mkgc", g2.reshape(-1, g, o // g), k, optimize=True)
-        size = kernel.shape[:-2]
-        dcols = dcols.reshape(*grad.shape[: 1 + nd], *size, x_shape[-1])
-        padded = (
-            x_shape[0],
-            *(n + lo + hi for n, (lo, hi) in zip(x_shape[1:-1], self.pads, strict=True)),
-        )
-        dx = _col2im(dcols, (*padded, x_shape[-1]), self.strides, self.dilation)
+            dcols = dcols.reshape(*grad.shape[: 1 + nd], *size, x_shape[-1])
+            dx = _col2im(dcols, padded, self.strides, self.dilation)
         return pad_spatial(dx, tuple((-lo, -hi) for lo, hi in self.pads))
 
     def _kernel_grad(self, cols: Any, grad: Any, kernel_shape: tuple) -> Any:
