@@ -146,7 +146,7 @@ def launch(script: str, side: str, args: argparse.Namespace, repeats: int) -> di
     env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDE_VARS}
     env.update({name: str(args.threads) for name in THREAD_ENV_VARS})
     command = [sys.executable, script, "--side", side, "--threads", str(args.threads)]
-    command += ["--repeats", str(repeats), "--warmup", str(args.warmup)]
+    command += ["--repeats", str(repeats), "--warmup", str(args.warmup), *args.child_args]
     proc = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(
@@ -172,11 +172,14 @@ def report(
     ratios: Sequence[tuple[str, str]],
     speedups: Sequence[tuple[str, str]],
     throughput: tuple[int, str] | None = None,
-) -> None:
+) -> dict[str, dict[str, float]]:
     """Prints the per-side table, then time ratios, then speed-ups (the last one last).
 
     Without `throughput` the table shows milliseconds per step; with `(items, unit)` it shows
     items per second, and each speed-up line also compares the peak RSS.
+
+    Returns:
+        Each side's median per-round figure (ms/step or items/s) and peak RSS in MiB.
     """
     if throughput is None:
         column, fmt = "ms/step", ".3f"
@@ -218,6 +221,7 @@ def report(
             f"({a} {median[a]:.0f}/s, {b} {median[b]:.0f}/s); "
             f"peak RSS {a} {mb[a]:.0f} MB vs {b} {mb[b]:.0f} MB"
         )
+    return {name: {"median": median[name], "peak_rss_mb": peak[name]} for name in rounds}
 
 
 def main(
@@ -230,7 +234,8 @@ def main(
     warmup: int = 5,
     throughput: tuple[int, str] | None = None,
     check_rtol: float = CHECK_RTOL,
-) -> None:
+    child_args: Sequence[str] = (),
+) -> dict[str, dict[str, float]] | None:
     """Runs the benchmark as parent or, with `--side`, as one child.
 
     Args:
@@ -244,6 +249,11 @@ def main(
         throughput: `(items per step, unit)` to report items per second (e.g. samples per
             epoch) instead of milliseconds per step.
         check_rtol: relative tolerance within which the sides' check values must agree.
+        child_args: extra command-line arguments for every child (the script's own options,
+            which it parses and removes from `sys.argv` before calling `main`).
+
+    Returns:
+        In the parent, `report`'s figures per side; None in a child.
     """
     parser = argparse.ArgumentParser(description=title)
     parser.add_argument("--threads", type=int, default=1)
@@ -261,9 +271,10 @@ def main(
         help="with --side: run it under cProfile and print the N hottest functions to stderr",
     )
     args = parser.parse_args()
+    args.child_args = list(child_args)
     if args.side:
         run_child(sides[args.side], args)
-        return
+        return None
     if args.profile:
         parser.error("--profile needs --side NAME")
 
@@ -280,4 +291,4 @@ def main(
     for _ in range(args.rounds):
         for name in names:
             rounds[name].append(launch(script, name, args, args.repeats))
-    report(rounds, ratios, speedups, throughput)
+    return report(rounds, ratios, speedups, throughput)

@@ -3,7 +3,8 @@
 Internally channels_last: `x` is `(batch, *spatial, channels)` and a kernel is
 `(*kernel_size, in_channels // groups, out_channels)`, Keras's layout. The forward pass builds
 the im2col matrix from a strided view of the padded input and does one matrix product; the
-input gradient (col2im) adds one strided slice per kernel position, never `np.add.at`.
+input gradient adds one matrix product per kernel position into a strided slice, never
+`np.add.at`.
 """
 
 import itertools
@@ -113,19 +114,31 @@ class _ConvBaseOp(Function):
         xp = get_xp(grad)
         nd, o = len(self.strides), kernel.shape[-1]
         g2 = grad.reshape(-1, o)
+        size = kernel.shape[:-2]
+        padded = (
+            x_shape[0],
+            *(n + lo + hi for n, (lo, hi) in zip(x_shape[1:-1], self.pads, strict=True)),
+            x_shape[-1],
+        )
         if self.groups == 1:
-            dcols = g2 @ kernel.reshape(-1, o).T
+            # One product per kernel position added straight into place: a third faster than
+            # one product into a (rows, positions * channels) matrix and then col2im.
+            dx = xp.zeros(padded, dtype=grad.dtype)
+            shape = (*grad.shape[:-1], x_shape[-1])
+            for pos, offsets in zip(
+                itertools.product(*map(range, size)),
+                window_offsets(size, self.dilation),
+                strict=True,
+            ):
+                dx[window_slice(offsets, self.strides, grad.shape[1:-1])] += (
+                    g2 @ kernel[pos].T
+                ).reshape(shape)
         else:
             g = self.groups
             k = kernel.reshape(-1, kernel.shape[-2], g, o // g)
             dcols = xp.einsum("mgo,kcgo->mkgc", g2.reshape(-1, g, o // g), k, optimize=True)
-        size = kernel.shape[:-2]
-        dcols = dcols.reshape(*grad.shape[: 1 + nd], *size, x_shape[-1])
-        padded = (
-            x_shape[0],
-            *(n + lo + hi for n, (lo, hi) in zip(x_shape[1:-1], self.pads, strict=True)),
-        )
-        dx = _col2im(dcols, (*padded, x_shape[-1]), self.strides, self.dilation)
+            dcols = dcols.reshape(*grad.shape[: 1 + nd], *size, x_shape[-1])
+            dx = _col2im(dcols, padded, self.strides, self.dilation)
         return pad_spatial(dx, tuple((-lo, -hi) for lo, hi in self.pads))
 
     def _kernel_grad(self, cols: Any, grad: Any, kernel_shape: tuple) -> Any:
@@ -151,6 +164,30 @@ class ConvOp(_ConvBaseOp):
         dx = self._input_grad(grad, self.kernel, self.x_shape) if self.needs_grad[0] else None
         dk = self._kernel_grad(self.cols, grad, self.kernel.shape) if self.needs_grad[1] else None
         return dx, dk
+
+
+class ConvBiasOp(ConvOp):
+    """`conv(x, kernel) + bias`, then relu when `relu`: one op whose bias and relu run in place
+    in the fresh product, as `DenseOp` does (the separate add and relu allocated and read two
+    more activations of the layer's output size)."""
+
+    relu: bool
+
+    def forward(self, x, kernel, bias):
+        y = super().forward(x, kernel)
+        y += bias
+        if self.relu:
+            get_xp(y).maximum(y, 0, out=y)
+            self.y = y
+        return y
+
+    def backward(self, grad):
+        # d relu(conv(x, K) + b) = [y > 0] (conv(dx, K) + conv(x, dK) + db)
+        if self.relu:
+            grad = grad * (self.y > 0)
+        dx, dk = super().backward(grad)
+        db = grad.reshape(-1, grad.shape[-1]).sum(axis=0) if self.needs_grad[2] else None
+        return dx, dk, db
 
 
 class ConvTransposeOp(_ConvBaseOp):
@@ -284,6 +321,31 @@ def conv(
     return _grouped_conv("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
 
 
+def conv_bias(
+    inputs: Any,
+    kernel: Any,
+    bias: Any,
+    strides: Any = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: Any = 1,
+    relu: bool = False,
+) -> Tensor:
+    """`conv(inputs, kernel, ...) + bias` (and relu with `relu=True`) as one fused op.
+
+    Args:
+        bias: `(filters,)`, added along the channel axis.
+
+    Example:
+    >>> from lamina.ops.conv import conv_bias
+    >>> conv_bias(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), [0, -9.5], relu=True)[0, 0, 0]
+    tensor([9., 0.], dtype=float64)
+    """
+    return _grouped_conv(
+        "conv", inputs, kernel, strides, padding, data_format, dilation_rate, bias=bias, relu=relu
+    )
+
+
 def _grouped_conv(
     op: str,
     inputs: Any,
@@ -293,8 +355,11 @@ def _grouped_conv(
     data_format: Any,
     dilation_rate: Any,
     depthwise: bool = False,
+    bias: Any = None,
+    relu: bool = False,
 ) -> Tensor:
-    """`conv` with errors naming `op`; a `depthwise` kernel `(*size, channels, multiplier)`."""
+    """`conv` with errors naming `op`; a `depthwise` kernel `(*size, channels, multiplier)`;
+    with a `bias`, the fused `ConvBiasOp`."""
     data_format = normalize_data_format(op, data_format)
     x, kernel = _check_inputs(op, inputs, kernel)
     x = to_channels_last(x, data_format)
@@ -314,7 +379,18 @@ def _grouped_conv(
             f"Received: input channels={channels}, kernel.shape={kernel.shape}"
         )
     geometry = _geometry(op, x, kernel.shape[:-2], strides, padding, dilation_rate)
-    y = ConvOp.apply(x, kernel, groups=channels // group_channels, **geometry)
+    geometry["groups"] = channels // group_channels
+    if bias is None:
+        y = ConvOp.apply(x, kernel, **geometry)
+    else:
+        bias = float_input(op, bias)
+        if bias.shape != (filters,):
+            raise ValueError(
+                f"{op}: expected a bias of shape ({filters},), one per filter. "
+                f"Received: bias.shape={bias.shape}"
+            )
+        bias = bias if bias.dtype == x.dtype else cast(bias, x.dtype)
+        y = ConvBiasOp.apply(x, kernel, bias, relu=bool(relu), **geometry)
     return to_channels_first(y, data_format)
 
 

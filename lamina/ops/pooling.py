@@ -1,8 +1,9 @@
 """Max and average pooling in 1, 2 or 3 spatial dims, channels_last internally.
 
 Both loop over the window positions on strided slices of the padded input (`pool_size`
-vectorized passes, no im2col copy); max pooling keeps the first argmax of each window, so its
-backward pass routes each gradient to one input element with an equality mask per position.
+vectorized passes, no im2col copy). Max pooling's forward pass keeps only the maxima; its
+backward pass routes each gradient to the first input element equal to its window's maximum,
+with an equality mask per position (written in place when the windows do not overlap).
 """
 
 from typing import Any
@@ -46,25 +47,30 @@ class _PoolBaseOp(Function):
 class MaxPoolOp(_PoolBaseOp):
     def forward(self, x):
         xp = get_xp(x)
-        xpad = pad_spatial(x, self.pads, value=-xp.inf)
-        self.padded_shape = xpad.shape
-        out = self.arg = None
-        for pos, index in enumerate(self._windows(xpad)):
-            window = xpad[index]
-            if out is None:
-                out, self.arg = window.copy(), xp.zeros(window.shape, dtype=xp.int32)
-            else:
-                larger = window > out
-                xp.maximum(out, window, out=out)
-                self.arg[larger] = pos
-        return out
+        self.xpad = pad_spatial(x, self.pads, value=-xp.inf)
+        windows = self._windows(self.xpad)
+        self.out = self.xpad[next(windows)].copy()
+        for index in windows:
+            xp.maximum(self.out, self.xpad[index], out=self.out)
+        return self.out
 
     def backward(self, grad):
         # d max / dx = 1 at the first argmax of each window, 0 elsewhere
         xp = get_xp(grad)
-        dx = xp.zeros(self.padded_shape, dtype=grad.dtype)
-        for pos, index in enumerate(self._windows(dx)):
-            dx[index] += xp.where(self.arg == pos, grad, 0)
+        dx = xp.zeros(self.xpad.shape, dtype=grad.dtype)
+        overlap = any(k > s for k, s in zip(self.size, self.strides, strict=True))
+        taken = None
+        for index in self._windows(dx):
+            hit = self.xpad[index] == self.out
+            if taken is None:
+                taken = hit
+            else:
+                xp.greater(hit, taken, out=hit)  # hit and not taken: the first argmax only
+                taken |= hit
+            if overlap:
+                dx[index] += grad * hit
+            else:
+                xp.multiply(grad, hit, out=dx[index])
         return (pad_spatial(dx, tuple((-lo, -hi) for lo, hi in self.pads)),)
 
 

@@ -154,17 +154,23 @@ class BaseConv(Layer):
                 name="bias",
             )
 
-    def finish(self, y: Any) -> Any:
-        """Add the bias, apply the activation and the activity regularizer."""
-        if self.bias is not None:
+    def finish(self, y: Any, fused: bool = False) -> Any:
+        """Add the bias, apply the activation and the activity regularizer; `fused`: `y` came
+        from `conv_bias(..., relu=self.fuses_relu)`, which added the bias (and the relu)."""
+        if self.bias is not None and not fused:
             shape = (1,) * (self.rank + 1) + (-1,)
             if self.data_format == "channels_first":
                 shape = (1, -1) + (1,) * self.rank
             y = y + reshape(self.bias, shape)
-        y = self.activation(y)
+        if not (fused and self.fuses_relu):
+            y = self.activation(y)
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(y))
         return y
+
+    @property
+    def fuses_relu(self) -> bool:
+        return self.activation is activations.relu
 
     def output_shape_with(self, input_shape: Any, filters: int, spatial: tuple) -> tuple:
         if self.data_format == "channels_last":

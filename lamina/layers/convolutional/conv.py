@@ -9,7 +9,7 @@ from lamina.layers.convolutional.base_conv import (
     errors_naming,
     spatial_output_shape,
 )
-from lamina.ops.conv import conv
+from lamina.ops.conv import conv, conv_bias
 from lamina.ops.movement import pad
 
 
@@ -92,11 +92,12 @@ class _Conv(BaseConv):
             )
             inputs = pad(inputs, pads)
             padding = "valid"
+        args = (self.strides, padding, self.data_format, self.dilation_rate)
         with errors_naming(self):
-            y = conv(
-                inputs, self.kernel, self.strides, padding, self.data_format, self.dilation_rate
-            )
-        return self.finish(y)
+            if self.bias is None:
+                return self.finish(conv(inputs, self.kernel, *args))
+            y = conv_bias(inputs, self.kernel, self.bias, *args, relu=self.fuses_relu)
+        return self.finish(y, fused=True)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         if self.built:
