@@ -8,8 +8,10 @@ from lamina.layers.convolutional.depthwise_conv import DepthwiseConv1D, Depthwis
 from lamina.layers.convolutional.separable_conv import SeparableConv1D, SeparableConv2D
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.core.lambda_layer import Lambda
+from lamina.layers.core.masking import Masking
 from lamina.layers.core.op_layer import OpLayer
 from lamina.layers.layer import Layer
 from lamina.layers.merging.merge import (
@@ -112,7 +114,9 @@ __all__ = [
     "Dense",
     "Dot",
     "Dropout",
+    "Embedding",
     "Flatten",
+    "Masking",
     "GaussianDropout",
     "GaussianNoise",
     "GroupNormalization",

@@ -62,6 +62,7 @@ from lamina.ops.elementwise import (
     subtract,
     where,
 )
+from lamina.ops.embedding import embedding
 from lamina.ops.linalg import dot, einsum, matmul, tensordot
 from lamina.ops.movement import (
     concatenate,
@@ -157,6 +158,7 @@ __all__ = [
     "dropout",
     "einsum",
     "elu",
+    "embedding",
     "equal",
     "exp",
     "expand_dims",

@@ -45,6 +45,7 @@ from lamina.layers import (
     DepthwiseConv2D,
     Dot,
     Dropout,
+    Embedding,
     Flatten,
     GaussianDropout,
     GaussianNoise,
@@ -57,6 +58,7 @@ from lamina.layers import (
     Layer,
     LayerNormalization,
     LeakyReLU,
+    Masking,
     Maximum,
     MaxPooling1D,
     MaxPooling2D,
@@ -232,6 +234,10 @@ LAYERS: dict[str, LayerSpec] = {
     "Activation": layer_spec(Activation),
     "Dropout": layer_spec(Dropout, noise_shape=optional(to_shape)),
     "Flatten": layer_spec(Flatten, data_format=optional(one_of("channels_last", "channels_first"))),
+    "Embedding": layer_spec(
+        Embedding, input_dim=_positive_int, output_dim=_positive_int, ignore=_LORA
+    ),
+    "Masking": layer_spec(Masking),
     "Reshape": layer_spec(Reshape, target_shape=to_int_list),
     "Permute": layer_spec(Permute, dims=to_int_list),
     "RepeatVector": layer_spec(RepeatVector, n=_positive_int),
