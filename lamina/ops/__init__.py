@@ -112,6 +112,7 @@ from lamina.ops.nn import (
 )
 from lamina.ops.pooling import average_pool, max_pool
 from lamina.ops.random import dropout
+from lamina.ops.recurrent import gru, lstm, simple_rnn
 from lamina.ops.reduce import (
     argmax,
     argmin,
@@ -171,6 +172,7 @@ __all__ = [
     "getitem",
     "glu",
     "greater",
+    "gru",
     "greater_equal",
     "hard_shrink",
     "hard_sigmoid",
@@ -190,6 +192,7 @@ __all__ = [
     "logical_not",
     "logical_or",
     "logsumexp",
+    "lstm",
     "matmul",
     "max",
     "max_pool",
@@ -219,6 +222,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "silu",
+    "simple_rnn",
     "soft_shrink",
     "softmax",
     "softplus",
