@@ -48,6 +48,7 @@ from lamina.layers.pooling.pooling import (
     MaxPooling2D,
 )
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
+from lamina.layers.recurrent.rnn_layers import GRU, LSTM, SimpleRNN
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
 from lamina.layers.regularization.gaussian_noise import GaussianNoise
@@ -116,6 +117,9 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
+    "LSTM",
+    "SimpleRNN",
     "Masking",
     "GaussianDropout",
     "GaussianNoise",
