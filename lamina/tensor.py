@@ -22,7 +22,8 @@ class Tensor:
     array([3., 7.], dtype=float32)
     """
 
-    __slots__ = ("data", "_node", "_tracked", "__weakref__")
+    # `_keras_mask`: the boolean (batch, time) mask a masking layer attached (unset otherwise).
+    __slots__ = ("data", "_node", "_tracked", "_keras_mask", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__.
 
     def __init__(self, data: Any) -> None:

@@ -8,8 +8,10 @@ from lamina.layers.convolutional.depthwise_conv import DepthwiseConv1D, Depthwis
 from lamina.layers.convolutional.separable_conv import SeparableConv1D, SeparableConv2D
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.core.lambda_layer import Lambda
+from lamina.layers.core.masking import Masking
 from lamina.layers.core.op_layer import OpLayer
 from lamina.layers.layer import Layer
 from lamina.layers.merging.merge import (
@@ -46,6 +48,7 @@ from lamina.layers.pooling.pooling import (
     MaxPooling2D,
 )
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
+from lamina.layers.recurrent.rnn_layers import GRU, LSTM, SimpleRNN
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
 from lamina.layers.regularization.gaussian_noise import GaussianNoise
@@ -112,7 +115,12 @@ __all__ = [
     "Dense",
     "Dot",
     "Dropout",
+    "Embedding",
     "Flatten",
+    "GRU",
+    "LSTM",
+    "SimpleRNN",
+    "Masking",
     "GaussianDropout",
     "GaussianNoise",
     "GroupNormalization",

@@ -30,6 +30,7 @@ _CALL_CONTEXT = _CallContext()
 
 
 _ACCEPTS_TRAINING: dict[type, bool] = {}
+_ACCEPTS_MASK: dict[type, bool] = {}
 _FIRST_ARGUMENT: dict[type, str] = {}
 
 
@@ -117,6 +118,30 @@ def _call_accepts_training(cls: type) -> bool:
     return _ACCEPTS_TRAINING[cls]
 
 
+def _call_accepts_mask(cls: type) -> bool:
+    if cls not in _ACCEPTS_MASK:
+        _ACCEPTS_MASK[cls] = "mask" in inspect.signature(cls.call).parameters
+    return _ACCEPTS_MASK[cls]
+
+
+def input_mask(inputs: Any) -> Any:
+    """The mask attached to `inputs` by a masking layer (a list for several inputs), or None."""
+    if isinstance(inputs, Tensor):
+        return getattr(inputs, "_keras_mask", None)
+    if isinstance(inputs, list | tuple):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return None
+
+
+def _attach_masks(outputs: Any, masks: Any) -> None:
+    leaves = tree.flatten(outputs)
+    masks = list(masks) if isinstance(masks, list | tuple) else [masks] * len(leaves)
+    for t, m in zip(leaves, masks, strict=False):
+        if isinstance(t, Tensor):
+            t._keras_mask = m
+
+
 def _first_call_argument(cls: type) -> str:
     if cls not in _FIRST_ARGUMENT:
         params = list(inspect.signature(cls.call).parameters.values())[1:]
@@ -150,6 +175,9 @@ class Layer:
     # Reshape, Dropout, ...) rather than the layer's own (layers that compute: Dense, ...).
     # Float inputs are cast to the layer's dtype on the way in, so they give it either way.
     keeps_input_dtype: bool = False
+    # Whether the layer passes a mask on (Keras's `supports_masking`): the outputs get
+    # `compute_mask(inputs, mask)`; otherwise a mask stops at this layer.
+    supports_masking: bool = False
 
     def __init__(
         self,
@@ -398,6 +426,11 @@ class Layer:
         """The computation; override it."""
         return inputs
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs, given the inputs and their mask: passed on unchanged by
+        default (when `supports_masking`); override to make or change one."""
+        return mask
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for `input_shape` (batch axis first, None where unknown; a list of
         shapes for several inputs). Override it: otherwise it is worked out by a probe call."""
@@ -479,6 +512,17 @@ class Layer:
         return self._run_call(inputs, args, kwargs)
 
     def _run_call(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
+        mask = kwargs.get("mask")
+        if mask is None:
+            mask = input_mask(inputs)
+            if mask is not None and _call_accepts_mask(type(self)):
+                kwargs["mask"] = mask
+        outputs = self._run_call_with_training(inputs, args, kwargs)
+        if self.supports_masking:
+            _attach_masks(outputs, self.compute_mask(inputs, mask))
+        return outputs
+
+    def _run_call_with_training(self, inputs: Any, args: tuple, kwargs: dict) -> Any:
         if self._activity_losses:
             self._activity_losses.clear()
         accepts = _call_accepts_training(type(self))

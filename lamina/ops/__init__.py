@@ -62,6 +62,7 @@ from lamina.ops.elementwise import (
     subtract,
     where,
 )
+from lamina.ops.embedding import embedding
 from lamina.ops.linalg import dot, einsum, matmul, tensordot
 from lamina.ops.movement import (
     concatenate,
@@ -111,6 +112,7 @@ from lamina.ops.nn import (
 )
 from lamina.ops.pooling import average_pool, max_pool
 from lamina.ops.random import dropout
+from lamina.ops.recurrent import gru, lstm, simple_rnn
 from lamina.ops.reduce import (
     argmax,
     argmin,
@@ -157,6 +159,7 @@ __all__ = [
     "dropout",
     "einsum",
     "elu",
+    "embedding",
     "equal",
     "exp",
     "expand_dims",
@@ -169,6 +172,7 @@ __all__ = [
     "getitem",
     "glu",
     "greater",
+    "gru",
     "greater_equal",
     "hard_shrink",
     "hard_sigmoid",
@@ -188,6 +192,7 @@ __all__ = [
     "logical_not",
     "logical_or",
     "logsumexp",
+    "lstm",
     "matmul",
     "max",
     "max_pool",
@@ -217,6 +222,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "silu",
+    "simple_rnn",
     "soft_shrink",
     "softmax",
     "softplus",

@@ -61,9 +61,14 @@ LAYER_ARGS = {
     "DepthwiseConv2D": {"kernel_size": 3, "depthwise_regularizer": "l2"},
     "SeparableConv1D": {"filters": 2, "kernel_size": 3, "dilation_rate": 2},
     "SeparableConv2D": {"filters": 2, "kernel_size": 3, "depth_multiplier": 3},
+    "Embedding": {"input_dim": 5, "output_dim": 2, "mask_zero": True},
+    "SimpleRNN": {"units": 2, "dropout": 0.5, "return_sequences": True},
+    "LSTM": {"units": 2, "unit_forget_bias": False, "go_backwards": True},
+    "GRU": {"units": 2, "reset_after": False, "recurrent_dropout": 0.25},
 }
 CONVS = {name for name in LAYER_ARGS if "Conv" in name}
-NOT_2D = {"SpatialDropout1D", "SpatialDropout2D"}  # they take rank-3 or rank-4 inputs
+# they take rank-3 or rank-4 inputs, or ids
+NOT_2D = {"SpatialDropout1D", "SpatialDropout2D", "Embedding", "SimpleRNN", "LSTM", "GRU"}
 MERGES = {"Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract"}
 # layers that take (2, 4) floats
 CALLED = MERGES | set(LAYER_ARGS) - NOT_2D - CONVS | {"Flatten", "Layer"}

@@ -27,6 +27,8 @@ from typing import Any
 from lamina import tree
 from lamina.layers import (
     ELU,
+    GRU,
+    LSTM,
     Activation,
     Add,
     Average,
@@ -45,6 +47,7 @@ from lamina.layers import (
     DepthwiseConv2D,
     Dot,
     Dropout,
+    Embedding,
     Flatten,
     GaussianDropout,
     GaussianNoise,
@@ -57,6 +60,7 @@ from lamina.layers import (
     Layer,
     LayerNormalization,
     LeakyReLU,
+    Masking,
     Maximum,
     MaxPooling1D,
     MaxPooling2D,
@@ -69,6 +73,7 @@ from lamina.layers import (
     Reshape,
     SeparableConv1D,
     SeparableConv2D,
+    SimpleRNN,
     Softmax,
     SpatialDropout1D,
     SpatialDropout2D,
@@ -222,6 +227,8 @@ def _derived(cls: type, param: inspect.Parameter) -> Translator:
 _MERGES = (Add, Subtract, Multiply, Average, Maximum, Minimum)
 # Keras merges a LoRA update into the kernel it saves, so the rank changes nothing here.
 _LORA = {"lora_rank": _anything, "lora_alpha": _anything}
+# Keras's choice of kernel (cuDNN or not, the Keras 2 implementation mode) changes no result.
+_RNN_EXTRAS = {"use_cudnn": _anything, "implementation": _anything, "time_major": _is_false}
 _CONV_SHAPES = {"kernel_size": to_axes, "strides": to_axes, "dilation_rate": to_axes}
 _TRANSPOSE_SHAPES = {**_CONV_SHAPES, "output_padding": optional(to_axes)}
 _POOL_SHAPES = {"pool_size": to_axes, "strides": optional(to_axes)}
@@ -232,6 +239,13 @@ LAYERS: dict[str, LayerSpec] = {
     "Activation": layer_spec(Activation),
     "Dropout": layer_spec(Dropout, noise_shape=optional(to_shape)),
     "Flatten": layer_spec(Flatten, data_format=optional(one_of("channels_last", "channels_first"))),
+    "Embedding": layer_spec(
+        Embedding, input_dim=_positive_int, output_dim=_positive_int, ignore=_LORA
+    ),
+    "Masking": layer_spec(Masking),
+    "SimpleRNN": layer_spec(SimpleRNN, units=_positive_int, ignore=_RNN_EXTRAS),
+    "LSTM": layer_spec(LSTM, units=_positive_int, ignore=_RNN_EXTRAS),
+    "GRU": layer_spec(GRU, units=_positive_int, ignore=_RNN_EXTRAS),
     "Reshape": layer_spec(Reshape, target_shape=to_int_list),
     "Permute": layer_spec(Permute, dims=to_int_list),
     "RepeatVector": layer_spec(RepeatVector, n=_positive_int),

@@ -23,6 +23,7 @@ from lamina.testing.op_registry import (
     nn,
     nondiff,
     random,
+    recurrent,
     reduce,
 )
 from lamina.testing.op_registry.base import ErrorCase, OpInfo, Sample
@@ -38,6 +39,7 @@ def _build() -> dict[str, OpInfo]:
         *conv.OPS,
         *nondiff.OPS,
         *random.OPS,
+        *recurrent.OPS,
         dataclasses.replace(random.DROPOUT, name="random.dropout"),
     ]
     registry: dict[str, OpInfo] = {}
