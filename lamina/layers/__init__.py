@@ -48,6 +48,8 @@ from lamina.layers.pooling.pooling import (
     MaxPooling2D,
 )
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
+from lamina.layers.recurrent.cells import GRUCell, LSTMCell, SimpleRNNCell
+from lamina.layers.recurrent.rnn import RNN, StackedRNNCells
 from lamina.layers.recurrent.rnn_layers import GRU, LSTM, SimpleRNN
 from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
@@ -118,8 +120,13 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GRU",
+    "GRUCell",
     "LSTM",
+    "LSTMCell",
+    "RNN",
     "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "Masking",
     "GaussianDropout",
     "GaussianNoise",

@@ -65,10 +65,17 @@ LAYER_ARGS = {
     "SimpleRNN": {"units": 2, "dropout": 0.5, "return_sequences": True},
     "LSTM": {"units": 2, "unit_forget_bias": False, "go_backwards": True},
     "GRU": {"units": 2, "reset_after": False, "recurrent_dropout": 0.25},
+    "SimpleRNNCell": {"units": 2, "dropout": 0.5},
+    "LSTMCell": {"units": 2, "unit_forget_bias": False},
+    "GRUCell": {"units": 2, "reset_after": False},
+    "RNN": {"cell": lamina.layers.LSTMCell(2), "return_sequences": True},
+    "StackedRNNCells": {"cells": [lamina.layers.GRUCell(2), lamina.layers.SimpleRNNCell(3)]},
 }
 CONVS = {name for name in LAYER_ARGS if "Conv" in name}
 # they take rank-3 or rank-4 inputs, or ids
-NOT_2D = {"SpatialDropout1D", "SpatialDropout2D", "Embedding", "SimpleRNN", "LSTM", "GRU"}
+NOT_2D = {"SpatialDropout1D", "SpatialDropout2D", "Embedding", "SimpleRNN", "LSTM", "GRU", "RNN"}
+# Cells take (inputs, states): their calls are covered by tests/layers/test_rnn_cells.py.
+NOT_2D |= {"SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}
 MERGES = {"Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract"}
 # layers that take (2, 4) floats
 CALLED = MERGES | set(LAYER_ARGS) - NOT_2D - CONVS | {"Flatten", "Layer"}

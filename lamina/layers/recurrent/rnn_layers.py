@@ -1,133 +1,118 @@
-"""SimpleRNN, LSTM and GRU: Keras 3's layers and weight layouts over the fused ops."""
+"""SimpleRNN, LSTM and GRU: an RNN over the built-in cell, Keras 3's arguments and weights."""
 
+import inspect
 from typing import Any
 
-from lamina import initializers
-from lamina.layers.recurrent.base_rnn import BaseRNN
-from lamina.ops.recurrent import gru, lstm, simple_rnn
+from lamina import regularizers
+from lamina.layers.recurrent.cells import GRUCell, LSTMCell, RNNCellBase, SimpleRNNCell
+from lamina.layers.recurrent.rnn import RNN
+
+_RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+_BASE_ARGS = ("name", "trainable", "dtype", "batch_input_shape", "input_shape", "batch_size")
 
 
-class SimpleRNN(BaseRNN):
+def _signature(cell_class: type) -> inspect.Signature:
+    """The layer's constructor: the cell's arguments, `activity_regularizer`, then `RNN`'s."""
+    params: dict[str, inspect.Parameter] = {}
+    for owner in (cell_class, RNNCellBase, RNN):
+        for p in inspect.signature(owner.__init__).parameters.values():
+            if p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in ("self", "cell"):
+                params.setdefault(p.name, p)
+    params.pop("zero_output_for_mask")
+    regularizer = inspect.Parameter(
+        "activity_regularizer",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        default=None,
+        annotation=Any,
+    )
+    first = list(inspect.signature(RNN.__init__).parameters.values())[0]
+    rest = [p for p in params.values() if p.name != "activity_regularizer"]
+    cell_args = [p for p in rest if p.name not in _RNN_ARGS]
+    rnn_args = [p for p in rest if p.name in _RNN_ARGS]
+    kwargs = inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD, annotation=Any)
+    return inspect.Signature([first, *cell_args, regularizer, *rnn_args, kwargs])
+
+
+class _CellLayer(RNN):
+    """An RNN whose cell (class `cell_class`, named `<layer>_cell`) takes the layer's cell
+    arguments; the cell's settings and weights read as the layer's (`layer.kernel`).
+
+    Args:
+        units and the cell arguments: as `RNNCellBase` (and the cell class).
+        activity_regularizer: applied to the output.
+        return_sequences, return_state, go_backwards, stateful, unroll: as `RNN`.
+    """
+
+    cell_class: type = RNNCellBase
+    cell_name = "rnn_cell"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        signature = _signature(cls.cell_class)
+
+        # The constructor shows every argument (for users and the Keras import table).
+        def __init__(self: _CellLayer, *args: Any, **kwargs: Any) -> None:
+            bound = signature.bind(self, *args, **kwargs)
+            named = {k: v for k, v in bound.arguments.items() if k not in ("self", "kwargs")}
+            _CellLayer.__init__(self, **named, **bound.arguments.get("kwargs", {}))
+
+        __init__.__signature__ = signature  # type: ignore[attr-defined]
+        cls.__init__ = __init__  # type: ignore[method-assign]
+
+    def __init__(self, units: int, activity_regularizer: Any = None, **kwargs: Any) -> None:
+        layer_args = {k: kwargs.pop(k) for k in (*_RNN_ARGS, *_BASE_ARGS) if k in kwargs}
+        cell = self.cell_class(units, name=self.cell_name, dtype=layer_args.get("dtype"), **kwargs)
+        super().__init__(cell, **layer_args)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def __getattr__(self, name: str) -> Any:
+        # The cell's settings and weights (units, kernel, dropout, ...), as Keras's properties.
+        cell = self.__dict__.get("cell")
+        if cell is None or name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(cell, name)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), **self.cell.get_config()}
+        for key in ("cell", "zero_output_for_mask"):
+            del config[key]
+        config["name"] = self.name
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+
+class SimpleRNN(_CellLayer):
     """Fully connected RNN: `h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)`.
 
-    Takes `BaseRNN`'s arguments (no `recurrent_activation`).
+    Takes `SimpleRNNCell`'s and `RNN`'s arguments.
 
     Example:
     >>> lamina.layers.SimpleRNN(4)(np.zeros((32, 10, 8), "float32")).shape
     (32, 4)
     """
 
-    def __init__(self, units: int, activation: Any = "tanh", **kwargs: Any) -> None:
-        super().__init__(units, activation=activation, **kwargs)
-
-    def run(self, inputs, bias, states, mask, recurrent_mask):
-        return simple_rnn(
-            inputs,
-            self.kernel,
-            self.recurrent_kernel,
-            bias,
-            states[0],
-            mask=mask,
-            go_backwards=self.go_backwards,
-            recurrent_mask=recurrent_mask,
-            activation=self.activation,
-        )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["recurrent_activation"]
-        return config
+    cell_class = SimpleRNNCell
+    cell_name = "simple_rnn_cell"
 
 
-class LSTM(BaseRNN):
-    """Long Short-Term Memory (Hochreiter 1997), Keras's weights: `kernel (features, 4*units)`
-    with the gates in the order input, forget, cell, output.
+class LSTM(_CellLayer):
+    """Long Short-Term Memory (Hochreiter 1997) over an `LSTMCell`.
 
-    Args:
-        unit_forget_bias: start the forget gate's bias at 1 (when `use_bias`).
-        other arguments: as `BaseRNN`.
+    Takes `LSTMCell`'s and `RNN`'s arguments.
 
     Example:
     >>> lamina.layers.LSTM(32).build((None, 10, 32)); # 8,320 parameters
     """
 
-    gates = 4
-    state_count = 2
-
-    def __init__(self, units: int, unit_forget_bias: bool = True, **kwargs: Any) -> None:
-        super().__init__(units, **kwargs)
-        self.unit_forget_bias = bool(unit_forget_bias)
-
-    def bias_init(self) -> Any:
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        base, units = self.bias_initializer, self.units
-
-        def init(shape: tuple, dtype: Any = None) -> Any:
-            values = initializers.get(base)(shape, dtype=dtype)
-            values[units : 2 * units] = 1
-            return values
-
-        return init
-
-    def run(self, inputs, bias, states, mask, recurrent_mask):
-        return lstm(
-            inputs,
-            self.kernel,
-            self.recurrent_kernel,
-            bias,
-            states[0],
-            states[1],
-            mask=mask,
-            go_backwards=self.go_backwards,
-            recurrent_mask=recurrent_mask,
-            activation=self.activation,
-            recurrent_activation=self.recurrent_activation,
-        )
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+    cell_class = LSTMCell
+    cell_name = "lstm_cell"
 
 
-class GRU(BaseRNN):
-    """Gated Recurrent Unit (Cho et al. 2014), Keras's weights: `kernel (features, 3*units)`
-    with the gates in the order update, reset, candidate; `bias (2, 3*units)` (input and
-    recurrent biases) when `reset_after`, else `(3*units,)`.
+class GRU(_CellLayer):
+    """Gated Recurrent Unit (Cho et al. 2014) over a `GRUCell`.
 
-    Args:
-        reset_after: apply the reset gate after the recurrent product (Keras 3's default).
-        other arguments: as `BaseRNN`.
+    Takes `GRUCell`'s and `RNN`'s arguments.
     """
 
-    gates = 3
-
-    def __init__(self, units: int, reset_after: bool = True, **kwargs: Any) -> None:
-        super().__init__(units, **kwargs)
-        self.reset_after = bool(reset_after)
-
-    def bias_shape(self) -> tuple:
-        width = 3 * self.units
-        return (2, width) if self.reset_after else (width,)
-
-    def run(self, inputs, bias, states, mask, recurrent_mask):
-        if self.reset_after:
-            input_bias, recurrent_bias = bias[0], bias[1]
-        else:
-            input_bias, recurrent_bias = bias, bias * 0
-        return gru(
-            inputs,
-            self.kernel,
-            self.recurrent_kernel,
-            input_bias,
-            recurrent_bias,
-            states[0],
-            mask=mask,
-            go_backwards=self.go_backwards,
-            recurrent_mask=recurrent_mask,
-            activation=self.activation,
-            recurrent_activation=self.recurrent_activation,
-            reset_after=self.reset_after,
-        )
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "reset_after": self.reset_after}
+    cell_class = GRUCell
+    cell_name = "gru_cell"
