@@ -96,3 +96,12 @@ def test_rnn_config_round_trip_with_a_cell():
 def test_rnn_refuses_a_non_cell():
     with pytest.raises(TypeError, match="state_size"):
         layers.RNN(layers.Dense(3))
+
+
+def test_bad_inputs_raise_errors_naming_the_layer():
+    with pytest.raises(ValueError, match=r"'lstm_a' expects inputs \(batch, timesteps"):
+        layers.LSTM(2, name="lstm_a")(np.zeros((4, 3), "float32"))
+    with pytest.raises(ValueError, match="'gru_b' is stateful, so it needs a fixed batch"):
+        layers.GRU(2, stateful=True, name="gru_b")(lamina.Input((5, 3)))
+    with pytest.raises(ValueError, match=r"'rnn_c': the mask must be \(batch, timesteps\)"):
+        layers.SimpleRNN(2, name="rnn_c")(_data(), mask=np.ones((4, 4), bool))
