@@ -281,14 +281,21 @@ def _check_inputs(op: str, inputs: Any, kernel: Any, kernel_name: str = "kernel"
     return x, kernel
 
 
+def _strides_dilation_padding(
+    op: str, nd: int, strides: Any, dilation_rate: Any, padding: Any
+) -> tuple[tuple, tuple, str]:
+    """The checked strides, dilation and padding mode of an `nd`-D convolution `op`."""
+    strides = normalize_tuple(op, "strides", strides, nd)
+    dilation = normalize_tuple(op, "dilation_rate", dilation_rate, nd)
+    return strides, dilation, normalize_padding(op, padding)
+
+
 def _geometry(
     op: str, x: Tensor, size: tuple, strides: Any, padding: Any, dilation_rate: Any
 ) -> dict:
     """The op parameters of a convolution of channels_last `x`; raises on empty outputs."""
     nd = x.ndim - 2
-    strides = normalize_tuple(op, "strides", strides, nd)
-    dilation = normalize_tuple(op, "dilation_rate", dilation_rate, nd)
-    mode = normalize_padding(op, padding)
+    strides, dilation, mode = _strides_dilation_padding(op, nd, strides, dilation_rate, padding)
     spatial = x.shape[1:-1]
     pads = same_pads(spatial, size, strides, dilation) if mode == "same" else ((0, 0),) * nd
     out = tuple(map(output_size, spatial, pads, size, strides, dilation))
@@ -492,9 +499,7 @@ def conv_transpose(
             f"{op}: the kernel's last axis must equal the inputs' channels. "
             f"Received: input channels={x.shape[-1]}, kernel.shape={kernel.shape}"
         )
-    strides = normalize_tuple(op, "strides", strides, nd)
-    dilation = normalize_tuple(op, "dilation_rate", dilation_rate, nd)
-    mode = normalize_padding(op, padding)
+    strides, dilation, mode = _strides_dilation_padding(op, nd, strides, dilation_rate, padding)
     extras = (None,) * nd
     if output_padding is not None:
         extras = normalize_tuple(op, "output_padding", output_padding, nd, 0)

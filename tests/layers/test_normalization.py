@@ -182,3 +182,17 @@ def test_layer_and_group_normalization_save_and_load(save_round_trip):
     h = layers.LayerNormalization(gamma_initializer="random_normal")(inputs)
     outputs = layers.GroupNormalization(groups=3, beta_initializer="random_normal")(h)
     save_round_trip(lamina.Model(inputs, outputs), X)
+
+
+def test_gamma_beta_helpers_make_only_the_asked_weights_and_apply_them():
+    from lamina.layers.normalization.gamma_beta import add_gamma_beta, scale_and_shift
+    from lamina.layers.weight_arguments import set_weight_arguments
+
+    layer = lamina.layers.Layer()
+    set_weight_arguments(layer, "gamma", "ones", None, None)
+    set_weight_arguments(layer, "beta", "zeros", None, None)
+    add_gamma_beta(layer, (3,), scale=True, center=False)
+    assert layer.beta is None and [w.name for w in layer.weights] == ["gamma"]
+    layer.gamma.assign(np.array([1.0, 2.0, 3.0], "float32"))
+    out = scale_and_shift(layer, np.ones((2, 3), "float32"), (1, 3))
+    np.testing.assert_allclose(out.numpy(), [[1, 2, 3], [1, 2, 3]])

@@ -4,8 +4,13 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from lamina import activations, constraints, initializers, regularizers
+from lamina import activations, regularizers
 from lamina.layers.layer import Layer
+from lamina.layers.weight_arguments import (
+    add_weight_of,
+    set_weight_arguments,
+    weight_arguments_config,
+)
 from lamina.ops.conv import normalize_data_format, normalize_padding, normalize_tuple
 from lamina.ops.movement import reshape
 
@@ -93,6 +98,8 @@ class BaseConv(Layer):
 
     rank: int = 2
     paddings: tuple = ("valid", "same")
+    # The weights whose *_initializer, *_regularizer and *_constraint arguments the layer takes.
+    weight_kinds: tuple[str, ...] = ("kernel", "bias")
 
     def __init__(
         self,
@@ -118,10 +125,8 @@ class BaseConv(Layer):
         self.data_format = normalize_data_format(name, data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
     def channels_of(self, shape: Any) -> int:
         check_input_rank(self, shape, self.rank + 2)
@@ -143,16 +148,25 @@ class BaseConv(Layer):
                 f"channels ({self.data_format}). Received: input_shape={tuple(shape)}"
             )
 
+    @property
+    def built_channels(self) -> int:
+        """The input channels the built kernel expects."""
+        return self.kernel.shape[-2]
+
+    def input_channels(self, shape: Any) -> int:
+        """The channels of inputs of `shape`, checked against the kernel once built."""
+        if not self.built:
+            return self.channels_of(shape)
+        self.check_channels(shape, self.built_channels)
+        return self.built_channels
+
+    def spatial_output(self, input_shape: Any) -> tuple:
+        return spatial_output_shape(
+            self, input_shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
+        )
+
     def add_bias(self, filters: int) -> None:
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
+        self.bias = add_weight_of(self, "bias", (filters,)) if self.use_bias else None
 
     def finish(self, y: Any, fused: bool = False) -> Any:
         """Add the bias, apply the activation and the activity regularizer; `fused`: `y` came
@@ -187,8 +201,6 @@ class BaseConv(Layer):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments_config(self, self.weight_kinds),
         }

@@ -2,13 +2,8 @@
 
 from typing import Any
 
-from lamina import constraints, initializers, regularizers
-from lamina.layers.convolutional.base_conv import (
-    BaseConv,
-    check_positive_int,
-    errors_naming,
-    spatial_output_shape,
-)
+from lamina.layers.convolutional.base_conv import BaseConv, check_positive_int, errors_naming
+from lamina.layers.weight_arguments import add_weight_of, set_weight_arguments
 from lamina.ops.conv import conv, conv_bias
 from lamina.ops.movement import pad
 
@@ -56,9 +51,9 @@ class _Conv(BaseConv):
                 f"Received: filters={filters}, groups={groups}"
             )
         self.filters, self.groups = filters, groups
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        set_weight_arguments(
+            self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint
+        )
 
     def build(self, input_shape: Any) -> None:
         channels = self.channels_of(input_shape)
@@ -67,20 +62,14 @@ class _Conv(BaseConv):
                 f"{type(self).__name__} {self.name!r}: the input channels must be a multiple of "
                 f"groups={self.groups}. Received: input_shape={tuple(input_shape)}"
             )
-        self.kernel = self.add_weight(
-            shape=(*self.kernel_size, channels // self.groups, self.filters),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
+        self.kernel = add_weight_of(
+            self, "kernel", (*self.kernel_size, channels // self.groups, self.filters)
         )
         self.add_bias(self.filters)
 
     def call(self, inputs: Any) -> Any:
-        self.check_channels(inputs.shape, self.kernel.shape[-2] * self.groups)
-        spatial_output_shape(
-            self, inputs.shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
-        )
+        self.check_channels(inputs.shape, self.built_channels)
+        self.spatial_output(inputs.shape)
         padding = self.padding
         if padding == "causal":
             left = (self.kernel_size[0] - 1) * self.dilation_rate[0]
@@ -99,25 +88,16 @@ class _Conv(BaseConv):
             y = conv_bias(inputs, self.kernel, self.bias, *args, relu=self.fuses_relu)
         return self.finish(y, fused=True)
 
+    @property
+    def built_channels(self) -> int:
+        return self.kernel.shape[-2] * self.groups
+
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        if self.built:
-            self.check_channels(input_shape, self.kernel.shape[-2] * self.groups)
-        else:
-            self.channels_of(input_shape)
-        spatial = spatial_output_shape(
-            self, input_shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
-        )
-        return self.output_shape_with(input_shape, self.filters, spatial)
+        self.input_channels(input_shape)
+        return self.output_shape_with(input_shape, self.filters, self.spatial_output(input_shape))
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "filters": self.filters,
-            "groups": self.groups,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-        }
+        return {**super().get_config(), "filters": self.filters, "groups": self.groups}
 
 
 class Conv1D(_Conv):

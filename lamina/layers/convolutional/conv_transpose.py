@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from lamina import constraints, initializers, regularizers
 from lamina.layers.convolutional.base_conv import BaseConv, check_positive_int, errors_naming
+from lamina.layers.weight_arguments import add_weight_of, set_weight_arguments
 from lamina.ops.conv import conv_transpose, conv_transpose_pads, normalize_tuple
 
 
@@ -54,23 +54,17 @@ class _ConvTranspose(BaseConv):
                     f"{name}: expected output_padding to be smaller than strides "
                     f"{self.strides} on every axis. Received: output_padding={output_padding!r}"
                 )
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        set_weight_arguments(
+            self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint
+        )
 
     def build(self, input_shape: Any) -> None:
         channels = self.channels_of(input_shape)
-        self.kernel = self.add_weight(
-            shape=(*self.kernel_size, self.filters, channels),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
+        self.kernel = add_weight_of(self, "kernel", (*self.kernel_size, self.filters, channels))
         self.add_bias(self.filters)
 
     def call(self, inputs: Any) -> Any:
-        self.check_channels(inputs.shape, self.kernel.shape[-1])
+        self.check_channels(inputs.shape, self.built_channels)
         with errors_naming(self):
             y = conv_transpose(
                 inputs,
@@ -83,11 +77,12 @@ class _ConvTranspose(BaseConv):
             )
         return self.finish(y)
 
+    @property
+    def built_channels(self) -> int:
+        return self.kernel.shape[-1]
+
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        if self.built:
-            self.check_channels(input_shape, self.kernel.shape[-1])
-        else:
-            self.channels_of(input_shape)
+        self.input_channels(input_shape)
         spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
         extras = self.output_padding or (None,) * self.rank
         out = []
@@ -103,9 +98,6 @@ class _ConvTranspose(BaseConv):
             **super().get_config(),
             "filters": self.filters,
             "output_padding": self.output_padding,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 

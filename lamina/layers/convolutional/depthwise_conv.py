@@ -2,17 +2,14 @@
 
 from typing import Any
 
-from lamina import constraints, initializers, regularizers
-from lamina.layers.convolutional.base_conv import (
-    BaseConv,
-    check_positive_int,
-    errors_naming,
-    spatial_output_shape,
-)
+from lamina.layers.convolutional.base_conv import BaseConv, check_positive_int, errors_naming
+from lamina.layers.weight_arguments import add_weight_of, set_weight_arguments
 from lamina.ops.conv import depthwise_conv
 
 
 class _DepthwiseConv(BaseConv):
+    weight_kinds = ("depthwise", "bias")
+
     def __init__(
         self,
         kernel_size: Any,
@@ -47,19 +44,15 @@ class _DepthwiseConv(BaseConv):
             **kwargs,
         )
         self.depth_multiplier = check_positive_int(self, "depth_multiplier", depth_multiplier)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        set_weight_arguments(
+            self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint
+        )
 
     def build(self, input_shape: Any) -> None:
         channels = self.channels_of(input_shape)
         # Keras 3 names this weight `kernel` (Keras 2 said `depthwise_kernel`).
-        self.kernel = self.add_weight(
-            shape=(*self.kernel_size, channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-            name="kernel",
+        self.kernel = add_weight_of(
+            self, "depthwise", (*self.kernel_size, channels, self.depth_multiplier), "kernel"
         )
         self.add_bias(channels * self.depth_multiplier)
 
@@ -77,24 +70,11 @@ class _DepthwiseConv(BaseConv):
         return self.finish(y)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        if self.built:
-            self.check_channels(input_shape, self.kernel.shape[-2])
-            channels = self.kernel.shape[-2]
-        else:
-            channels = self.channels_of(input_shape)
-        spatial = spatial_output_shape(
-            self, input_shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
-        )
-        return self.output_shape_with(input_shape, channels * self.depth_multiplier, spatial)
+        filters = self.input_channels(input_shape) * self.depth_multiplier
+        return self.output_shape_with(input_shape, filters, self.spatial_output(input_shape))
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-        }
+        return {**super().get_config(), "depth_multiplier": self.depth_multiplier}
 
 
 _DOC = """Depthwise {rank}D convolution: each input channel convolved with its own

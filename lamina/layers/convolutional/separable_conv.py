@@ -2,17 +2,14 @@
 
 from typing import Any
 
-from lamina import constraints, initializers, regularizers
-from lamina.layers.convolutional.base_conv import (
-    BaseConv,
-    check_positive_int,
-    errors_naming,
-    spatial_output_shape,
-)
+from lamina.layers.convolutional.base_conv import BaseConv, check_positive_int, errors_naming
+from lamina.layers.weight_arguments import add_weight_of, set_weight_arguments
 from lamina.ops.conv import separable_conv
 
 
 class _SeparableConv(BaseConv):
+    weight_kinds = ("depthwise", "pointwise", "bias")
+
     def __init__(
         self,
         filters: int,
@@ -52,28 +49,26 @@ class _SeparableConv(BaseConv):
         )
         self.filters = check_positive_int(self, "filters", filters)
         self.depth_multiplier = check_positive_int(self, "depth_multiplier", depth_multiplier)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        set_weight_arguments(
+            self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint
+        )
+        set_weight_arguments(
+            self, "pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint
+        )
 
     def build(self, input_shape: Any) -> None:
         channels = self.channels_of(input_shape)
-        self.depthwise_kernel = self.add_weight(
-            shape=(*self.kernel_size, channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-            name="depthwise_kernel",
+        self.depthwise_kernel = add_weight_of(
+            self,
+            "depthwise",
+            (*self.kernel_size, channels, self.depth_multiplier),
+            "depthwise_kernel",
         )
-        self.pointwise_kernel = self.add_weight(
-            shape=(*(1,) * self.rank, channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer,
-            regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint,
-            name="pointwise_kernel",
+        self.pointwise_kernel = add_weight_of(
+            self,
+            "pointwise",
+            (*(1,) * self.rank, channels * self.depth_multiplier, self.filters),
+            "pointwise_kernel",
         )
         self.add_bias(self.filters)
 
@@ -91,27 +86,19 @@ class _SeparableConv(BaseConv):
             )
         return self.finish(y)
 
+    @property
+    def built_channels(self) -> int:
+        return self.depthwise_kernel.shape[-2]
+
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        if self.built:
-            self.check_channels(input_shape, self.depthwise_kernel.shape[-2])
-        else:
-            self.channels_of(input_shape)
-        spatial = spatial_output_shape(
-            self, input_shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
-        )
-        return self.output_shape_with(input_shape, self.filters, spatial)
+        self.input_channels(input_shape)
+        return self.output_shape_with(input_shape, self.filters, self.spatial_output(input_shape))
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "filters": self.filters,
             "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }
 
 

@@ -2,10 +2,12 @@
 
 from typing import Any
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import initializers, ops
 from lamina.function import no_grad
 from lamina.layers.layer import Layer
 from lamina.layers.normalization.axes import broadcast_shape, check_input, normalize_axes
+from lamina.layers.normalization.gamma_beta import add_gamma_beta
+from lamina.layers.weight_arguments import set_weight_arguments, weight_arguments_config
 from lamina.validation import check_number
 
 # Keras 2 arguments Keras 3 dropped: each changes the result, so refusing beats ignoring.
@@ -80,35 +82,16 @@ class BatchNormalization(Layer):
         )
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = self.beta = self.feature_shape = None
 
     def build(self, input_shape: Any) -> None:
         shape = tuple(input_shape[a] for a in check_input(self, input_shape, self.axis))
         self.feature_shape = shape
-        if self.scale:
-            self.gamma = self.add_weight(
-                shape,
-                self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                name="gamma",
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                shape,
-                self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                name="beta",
-            )
+        add_gamma_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(
             shape, self.moving_mean_initializer, trainable=False, name="moving_mean"
         )
@@ -155,12 +138,7 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **weight_arguments_config(self, ("beta", "gamma")),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }

@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops
 from lamina.layers.layer import Layer
 from lamina.layers.normalization.axes import broadcast_shape, check_input
+from lamina.layers.normalization.gamma_beta import add_gamma_beta, scale_and_shift
+from lamina.layers.weight_arguments import set_weight_arguments, weight_arguments_config
 from lamina.validation import check_int, check_number
 
 
@@ -63,12 +65,8 @@ class GroupNormalization(Layer):
         )
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.gamma = self.beta = self.feature_shape = None
 
     def build(self, input_shape: Any) -> None:
@@ -82,22 +80,7 @@ class GroupNormalization(Layer):
                 f"Received: groups={self.groups}"
             )
         self.feature_shape = (channels,)
-        if self.scale:
-            self.gamma = self.add_weight(
-                (channels,),
-                self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                name="gamma",
-            )
-        if self.center:
-            self.beta = self.add_weight(
-                (channels,),
-                self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                name="beta",
-            )
+        add_gamma_beta(self, (channels,), self.scale, self.center)
         self.built = True
 
     def call(self, inputs: Any) -> Any:
@@ -113,11 +96,7 @@ class GroupNormalization(Layer):
         normalized = (grouped - mean) / ops.sqrt(variance + self.epsilon)
         outputs = ops.reshape(normalized, inputs.shape)
         shape = broadcast_shape(inputs.ndim, (axis,), self.feature_shape)
-        if self.gamma is not None:
-            outputs = outputs * ops.reshape(self.gamma, shape)
-        if self.beta is not None:
-            outputs = outputs + ops.reshape(self.beta, shape)
-        return outputs
+        return scale_and_shift(self, outputs, shape)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
@@ -130,10 +109,5 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **weight_arguments_config(self, ("beta", "gamma")),
         }

@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops
 from lamina.layers.layer import Layer
 from lamina.layers.normalization.axes import broadcast_shape, check_input, normalize_axes
+from lamina.layers.normalization.gamma_beta import add_gamma_beta, scale_and_shift
+from lamina.layers.weight_arguments import set_weight_arguments, weight_arguments_config
 from lamina.validation import check_number
 
 
@@ -58,33 +60,16 @@ class LayerNormalization(Layer):
         self.center = bool(center)
         self.scale = bool(scale)
         self.rms_scaling = bool(rms_scaling)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        set_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.gamma = self.beta = self.feature_shape = None
 
     def build(self, input_shape: Any) -> None:
         shape = tuple(input_shape[a] for a in check_input(self, input_shape, self.axis))
         self.feature_shape = shape
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(
-                shape,
-                self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-                name="gamma",
-            )
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(
-                shape,
-                self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-                name="beta",
-            )
+        add_gamma_beta(
+            self, shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling
+        )
         self.built = True
 
     def call(self, inputs: Any) -> Any:
@@ -97,11 +82,7 @@ class LayerNormalization(Layer):
             mean = ops.mean(inputs, axis=axes, keepdims=True)
             variance = ops.var(inputs, axis=axes, keepdims=True)
             outputs = (inputs - mean) / ops.sqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            outputs = outputs * ops.reshape(self.gamma, shape)
-        if self.beta is not None:
-            outputs = outputs + ops.reshape(self.beta, shape)
-        return outputs
+        return scale_and_shift(self, outputs, shape)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
@@ -114,10 +95,5 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **weight_arguments_config(self, ("beta", "gamma")),
         }

@@ -51,25 +51,30 @@ _DOC = """Global {kind} pooling over the {rank} spatial axes.
     """
 
 
+def _doc(kind: str, rank: int) -> str:
+    spatial = "steps" if rank == 1 else "height, width"
+    return _DOC.format(kind=kind, rank=rank, spatial=spatial, ones=", ".join("1" * rank))
+
+
 class GlobalMaxPooling1D(_GlobalPooling):
-    __doc__ = _DOC.format(kind="max", rank=1, spatial="steps", ones="1")
+    __doc__ = _doc("max", 1)
     rank = 1
     reduce = staticmethod(max)
 
 
 class GlobalMaxPooling2D(_GlobalPooling):
-    __doc__ = _DOC.format(kind="max", rank=2, spatial="height, width", ones="1, 1")
+    __doc__ = _doc("max", 2)
     rank = 2
     reduce = staticmethod(max)
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    __doc__ = _DOC.format(kind="average", rank=1, spatial="steps", ones="1")
+    __doc__ = _doc("average", 1)
     rank = 1
     reduce = staticmethod(mean)
 
 
 class GlobalAveragePooling2D(_GlobalPooling):
-    __doc__ = _DOC.format(kind="average", rank=2, spatial="height, width", ones="1, 1")
+    __doc__ = _doc("average", 2)
     rank = 2
     reduce = staticmethod(mean)

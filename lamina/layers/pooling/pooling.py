@@ -78,29 +78,31 @@ _DOC = """{kind} pooling over windows of `pool_size` ({rank}D).
     """
 
 
+def _doc(kind: str, rank: int) -> str:
+    spatial = "steps" if rank == 1 else "height, width"
+    pooled = ", ".join(f"pooled_{axis}" for axis in spatial.split(", "))
+    return _DOC.format(kind=kind, rank=rank, spatial=spatial, pooled=pooled)
+
+
 class MaxPooling1D(_Pooling):
-    __doc__ = _DOC.format(kind="Max", rank=1, spatial="steps", pooled="pooled_steps")
+    __doc__ = _doc("Max", 1)
     rank = 1
     pool_fn = staticmethod(max_pool)
 
 
 class MaxPooling2D(_Pooling):
-    __doc__ = _DOC.format(
-        kind="Max", rank=2, spatial="height, width", pooled="pooled_height, pooled_width"
-    )
+    __doc__ = _doc("Max", 2)
     rank = 2
     pool_fn = staticmethod(max_pool)
 
 
 class AveragePooling1D(_Pooling):
-    __doc__ = _DOC.format(kind="Average", rank=1, spatial="steps", pooled="pooled_steps")
+    __doc__ = _doc("Average", 1)
     rank = 1
     pool_fn = staticmethod(average_pool)
 
 
 class AveragePooling2D(_Pooling):
-    __doc__ = _DOC.format(
-        kind="Average", rank=2, spatial="height, width", pooled="pooled_height, pooled_width"
-    )
+    __doc__ = _doc("Average", 2)
     rank = 2
     pool_fn = staticmethod(average_pool)
