@@ -16,7 +16,16 @@ with RMSprop for the same epochs on lamina's CIFAR-10 subset (`lamina.datasets.c
 training images per class, 10,000 in all), then scored on the 10,000 held-out test images,
 used here as the validation set. The last line prints both validation accuracies.
 
-FIGURES
+Measured on a busy 2-core CPU, 3 epochs, seed 1, with BatchNormalization's default
+momentum (0.99): the modern network (14,746 parameters) trains faster, 0.42 training accuracy
+in the third epoch against the plain one's 0.27 (75,050 parameters), in 290 s against 71 s
+(a training step of lamina's DepthwiseConv2D on 64x32x32x32 inputs takes 0.44 s, a full Conv2D
+32 to 32 channels 0.09 s), but scored only 0.19 against 0.24 on the held-out images: after 471
+steps the moving variances, which start at 1, were still several times the batches' (about 0.01),
+so inference saw wrongly scaled activations. The network therefore uses `momentum=0.9`; its
+figures with that setting are not measured yet (one epoch took 4 min 11 s for the modern
+network when the machine was loaded four times over; training accuracy 0.25 after it).
+`epochs` is an argument (default 10).
 
 Run it with the dataset folder in `LAMINA_DATA` (the repository's `../shared/datasets` is used
 when it is not set):
@@ -42,8 +51,11 @@ def build_model(modern):
 
     def activate(x):
         if modern:
-            # A bias before batch normalization is redundant: BN recenters its input.
-            x = layers.BatchNormalization()(x)
+            # A bias before batch normalization is redundant: BN recenters its input. The
+            # default momentum (0.99) leaves the moving variance, which starts at 1, several
+            # times the batches' (about 0.01 here) after 500 steps: inference would then see
+            # wrongly scaled activations. 0.9 follows the batches within a few dozen steps.
+            x = layers.BatchNormalization(momentum=0.9)(x)
         return layers.Activation("relu")(x)
 
     inputs = Input((32, 32, 3))
