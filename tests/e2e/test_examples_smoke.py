@@ -126,3 +126,32 @@ def test_mnist_convnet_learns_from_2000_images():
     # One epoch is only 32 steps of 64 images: seeds 0 to 7 give 0.50 (seed 1, the default)
     # to 0.75, far above the 0.10 of guessing but short of what 5 full epochs give.
     assert result["test_acc"] >= 0.4, f"test accuracy {result['test_acc']:.4f}"
+
+
+def test_cats_vs_dogs_small_convnet(dataset, capsys):
+    dataset("cats_vs_dogs")
+    result = load_example("cats_vs_dogs_small_convnet").main(
+        epochs=1, steps_per_epoch=1, validation_steps=1, batch_size=4, verbose=0
+    )
+    assert result["model"].count_params() == 3_453_121  # the book's figure
+    assert result["model"].output.shape == (None, 1)
+    assert len(result["history"]["val_acc"]) == 1
+    assert 0 <= result["val_acc"] <= 1
+    assert last_line(capsys) == f"val_acc: {result['val_acc']:.4f}"
+
+
+def test_cifar10_modern_convnet(dataset, capsys):
+    dataset("cifar10_jpg")
+    example = load_example("cifar10_modern_convnet")
+    modern, plain = example.build_model(modern=True), example.build_model(modern=False)
+    kinds = {type(layer).__name__ for layer in modern.layers}
+    assert {"SeparableConv2D", "BatchNormalization", "Add"} <= kinds
+    assert not {"SeparableConv2D", "BatchNormalization", "Add"} & {
+        type(layer).__name__ for layer in plain.layers
+    }
+    assert modern.output.shape == plain.output.shape == (None, 10)
+    result = example.main(epochs=1, limit=16, val_limit=16, batch_size=16, verbose=0)
+    assert all(0 <= result[f"{name}_val_acc"] <= 1 for name in ("modern", "plain"))
+    assert last_line(capsys) == (
+        f"modern_val_acc {result['modern_val_acc']:.4f} plain_val_acc {result['plain_val_acc']:.4f}"
+    )
