@@ -11,6 +11,13 @@ stacked GRUs, a bidirectional GRU, and Conv1D layers feeding a GRU (6.4, on the 
 rows), each with RMSprop on the mean absolute error, and prints each model's best validation
 MAE in degrees Celsius; the last line says whether the GRU beats the naive forecast.
 
+Measured (seed 0, 8 epochs of 200 steps instead of the book's 20 or 40 of 500, on a 2-core
+CPU shared with other jobs): the naive forecast's validation MAE is 3.34 degrees, the Dense
+network's best 3.05 (about 10 s in all) and the GRU's 2.83 (8 epochs of 35 to 55 s): the GRU
+beats the naive forecast, as in the book (2.57 -> 2.35 on Jena). The dropout, stacked and
+Conv1D + GRU models were only run for a few steps (the smoke test); the bidirectional GRU
+runs once `layers.Bidirectional` exists.
+
 Run it with the dataset folder in `LAMINA_DATA`:
 
     LAMINA_DATA=/path/to/datasets python examples/temperature_forecasting.py
