@@ -10,6 +10,7 @@ import importlib.util
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -155,3 +156,64 @@ def test_cifar10_modern_convnet(dataset, capsys):
     assert last_line(capsys) == (
         f"modern_val_acc {result['modern_val_acc']:.4f} plain_val_acc {result['plain_val_acc']:.4f}"
     )
+
+
+def test_temperature_forecasting(dataset, capsys):
+    dataset("vic_elec")
+    example = load_example("temperature_forecasting")
+    result = example.main(
+        epochs=1, regularized_epochs=1, steps_per_epoch=2, validation_steps=2, verbose=0
+    )
+    names = {"dense", "gru", "gru_dropout", "stacked_gru", "conv1d_gru"}
+    if hasattr(example.layers, "Bidirectional"):
+        names.add("bidirectional_gru")
+    assert set(result["val_mae"]) == names
+    # Two validation batches of the naive forecast: errors of a degree or more, not of zero.
+    assert 0.5 < result["naive_mae"] < 10
+    assert all(np.isfinite(mae) and mae > 0 for mae in result["val_mae"].values())
+    line = last_line(capsys)
+    assert line.startswith(f"naive: {result['naive_mae']:.2f} dense: ")
+    assert line.endswith(f"gru_beats_naive: {result['gru_beats_naive']}")
+
+
+def test_temperature_generator_windows():
+    generator = load_example("temperature_forecasting").generator
+    data = np.arange(200, dtype="float32").reshape(100, 2)
+    samples, targets = next(generator(data, 10, 3, 0, 50, batch_size=4, step=2))
+    # Row i = 10 + j: the rows i-10, i-8, ..., i-2, and column 0 of row i + 3.
+    assert samples.shape == (4, 5, 2)
+    np.testing.assert_array_equal(samples[1, :, 0], [2, 6, 10, 14, 18])
+    np.testing.assert_array_equal(targets, [26, 28, 30, 32])
+    batches = generator(data, 10, 3, 0, 50, shuffle=True, batch_size=64, step=2)
+    rows = next(batches)[1] / 2 - 3
+    assert rows.min() >= 10 and rows.max() < 50
+
+
+def test_text_generation_lstm(dataset, capsys):
+    dataset("nietzsche")
+    result = load_example("text_generation_lstm").main(limit=3000, length=20, verbose=0)
+    assert result["model"].count_params() == 4 * (128 * (38 + 128) + 128) + 129 * 38
+    assert set(result["generated"]) == {0.2, 0.5, 1.0, 1.2}
+    assert all(len(text) == 20 for text in result["generated"].values())
+    assert last_line(capsys) == f"loss: {result['loss'][-1]:.4f}"
+
+
+def test_text_generation_batches_and_sample():
+    example = load_example("text_generation_lstm")
+    sequences, next_chars = example.vectorize("abcab" * 30, ["a", "b", "c"])
+    assert sequences.shape == (len(range(0, 150 - 60, 3)), 60)
+    # Each target follows its sequence in the periodic text "abcab abcab ...".
+    assert all(
+        (seq[-1], nxt) in {(0, 1), (1, 2), (2, 0), (1, 0)}
+        for seq, nxt in zip(sequences, next_chars, strict=True)
+    )
+    x, y = example.OneHotSequences(sequences, next_chars, 3, batch_size=8)[1]
+    assert x.shape == (8, 60, 3) and y.shape == (8, 3)
+    np.testing.assert_array_equal(x.argmax(-1), sequences[8:16])
+    np.random.seed(0)
+    # A low temperature picks the most likely character almost always; a high one does not.
+    preds = np.array([0.5, 0.3, 0.2])
+    cold = [example.sample(preds, 0.05) for _ in range(200)]
+    hot = [example.sample(preds, 5.0) for _ in range(200)]
+    assert cold.count(0) == 200
+    assert hot.count(0) < 120
