@@ -217,3 +217,53 @@ def test_text_generation_batches_and_sample():
     hot = [example.sample(preds, 5.0) for _ in range(200)]
     assert cold.count(0) == 200
     assert hot.count(0) < 120
+
+
+def test_imdb_embedding(dataset, capsys):
+    dataset("imdb")
+    result = load_example("imdb_embedding").main(epochs=2, limit=500, verbose=0)
+    model = result["model"]
+    assert model.count_params() == 80_161  # the book's figure
+    assert [tuple(layer.output.shape) for layer in model.layers] == [
+        (None, 20, 8),
+        (None, 160),
+        (None, 1),
+    ]
+    assert len(result["history"].history["val_acc"]) == 2
+    assert last_line(capsys) == f"best_val_acc: {result['best_val_acc']:.4f}"
+
+
+def test_imdb_rnn(dataset, capsys):
+    dataset("imdb")
+    results = load_example("imdb_rnn").main(epochs=1, limit=64, verbose=0)
+    # The book's figures: 320,000 embedding weights, then 2,080 (SimpleRNN) or 8,320 (LSTM).
+    assert results["simple_rnn"]["model"].count_params() == 322_113
+    assert results["lstm"]["model"].count_params() == 328_353
+    assert last_line(capsys) == (
+        f"simple_rnn_best_val_acc: {results['simple_rnn']['best_val_acc']:.4f} "
+        f"lstm_best_val_acc: {results['lstm']['best_val_acc']:.4f}"
+    )
+
+
+def test_imdb_rnn_runs_one_model(dataset):
+    dataset("imdb")
+    results = load_example("imdb_rnn").main(kinds=("lstm",), epochs=1, limit=8, verbose=0)
+    assert list(results) == ["lstm"]
+    with pytest.raises(ValueError, match=r"Received: kinds=\['gru'\]"):
+        load_example("imdb_rnn").main(kinds=("gru",))
+
+
+def test_imdb_conv1d(dataset, capsys):
+    dataset("imdb")
+    result = load_example("imdb_conv1d").main(epochs=1, limit=128, verbose=0)
+    model = result["model"]
+    assert model.count_params() == 1_315_937  # the book's figure
+    assert [tuple(layer.output.shape) for layer in model.layers] == [
+        (None, 500, 128),
+        (None, 494, 32),
+        (None, 98, 32),
+        (None, 92, 32),
+        (None, 32),
+        (None, 1),
+    ]
+    assert last_line(capsys) == f"best_val_acc: {result['best_val_acc']:.4f}"
