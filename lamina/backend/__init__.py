@@ -1,4 +1,5 @@
-"""Backend settings: float type, array module (NumPy or CuPy), random generators, threads."""
+"""Backend settings: float type, array module (NumPy or CuPy), random generators, threads,
+compiled kernels."""
 
 from lamina.backend.array_module import (
     as_array_like,
@@ -11,6 +12,7 @@ from lamina.backend.array_module import (
     to_numpy,
 )
 from lamina.backend.config import epsilon, floatx, set_epsilon, set_floatx
+from lamina.backend.jit import jit_enabled, njit, set_jit_enabled
 from lamina.backend.memory import tune_malloc
 from lamina.backend.random import SeedGenerator, global_rng, set_random_seed
 from lamina.backend.threads import get_num_threads, init_threads, set_num_threads
@@ -27,9 +29,12 @@ __all__ = [
     "global_rng",
     "init_threads",
     "is_array",
+    "jit_enabled",
+    "njit",
     "set_device",
     "set_epsilon",
     "set_floatx",
+    "set_jit_enabled",
     "set_num_threads",
     "tune_malloc",
     "set_random_seed",
