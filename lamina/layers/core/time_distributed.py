@@ -65,12 +65,12 @@ class TimeDistributed(Layer):
         kwargs: dict = {}
         if training is not None and _call_accepts_training(type(self.layer)):
             kwargs["training"] = training
+        if mask is not None and tuple(mask.shape[:2]) != (batch, steps):
+            raise ValueError(
+                f"TimeDistributed {self.name!r}: the mask must start with (batch, time) = "
+                f"{(batch, steps)}. Received: mask.shape={tuple(mask.shape)}"
+            )
         if mask is not None and _call_accepts_mask(type(self.layer)):
-            if tuple(mask.shape[:2]) != (batch, steps):
-                raise ValueError(
-                    f"TimeDistributed {self.name!r}: the mask must start with (batch, time) = "
-                    f"{(batch, steps)}. Received: mask.shape={tuple(mask.shape)}"
-                )
             kwargs["mask"] = ops.reshape(mask, (batch * steps, *mask.shape[2:]))
         outputs = self.layer(ops.reshape(inputs, (batch * steps, *shape[2:])), **kwargs)
         return ops.reshape(outputs, (batch, steps, *outputs.shape[1:]))
