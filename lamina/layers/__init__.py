@@ -13,6 +13,7 @@ from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.core.lambda_layer import Lambda
 from lamina.layers.core.masking import Masking
 from lamina.layers.core.op_layer import OpLayer
+from lamina.layers.core.time_distributed import TimeDistributed
 from lamina.layers.layer import Layer
 from lamina.layers.merging.merge import (
     Add,
@@ -48,6 +49,7 @@ from lamina.layers.pooling.pooling import (
     MaxPooling2D,
 )
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
+from lamina.layers.recurrent.bidirectional import Bidirectional
 from lamina.layers.recurrent.cells import GRUCell, LSTMCell, SimpleRNNCell
 from lamina.layers.recurrent.rnn import RNN, StackedRNNCells
 from lamina.layers.recurrent.rnn_layers import GRU, LSTM, SimpleRNN
@@ -111,6 +113,7 @@ __all__ = [
     "Add",
     "Average",
     "BatchNormalization",
+    "Bidirectional",
     "Concatenate",
     "Cropping1D",
     "Cropping2D",
@@ -151,6 +154,7 @@ __all__ = [
     "SpatialDropout2D",
     "Subtract",
     "TextVectorization",
+    "TimeDistributed",
     "UpSampling1D",
     "UpSampling2D",
     "ZeroPadding1D",

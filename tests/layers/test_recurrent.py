@@ -122,3 +122,21 @@ def test_keras_import_table_knows_the_sequence_layers():
 
     for name in ("Embedding", "Masking", "SimpleRNN", "LSTM", "GRU"):
         assert LAYERS[name].cls is getattr(layers, name)
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_zero_output_for_mask_zeroes_the_masked_steps(go_backwards):
+    x = np.random.default_rng(1).standard_normal((2, 4, 3)).astype("float32")
+    mask = lamina.ops.convert_to_tensor(np.array([[True] * 4, [True, False, False, True]]))
+    kwargs = {"return_sequences": True, "go_backwards": go_backwards}
+    plain = layers.GRU(2, **kwargs)
+    zeroed = layers.GRU(2, zero_output_for_mask=True, **kwargs)
+    kept = plain(x, mask=mask).numpy()
+    zeroed.build(x.shape)
+    zeroed.set_weights(plain.get_weights())
+    out = zeroed(x, mask=mask).numpy()
+    steps = [1, 2]  # in processing order, which reverses both the steps and the mask
+    np.testing.assert_array_equal(out[1, steps], 0.0)
+    assert np.all(kept[1, steps] != 0.0)
+    np.testing.assert_allclose(np.delete(out[1], steps, 0), np.delete(kept[1], steps, 0))
+    np.testing.assert_allclose(out[0], kept[0])

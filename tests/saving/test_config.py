@@ -70,12 +70,15 @@ LAYER_ARGS = {
     "GRUCell": {"units": 2, "reset_after": False},
     "RNN": {"cell": lamina.layers.LSTMCell(2), "return_sequences": True},
     "StackedRNNCells": {"cells": [lamina.layers.GRUCell(2), lamina.layers.SimpleRNNCell(3)]},
+    "Bidirectional": {"layer": lamina.layers.GRU(2), "merge_mode": "ave"},
+    "TimeDistributed": {"layer": lamina.layers.Dense(2)},
 }
 CONVS = {name for name in LAYER_ARGS if "Conv" in name}
 # they take rank-3 or rank-4 inputs, or ids
 NOT_2D = {"SpatialDropout1D", "SpatialDropout2D", "Embedding", "SimpleRNN", "LSTM", "GRU", "RNN"}
 # Cells take (inputs, states): their calls are covered by tests/layers/test_rnn_cells.py.
 NOT_2D |= {"SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}
+NOT_2D |= {"Bidirectional", "TimeDistributed"}
 MERGES = {"Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract"}
 # layers that take (2, 4) floats
 CALLED = MERGES | set(LAYER_ARGS) - NOT_2D - CONVS | {"Flatten", "Layer"}

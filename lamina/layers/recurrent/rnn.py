@@ -119,6 +119,11 @@ class RNN(Layer):
             outputs, *finals = self.cell.run_sequence(
                 inputs, states, mask, self.go_backwards, training
             )
+            if mask is not None and self.zero_output_for_mask:
+                # The fused op repeats the previous output at masked steps; the outputs
+                # run in processing order, so the mask does too.
+                keep = ops.flip(mask, axis=1) if self.go_backwards else mask
+                outputs = outputs * ops.cast(ops.expand_dims(keep, 2), outputs.dtype)
         else:
             outputs, finals = self._loop(inputs, states, mask, training)
         if self.stateful:

@@ -7,7 +7,14 @@ from lamina import regularizers
 from lamina.layers.recurrent.cells import GRUCell, LSTMCell, RNNCellBase, SimpleRNNCell
 from lamina.layers.recurrent.rnn import RNN
 
-_RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+_RNN_ARGS = (
+    "return_sequences",
+    "return_state",
+    "go_backwards",
+    "stateful",
+    "unroll",
+    "zero_output_for_mask",
+)
 _BASE_ARGS = ("name", "trainable", "dtype", "batch_input_shape", "input_shape", "batch_size")
 
 
@@ -18,7 +25,6 @@ def _signature(cell_class: type) -> inspect.Signature:
         for p in inspect.signature(owner.__init__).parameters.values():
             if p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in ("self", "cell"):
                 params.setdefault(p.name, p)
-    params.pop("zero_output_for_mask")
     regularizer = inspect.Parameter(
         "activity_regularizer",
         inspect.Parameter.POSITIONAL_OR_KEYWORD,
@@ -40,7 +46,8 @@ class _CellLayer(RNN):
     Args:
         units and the cell arguments: as `RNNCellBase` (and the cell class).
         activity_regularizer: applied to the output.
-        return_sequences, return_state, go_backwards, stateful, unroll: as `RNN`.
+        return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask:
+            as `RNN`.
     """
 
     cell_class: type = RNNCellBase
@@ -74,8 +81,7 @@ class _CellLayer(RNN):
 
     def get_config(self) -> dict:
         config = {**super().get_config(), **self.cell.get_config()}
-        for key in ("cell", "zero_output_for_mask"):
-            del config[key]
+        del config["cell"]
         config["name"] = self.name
         config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config

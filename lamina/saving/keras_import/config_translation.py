@@ -35,6 +35,7 @@ from lamina.layers import (
     AveragePooling1D,
     AveragePooling2D,
     BatchNormalization,
+    Bidirectional,
     Concatenate,
     Conv1D,
     Conv1DTranspose,
@@ -78,6 +79,7 @@ from lamina.layers import (
     SpatialDropout1D,
     SpatialDropout2D,
     Subtract,
+    TimeDistributed,
     UpSampling1D,
     UpSampling2D,
     ZeroPadding1D,
@@ -121,6 +123,18 @@ def _nested_ints(value: Any, key: str, ctx: Ctx) -> Any:
     if isinstance(value, list):
         return [_nested_ints(v, key, ctx) for v in value]
     return to_int(value, key, ctx)
+
+
+def _wrapped_layer(value: Any, key: str, ctx: Ctx) -> Layer:
+    """The layer a wrapper (Bidirectional, TimeDistributed) holds, translated as any layer."""
+    return layer_from_record(value, Ctx(f"{ctx.where}, its {key}", ctx.custom_objects))[0]
+
+
+def _no_weights(value: Any, key: str, ctx: Ctx) -> Any:
+    raise ctx.error(
+        f"lamina reads weights from the weights file, not from a config. Received: {key}="
+        f"{value!r:.80}"
+    )
 
 
 def _is_none(value: Any) -> bool:
@@ -246,6 +260,14 @@ LAYERS: dict[str, LayerSpec] = {
     "SimpleRNN": layer_spec(SimpleRNN, units=_positive_int, ignore=_RNN_EXTRAS),
     "LSTM": layer_spec(LSTM, units=_positive_int, ignore=_RNN_EXTRAS),
     "GRU": layer_spec(GRU, units=_positive_int, ignore=_RNN_EXTRAS),
+    "Bidirectional": layer_spec(
+        Bidirectional,
+        layer=_wrapped_layer,
+        backward_layer=optional(_wrapped_layer),
+        merge_mode=optional(one_of("concat", "sum", "mul", "ave")),
+        weights=optional(_no_weights),
+    ),
+    "TimeDistributed": layer_spec(TimeDistributed, layer=_wrapped_layer),
     "Reshape": layer_spec(Reshape, target_shape=to_int_list),
     "Permute": layer_spec(Permute, dims=to_int_list),
     "RepeatVector": layer_spec(RepeatVector, n=_positive_int),
