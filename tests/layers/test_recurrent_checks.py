@@ -25,13 +25,15 @@ def test_stateful_layers_start_over_after_either_reset(reset):
 def test_stateful_continues_a_sequence_cut_in_two():
     x = _x(steps=6)
     whole = layers.GRU(3, return_sequences=True)
-    stateful = layers.GRU(3, return_sequences=True, stateful=True)
+    stateful = layers.GRU(3, return_sequences=True, stateful=True, name="gru_state")
     stateful.build((2, 6, 3))
     whole.build((2, 6, 3))
     stateful.set_weights(whole.get_weights())
     halves = np.concatenate([stateful(x[:, :3]).numpy(), stateful(x[:, 3:]).numpy()], 1)
     np.testing.assert_allclose(halves, whole(x).numpy(), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="'gru_1' is stateful and carries states for batches of 2"):
+    with pytest.raises(
+        ValueError, match="'gru_state' is stateful and carries states for batches of 2"
+    ):
         stateful(_x(batch=3))
 
 
