@@ -4,6 +4,7 @@ import contextlib
 import functools
 import inspect
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,10 +136,11 @@ def input_mask(inputs: Any) -> Any:
 
 
 def _attach_masks(outputs: Any, masks: Any) -> None:
+    # As Keras 3, an output that has a mask keeps it: it may be an input returned as it is.
     leaves = tree.flatten(outputs)
     masks = list(masks) if isinstance(masks, list | tuple) else [masks] * len(leaves)
     for t, m in zip(leaves, masks, strict=False):
-        if isinstance(t, Tensor):
+        if isinstance(t, Tensor) and getattr(t, "_keras_mask", None) is None:
             t._keras_mask = m
 
 
@@ -176,7 +178,8 @@ class Layer:
     # Float inputs are cast to the layer's dtype on the way in, so they give it either way.
     keeps_input_dtype: bool = False
     # Whether the layer passes a mask on (Keras's `supports_masking`): the outputs get
-    # `compute_mask(inputs, mask)`; otherwise a mask stops at this layer.
+    # `compute_mask(inputs, mask)`; otherwise a mask stops at this layer, with Keras 3's
+    # warning unless `call` takes the mask (and so uses it up, as a model's layers do).
     supports_masking: bool = False
 
     def __init__(
@@ -520,6 +523,13 @@ class Layer:
         outputs = self._run_call_with_training(inputs, args, kwargs)
         if self.supports_masking:
             _attach_masks(outputs, self.compute_mask(inputs, mask))
+        elif mask is not None and not _call_accepts_mask(type(self)):
+            warnings.warn(
+                f"Layer {self.name!r} (of type {type(self).__name__}) was passed an input with "
+                "a mask attached to it. However, this layer does not support masking and will "
+                "therefore destroy the mask information. Downstream layers will not see the mask.",
+                stacklevel=2,
+            )
         return outputs
 
     def _run_call_with_training(self, inputs: Any, args: tuple, kwargs: dict) -> Any:

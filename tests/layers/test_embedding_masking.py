@@ -69,10 +69,12 @@ def test_mask_zero_makes_a_mask_the_next_layer_receives():
     assert getattr(layers.Embedding(5, 2)(np.array([[0]])), "_keras_mask", None) is None
 
 
-def test_a_layer_without_mask_support_stops_the_mask():
+def test_a_layer_without_mask_support_stops_the_mask_with_keras_3s_warning():
     x = layers.Embedding(5, 2, mask_zero=True)(np.array([[1, 0]]))
     assert x._keras_mask is not None
-    assert getattr(layers.Flatten()(x), "_keras_mask", None) is None
+    with pytest.warns(UserWarning, match="'flat' .*does not support masking"):
+        out = layers.Flatten(name="flat")(x)
+    assert getattr(out, "_keras_mask", None) is None
 
 
 def test_masking_zeroes_and_masks_the_padded_steps():

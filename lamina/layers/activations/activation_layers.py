@@ -18,6 +18,8 @@ class ReLU(Layer):
     >>> lamina.layers.ReLU(max_value=6.0)(np.array([[-1.0, 3.0, 9.0]]))
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         max_value: float | None = None,
@@ -66,6 +68,8 @@ class LeakyReLU(Layer):
     >>> lamina.layers.LeakyReLU(negative_slope=0.1)(np.array([[-1.0, 2.0]]))
     """
 
+    supports_masking = True
+
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:  # Keras 2 spelling
             negative_slope = kwargs.pop("alpha")
@@ -94,6 +98,8 @@ class ELU(Layer):
     >>> lamina.layers.ELU(alpha=1.0)(np.array([[-1.0, 2.0]]))
     """
 
+    supports_masking = True
+
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha = float(alpha)
@@ -116,6 +122,8 @@ class Softmax(Layer):
     >>> lamina.layers.Softmax()(np.array([[1.0, 2.0]]))
     """
 
+    supports_masking = True
+
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = axis
@@ -123,7 +131,10 @@ class Softmax(Layer):
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
         if mask is not None:
-            inputs = ops.where(ops.convert_to_tensor(mask), inputs, -1e9)
+            # A mask of fewer axes (a sequence mask, (batch, steps)) covers the axes after it.
+            mask = ops.convert_to_tensor(mask)
+            mask = ops.reshape(mask, mask.shape + (1,) * (inputs.ndim - mask.ndim))
+            inputs = ops.where(mask, inputs, -1e9)
         return ops.softmax(inputs, axis=self.axis)
 
     def compute_output_shape(self, input_shape: Any) -> Any:

@@ -23,6 +23,7 @@ class PReLU(Layer):
     >>> lamina.layers.PReLU(shared_axes=[1])(np.ones((2, 3, 4)))
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(

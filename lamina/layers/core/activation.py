@@ -16,6 +16,8 @@ class Activation(Layer):
     >>> lamina.layers.Activation("relu")(np.array([[-1.0, 2.0]]))
     """
 
+    supports_masking = True
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

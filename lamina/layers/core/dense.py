@@ -31,6 +31,8 @@ class Dense(Layer):
     (128, 512)
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         units: int,

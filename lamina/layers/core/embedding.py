@@ -67,7 +67,10 @@ class Embedding(Layer):
         )
 
     def call(self, inputs: Any) -> Any:
-        x = embedding(inputs, self.embeddings)
+        try:
+            x = embedding(inputs, self.embeddings)
+        except (IndexError, TypeError) as e:  # the op's message names the bad id and where
+            raise type(e)(f"Embedding {self.name!r}: {e}") from None
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(x))
         return x

@@ -1,5 +1,6 @@
 """Lambda: wraps a Python function as a layer (in memory only; it cannot be saved as code)."""
 
+import inspect
 from typing import Any
 
 from lamina import tree
@@ -17,7 +18,10 @@ class Lambda(Layer):
         output_shape: optional; otherwise worked out by calling the function. A shape without
             the batch axis (`(10,)`; the input's batch axis is put first), a list of them for
             several outputs, or a function of the input shape returning the whole shape.
-        arguments: extra keyword arguments passed to `function`.
+        mask: the mask of the outputs: None (none; a mask stops here), a function
+            `(inputs, mask) -> mask`, or a fixed mask.
+        arguments: extra keyword arguments passed to `function`, and `mask` and `training`
+            when the function takes them.
 
     Example:
     >>> layer = lamina.layers.Lambda(lambda x: x * 2)
@@ -37,9 +41,17 @@ class Lambda(Layer):
         self.function = function
         self.arguments = dict(arguments or {})
         self._output_shape = output_shape
+        self.mask = mask
+        self.supports_masking = mask is not None
+        params = _parameters(function)
+        self._passes = [k for k in ("mask", "training") if k in params]
 
     def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
-        return self.function(inputs, **self.arguments)
+        given = {"mask": mask, "training": training}
+        return self.function(inputs, **self.arguments, **{k: given[k] for k in self._passes})
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
 
     def declares_output_shape(self) -> bool:
         return self._output_shape is not None
@@ -58,3 +70,10 @@ class Lambda(Layer):
             "code from a file can run anything). Write the function as a Layer subclass and "
             "register it with lamina.saving.register_serializable."
         )
+
+
+def _parameters(function: Any) -> set[str]:
+    try:
+        return set(inspect.signature(function).parameters)
+    except (TypeError, ValueError):  # some builtins have no signature
+        return set()

@@ -8,8 +8,13 @@ from lamina.layers.layer import Layer
 
 
 class Merge(Layer):
-    """Base of the elementwise merge layers: inputs are a list of tensors of one shape."""
+    """Base of the elementwise merge layers: inputs are a list of tensors of one shape.
 
+    Masks pass on as Keras 3's: a step is kept if any input keeps it; no mask if an input
+    has none.
+    """
+
+    supports_masking = True
     keeps_input_dtype = True
 
     def build(self, input_shape: Any) -> None:
@@ -43,6 +48,12 @@ class Merge(Layer):
 
     def call(self, inputs: Any) -> Any:
         return self._merge(list(inputs))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        masks = _mask_list(self, inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        return reduce(ops.logical_or, masks)
 
     def _merge(self, xs: list) -> Any:
         raise NotImplementedError
@@ -108,6 +119,7 @@ class Concatenate(Layer):
     (2, 7)
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
@@ -140,6 +152,15 @@ class Concatenate(Layer):
     def call(self, inputs: Any) -> Any:
         return ops.concatenate(list(inputs), axis=self.axis)
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        # As Keras 3: each input's mask spread over its features (all True for an input with
+        # none), joined along `axis`, then a step is kept if any of its features is.
+        masks = _mask_list(self, inputs, mask)
+        if masks is None:
+            return None
+        full = [_feature_mask(x, m) for x, m in zip(inputs, masks, strict=True)]
+        return ops.any(ops.concatenate(full, axis=self.axis), axis=-1)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
 
@@ -151,6 +172,8 @@ class Dot(Layer):
     >>> lamina.layers.Dot(axes=1)([np.ones((2, 3)), np.ones((2, 3))]).shape
     (2, 1)
     """
+
+    supports_masking = True  # as Keras 3's, which ends any mask here
 
     def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -195,6 +218,9 @@ class Dot(Layer):
         shape = (batch, *[a.shape[i] for i in rest_a], *[b.shape[i] for i in rest_b])
         return ops.reshape(out, shape if len(shape) > 1 else (batch, 1))
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
     def get_config(self) -> dict:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
 
@@ -212,6 +238,27 @@ def _shape_list(layer: Layer, input_shape: Any, least: int, most: int | None = N
             f"{name} expects a list of {count} inputs. Received: input_shape={input_shape}"
         )
     return [tuple(s) for s in input_shape]
+
+
+def _mask_list(layer: Layer, inputs: Any, mask: Any) -> list | None:
+    """The inputs' masks as a list, one per input (None for an input without one)."""
+    if mask is None:
+        return None
+    if not isinstance(mask, list | tuple) or len(mask) != len(inputs):
+        raise ValueError(
+            f"{type(layer).__name__} {layer.name!r}: the mask must be a list with one entry "
+            f"(or None) per input, {len(inputs)} in all. Received: mask={mask!r:.80}"
+        )
+    return list(mask)
+
+
+def _feature_mask(x: Any, mask: Any) -> Any:
+    """`mask` spread over the features of `x` (all True where x has no mask)."""
+    if mask is None:
+        return ops.ones(x.shape, "bool")
+    if mask.ndim < x.ndim:
+        return ops.broadcast_to(ops.expand_dims(mask, -1), x.shape)
+    return mask
 
 
 def add(inputs: list, **kwargs: Any) -> Any:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from lamina import initializers, ops
+from lamina.backend import epsilon
 from lamina.function import no_grad
 from lamina.layers.layer import Layer
 from lamina.layers.normalization.axes import broadcast_shape, check_input, normalize_axes
@@ -45,6 +46,7 @@ class BatchNormalization(Layer):
     >>> y = layer(np.random.rand(8, 3), training=True)
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(
@@ -100,13 +102,18 @@ class BatchNormalization(Layer):
         )
         self.built = True
 
-    def call(self, inputs: Any, training: bool | None = None) -> Any:
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         axes = check_input(self, inputs.shape, self.axis)
         shape = broadcast_shape(inputs.ndim, axes, self.feature_shape)
+        if mask is not None and tuple(mask.shape) != tuple(inputs.shape[:-1]):
+            raise ValueError(
+                f"BatchNormalization {self.name!r}: the mask must have the inputs' shape "
+                f"without the last axis, {tuple(inputs.shape[:-1])}. "
+                f"Received: mask.shape={tuple(mask.shape)}"
+            )
         if training and self.trainable:
             reduce = tuple(a for a in range(inputs.ndim) if a not in axes)
-            mean = ops.mean(inputs, axis=reduce, keepdims=True)
-            variance = ops.var(inputs, axis=reduce, keepdims=True)
+            mean, variance = _moments(inputs, reduce, mask)
             with no_grad():
                 m = self.momentum
                 self.moving_mean.assign(
@@ -142,3 +149,15 @@ class BatchNormalization(Layer):
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
         }
+
+
+def _moments(inputs: Any, reduce: tuple, mask: Any) -> tuple:
+    """The batch mean and variance over the `reduce` axes, of the unmasked positions only."""
+    if mask is None:
+        mean = ops.mean(inputs, axis=reduce, keepdims=True)
+        return mean, ops.var(inputs, axis=reduce, keepdims=True)
+    weights = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+    count = ops.sum(weights, axis=reduce, keepdims=True) + epsilon()
+    mean = ops.sum(weights * inputs, axis=reduce, keepdims=True) / count
+    variance = ops.sum(weights * ops.square(inputs - mean), axis=reduce, keepdims=True) / count
+    return mean, variance

@@ -34,6 +34,7 @@ class GroupNormalization(Layer):
     (2, 4, 6)
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(

@@ -35,6 +35,7 @@ class LayerNormalization(Layer):
     (2, 5)
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(

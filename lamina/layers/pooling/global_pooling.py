@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from lamina import ops
 from lamina.layers.convolutional.base_conv import check_input_rank, errors_naming
 from lamina.layers.layer import Layer
 from lamina.ops.conv import normalize_data_format
@@ -51,6 +52,14 @@ _DOC = """Global {kind} pooling over the {rank} spatial axes.
     """
 
 
+_MASK_DOC = """
+    Call arguments:
+        inputs: `(batch, steps, channels)`.
+        mask: booleans `(batch, steps)` (from `Embedding(mask_zero=True)`, say): the False
+            steps are left out of the average.
+    """
+
+
 def _doc(kind: str, rank: int) -> str:
     spatial = "steps" if rank == 1 else "height, width"
     return _DOC.format(kind=kind, rank=rank, spatial=spatial, ones=", ".join("1" * rank))
@@ -69,9 +78,29 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    __doc__ = _doc("average", 1)
+    __doc__ = _doc("average", 1) + _MASK_DOC
     rank = 1
     reduce = staticmethod(mean)
+    # It uses the mask up: the output has no time axis left to mask.
+    supports_masking = True
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is None:
+            return super().call(inputs)
+        check_input_rank(self, inputs.shape, 3)
+        steps = self._axes()[0]
+        if tuple(mask.shape) != (inputs.shape[0], inputs.shape[steps]):
+            raise ValueError(
+                f"GlobalAveragePooling1D {self.name!r}: the mask must be (batch, steps) = "
+                f"{(inputs.shape[0], inputs.shape[steps])}. "
+                f"Received: mask.shape={tuple(mask.shape)}"
+            )
+        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), 2 if steps == 1 else 1)
+        total = ops.sum(inputs * weights, axis=steps, keepdims=self.keepdims)
+        return total / ops.sum(weights, axis=steps, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

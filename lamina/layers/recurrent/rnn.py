@@ -27,7 +27,7 @@ class RNN(Layer):
         return_state: also return the final states.
         go_backwards: process the sequence from the end (the outputs come reversed).
         stateful: start each batch from the final states of the previous one
-            (`reset_states()` zeroes them); needs a fixed batch size.
+            (`reset_state()` zeroes them); needs a fixed batch size.
         unroll: accepted for Keras; the loop is never unrolled into a graph.
         zero_output_for_mask: give masked steps zero outputs (else the previous output).
 
@@ -90,9 +90,17 @@ class RNN(Layer):
                 self.cell.build((input_shape[0], input_shape[-1]))
                 self.cell.built = True
 
-    def reset_states(self) -> None:
+    def reset_state(self) -> None:
         """Zero the states a stateful layer carries between batches."""
         self.states = None
+
+    def reset_states(self) -> None:
+        """Keras's other name for `reset_state`."""
+        self.reset_state()
+
+    def get_initial_state(self, batch_size: int) -> list:
+        """The zero states a sequence starts from: one `(batch_size, size)` per state."""
+        return [ops.zeros((batch_size, size), self.dtype) for size in state_sizes(self.cell)]
 
     def call(
         self,
@@ -101,20 +109,30 @@ class RNN(Layer):
         training: bool | None = None,
         initial_state: Any = None,
     ) -> Any:
+        owner = f"{type(self).__name__} {self.name!r}"
+        if inputs.ndim != 3:
+            raise ValueError(
+                f"{owner} expects inputs (batch, timesteps, features). "
+                f"Received: inputs.shape={tuple(inputs.shape)}"
+            )
         batch, steps = inputs.shape[0], inputs.shape[1]
         if mask is not None and tuple(mask.shape) != (batch, steps):
             raise ValueError(
-                f"{type(self).__name__} {self.name!r}: the mask must be (batch, timesteps) = "
+                f"{owner}: the mask must be (batch, timesteps) = "
                 f"{(batch, steps)}, as the inputs. Received: mask.shape={tuple(mask.shape)}"
             )
         if initial_state is not None:
-            states = (
-                list(initial_state) if isinstance(initial_state, list | tuple) else [initial_state]
-            )
+            states = self._checked_states(initial_state, batch)
         elif self.stateful and self.states is not None:
             states = self.states
+            if states[0].shape[0] != batch:
+                raise ValueError(
+                    f"{owner} is stateful and carries states for batches of "
+                    f"{states[0].shape[0]}: feed it batches of that size (call reset_state() "
+                    f"to start over). Received: inputs.shape={tuple(inputs.shape)}"
+                )
         else:
-            states = [ops.zeros((batch, size), inputs.dtype) for size in state_sizes(self.cell)]
+            states = self.get_initial_state(batch)
         if isinstance(self.cell, RNNCellBase):
             outputs, *finals = self.cell.run_sequence(
                 inputs, states, mask, self.go_backwards, training
@@ -132,6 +150,18 @@ class RNN(Layer):
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(result))
         return [result, *finals] if self.return_state else result
+
+    def _checked_states(self, initial_state: Any, batch: int) -> list:
+        states = list(initial_state) if isinstance(initial_state, list | tuple) else [initial_state]
+        states = [ops.convert_to_tensor(s) for s in states]
+        want = [(batch, size) for size in state_sizes(self.cell)]
+        if [tuple(s.shape) for s in states] != want:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: initial_state must be {len(want)} "
+                f"tensor(s) of shapes {want}, one per state of the cell. Received: shapes "
+                f"{[tuple(s.shape) for s in states]}"
+            )
+        return [ops.cast(s, self.dtype) if s.dtype.kind == "f" else s for s in states]
 
     def _loop(self, inputs: Any, states: list, mask: Any, training: Any) -> tuple:
         if hasattr(self.cell, "reset_dropout_mask"):

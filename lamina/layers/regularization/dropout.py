@@ -22,6 +22,7 @@ class Dropout(Layer):
     >>> lamina.layers.Dropout(0.5)(x, training=True)
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(

@@ -25,6 +25,7 @@ class GaussianDropout(Layer):
     >>> lamina.layers.GaussianDropout(0.2, seed=1)(np.ones((2, 3)), training=True)
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:

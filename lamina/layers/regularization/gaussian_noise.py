@@ -22,6 +22,7 @@ class GaussianNoise(Layer):
     >>> lamina.layers.GaussianNoise(0.1, seed=1)(np.zeros((2, 3)), training=True)
     """
 
+    supports_masking = True
     keeps_input_dtype = True
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:

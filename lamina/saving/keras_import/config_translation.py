@@ -29,6 +29,7 @@ from lamina.layers import (
     ELU,
     GRU,
     LSTM,
+    RNN,
     Activation,
     Add,
     Average,
@@ -57,10 +58,12 @@ from lamina.layers import (
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     GroupNormalization,
+    GRUCell,
     InputLayer,
     Layer,
     LayerNormalization,
     LeakyReLU,
+    LSTMCell,
     Masking,
     Maximum,
     MaxPooling1D,
@@ -75,9 +78,11 @@ from lamina.layers import (
     SeparableConv1D,
     SeparableConv2D,
     SimpleRNN,
+    SimpleRNNCell,
     Softmax,
     SpatialDropout1D,
     SpatialDropout2D,
+    StackedRNNCells,
     Subtract,
     TimeDistributed,
     UpSampling1D,
@@ -85,6 +90,7 @@ from lamina.layers import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from lamina.layers.recurrent.cells import RNNCellBase
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
@@ -243,6 +249,25 @@ _MERGES = (Add, Subtract, Multiply, Average, Maximum, Minimum)
 _LORA = {"lora_rank": _anything, "lora_alpha": _anything}
 # Keras's choice of kernel (cuDNN or not, the Keras 2 implementation mode) changes no result.
 _RNN_EXTRAS = {"use_cudnn": _anything, "implementation": _anything, "time_major": _is_false}
+
+
+def _cell(value: Any, key: str, ctx: Ctx) -> Layer:
+    """An RNN's cell: a nested layer record (a Keras cell, StackedRNNCells or a custom one)."""
+    return layer_from_record(value, ctx)[0]
+
+
+def _cell_spec(cls: type) -> LayerSpec:
+    """A built-in cell's spec: its own arguments and those it hands to `RNNCellBase`."""
+    base, own = layer_spec(RNNCellBase, units=_positive_int), layer_spec(cls, units=_positive_int)
+    return LayerSpec(cls, {**base.args, **own.args}, own.rename, own.ignore)
+
+
+def _cells(value: Any, key: str, ctx: Ctx) -> list:
+    if not isinstance(value, list) or not value:
+        raise ctx.error(f"{key} should be a non-empty list of cells. Received: {value!r:.200}")
+    return [_cell(v, key, ctx) for v in value]
+
+
 _CONV_SHAPES = {"kernel_size": to_axes, "strides": to_axes, "dilation_rate": to_axes}
 _TRANSPOSE_SHAPES = {**_CONV_SHAPES, "output_padding": optional(to_axes)}
 _POOL_SHAPES = {"pool_size": to_axes, "strides": optional(to_axes)}
@@ -268,6 +293,11 @@ LAYERS: dict[str, LayerSpec] = {
         weights=optional(_no_weights),
     ),
     "TimeDistributed": layer_spec(TimeDistributed, layer=_wrapped_layer),
+    "RNN": layer_spec(RNN, cell=_cell),
+    "SimpleRNNCell": _cell_spec(SimpleRNNCell),
+    "LSTMCell": _cell_spec(LSTMCell),
+    "GRUCell": _cell_spec(GRUCell),
+    "StackedRNNCells": layer_spec(StackedRNNCells, cells=_cells),
     "Reshape": layer_spec(Reshape, target_shape=to_int_list),
     "Permute": layer_spec(Permute, dims=to_int_list),
     "RepeatVector": layer_spec(RepeatVector, n=_positive_int),
