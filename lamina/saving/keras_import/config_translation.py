@@ -227,8 +227,16 @@ def _derived(cls: type, param: inspect.Parameter) -> Translator:
 _MERGES = (Add, Subtract, Multiply, Average, Maximum, Minimum)
 # Keras merges a LoRA update into the kernel it saves, so the rank changes nothing here.
 _LORA = {"lora_rank": _anything, "lora_alpha": _anything}
-# Keras's choice of kernel (cuDNN or not, the Keras 2 implementation mode) changes no result.
-_RNN_EXTRAS = {"use_cudnn": _anything, "implementation": _anything, "time_major": _is_false}
+# Keras's choice of kernel (cuDNN or not, the Keras 2 implementation mode) changes no result;
+# lamina's layers give masked steps the previous output, as Keras's default does.
+_RNN_EXTRAS = {
+    "use_cudnn": _anything,
+    "implementation": _anything,
+    "time_major": _is_false,
+    "zero_output_for_mask": _is_false,
+}
+# Batch renormalization (Keras 3.12+ writes its settings); the others apply only with it on.
+_RENORM = {"renorm": _is_false, "renorm_clipping": _anything, "renorm_momentum": _anything}
 _CONV_SHAPES = {"kernel_size": to_axes, "strides": to_axes, "dilation_rate": to_axes}
 _TRANSPOSE_SHAPES = {**_CONV_SHAPES, "output_padding": optional(to_axes)}
 _POOL_SHAPES = {"pool_size": to_axes, "strides": optional(to_axes)}
@@ -240,7 +248,10 @@ LAYERS: dict[str, LayerSpec] = {
     "Dropout": layer_spec(Dropout, noise_shape=optional(to_shape)),
     "Flatten": layer_spec(Flatten, data_format=optional(one_of("channels_last", "channels_first"))),
     "Embedding": layer_spec(
-        Embedding, input_dim=_positive_int, output_dim=_positive_int, ignore=_LORA
+        Embedding,
+        input_dim=_positive_int,
+        output_dim=_positive_int,
+        ignore={"quantization_config": _is_none, **_LORA},
     ),
     "Masking": layer_spec(Masking),
     "SimpleRNN": layer_spec(SimpleRNN, units=_positive_int, ignore=_RNN_EXTRAS),
@@ -257,7 +268,7 @@ LAYERS: dict[str, LayerSpec] = {
     "Concatenate": layer_spec(Concatenate),
     "Dot": layer_spec(Dot, axes=to_axes),
     "BatchNormalization": layer_spec(
-        BatchNormalization, axis=to_axes, ignore={"synchronized": _is_false}
+        BatchNormalization, axis=to_axes, ignore={"synchronized": _is_false, **_RENORM}
     ),
     "LayerNormalization": layer_spec(LayerNormalization, axis=to_axes),
     "GroupNormalization": layer_spec(GroupNormalization),

@@ -1,0 +1,97 @@
+"""Files written by a real Keras 3 load into lamina and predict what Keras predicted.
+
+`keras_files/make_keras_files.py` (Keras 3.15.1, torch 2.13.0 CPU backend; not run here) built
+the models of `keras_files/keras_models.py`, set every weight from a seeded generator and wrote
+each as `.keras`, `.weights.h5` and legacy `.h5`, with Keras's `predict` on a fixed input,
+the parameter counts and each layer's output shape in `<name>.npz`. The tests only read those
+files: `.keras` and `.h5` through `load_model`, `.weights.h5` into a twin lamina builds from
+the same `keras_models` code.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from keras_files.keras_models import MODELS, NEEDS
+
+import lamina
+from lamina.saving.keras_import import KerasFileError
+from lamina.saving.keras_import.config_translation import layer_from_record
+from lamina.saving.keras_import.config_values import Ctx
+
+pytest.importorskip("h5py")
+
+FILES = Path(__file__).parent / "keras_files"
+KINDS = (".keras", ".h5", ".weights.h5")
+
+
+def _case(name: str) -> object:
+    missing = [c for c in NEEDS.get(name, ()) if not hasattr(lamina.layers, c)]
+    reason = f"lamina has no {', '.join(missing)} yet"
+    return pytest.param(name, marks=pytest.mark.skipif(bool(missing), reason=reason))
+
+
+CASES = [_case(name) for name in MODELS]
+
+
+def _load(name: str, kind: str) -> lamina.Model:
+    path = FILES / f"{name}{kind}"
+    if kind == ".weights.h5":
+        model = MODELS[name](lamina)
+        model.load_weights(path)
+        return model
+    return lamina.models.load_model(path, compile=False)
+
+
+def _reference(name: str) -> dict:
+    with np.load(FILES / f"{name}.npz") as data:
+        return {key: data[key] for key in data.files}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", CASES)
+def test_predictions_equal_keras(name, kind):
+    ref = _reference(name)
+    y = np.asarray(_load(name, kind).predict(ref["x"], verbose=0))
+    assert y.dtype == np.float32 and y.shape == ref["y"].shape
+    scale = max(1.0, float(np.abs(ref["y"]).max()))
+    np.testing.assert_allclose(y, ref["y"], rtol=1e-5, atol=2e-6 * scale)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", CASES)
+def test_parameter_counts_and_layer_shapes_equal_keras(name, kind):
+    ref = _reference(name)
+    model = _load(name, kind)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert [model.count_params(), trainable] == ref["params"].tolist()
+    expected = json.loads(str(ref["layers"]))
+    got = [
+        {"class_name": type(layer).__name__, "output_shape": list(layer.output.shape)}
+        for layer in model.layers
+    ]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("class_name", "base", "key", "changes_results", "neutral"),
+    [
+        ("BatchNormalization", {}, "renorm", True, False),
+        ("Embedding", {"input_dim": 5, "output_dim": 2}, "quantization_config", {}, None),
+        ("GRU", {"units": 2}, "zero_output_for_mask", True, False),
+        ("LSTM", {"units": 2}, "zero_output_for_mask", True, False),
+    ],
+)
+def test_settings_keras_writes_are_ignored_only_at_their_neutral_values(
+    class_name, base, key, changes_results, neutral
+):
+    ctx = Ctx("config.json", None)
+
+    def record(value):
+        return {"module": "keras.layers", "class_name": class_name, "config": {**base, key: value}}
+
+    with pytest.raises(KerasFileError, match=f"has no setting \\['{key}'\\]"):
+        layer_from_record(record(changes_results), ctx)
+    layer, _ = layer_from_record(record(neutral), ctx)
+    assert type(layer).__name__ == class_name
