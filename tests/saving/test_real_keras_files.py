@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from keras_files.keras_models import MODELS, NEEDS
+from keras_files.keras_models import COMPILE, MODELS, NEEDS
 
 import lamina
 from lamina.saving.keras_import import KerasFileError
 from lamina.saving.keras_import.config_translation import layer_from_record
 from lamina.saving.keras_import.config_values import Ctx
+from lamina.saving.keras_layout import keras_layer_order
 
 pytest.importorskip("h5py")
 
@@ -35,41 +36,60 @@ def _case(name: str) -> object:
 CASES = [_case(name) for name in MODELS]
 
 
-def _load(name: str, kind: str) -> lamina.Model:
+def _load(name: str, kind: str, compile: bool = False) -> lamina.Model:
     path = FILES / f"{name}{kind}"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run keras_files/make_keras_files.py with Keras 3.")
     if kind == ".weights.h5":
         model = MODELS[name](lamina)
         model.load_weights(path)
         return model
-    return lamina.models.load_model(path, compile=False)
+    return lamina.models.load_model(path, compile=compile)
 
 
-def _reference(name: str) -> dict:
+def _reference(name: str) -> tuple[list[np.ndarray], dict]:
+    """The model's inputs and what Keras recorded for them."""
     with np.load(FILES / f"{name}.npz") as data:
-        return {key: data[key] for key in data.files}
+        ref = {key: data[key] for key in data.files}
+    xs = [ref.pop(f"x{i}") for i in range(sum(key.startswith("x") for key in ref))]
+    return xs, ref
+
+
+def _close(got: np.ndarray, expected: np.ndarray) -> None:
+    scale = max(1.0, float(np.abs(expected).max()))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=2e-6 * scale)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", CASES)
 def test_predictions_equal_keras(name, kind):
-    ref = _reference(name)
-    y = np.asarray(_load(name, kind).predict(ref["x"], verbose=0))
+    xs, ref = _reference(name)
+    y = np.asarray(_load(name, kind).predict(xs if len(xs) > 1 else xs[0], verbose=0))
     assert y.dtype == np.float32 and y.shape == ref["y"].shape
-    scale = max(1.0, float(np.abs(ref["y"]).max()))
-    np.testing.assert_allclose(y, ref["y"], rtol=1e-5, atol=2e-6 * scale)
+    _close(y, ref["y"])
+
+
+@pytest.mark.parametrize("kind", [".keras", ".h5"])
+@pytest.mark.parametrize("name", list(COMPILE))
+def test_compiled_models_evaluate_as_keras(name, kind):
+    xs, ref = _reference(name)
+    model = _load(name, kind, compile=True)
+    assert type(model.optimizer).__name__.lower() == COMPILE[name]["optimizer"]
+    got = model.evaluate(xs if len(xs) > 1 else xs[0], ref["targets"], verbose=0)
+    _close(np.array(got), ref["evaluate"])
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", CASES)
 def test_parameter_counts_and_layer_shapes_equal_keras(name, kind):
-    ref = _reference(name)
+    _, ref = _reference(name)
     model = _load(name, kind)
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     assert [model.count_params(), trainable] == ref["params"].tolist()
     expected = json.loads(str(ref["layers"]))
     got = [
         {"class_name": type(layer).__name__, "output_shape": list(layer.output.shape)}
-        for layer in model.layers
+        for layer in keras_layer_order(model)
     ]
     assert got == expected
 

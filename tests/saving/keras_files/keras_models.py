@@ -3,8 +3,9 @@
 Each builder takes the module to build with (`keras`, or `lamina` standing in for it) and
 returns an unbuilt-weights model; `make_keras_files.py` builds them with Keras and saves them,
 and the tests build lamina twins from the same code to load the `.weights.h5` files into.
-`NEEDS` names the layer classes a model needs that lamina may not have yet; `INT_INPUTS`
-gives the vocabulary size of the models that take token ids.
+`COMPILE` gives the models saved compiled; `NEEDS` names the layer classes a model needs
+that lamina may not have yet; `INT_INPUTS` gives the vocabulary size of the models that take
+token ids.
 """
 
 from collections.abc import Callable
@@ -21,6 +22,12 @@ def conv1d(k: Any) -> Any:
             k.layers.SeparableConv1D(4, 3, depth_multiplier=2, padding="same"),
             k.layers.MaxPooling1D(2),
             k.layers.AveragePooling1D(3, strides=1, padding="same"),
+            k.layers.UpSampling1D(3),
+            k.layers.ZeroPadding1D((2, 1)),
+            k.layers.Conv1DTranspose(3, 3, strides=2, padding="same"),
+            k.layers.DepthwiseConv1D(3, depth_multiplier=2, strides=2),
+            k.layers.Cropping1D((1, 2)),
+            k.layers.MaxPooling1D(3, strides=2, padding="same"),
             k.layers.GlobalMaxPooling1D(),
             k.layers.Dense(2),
         ]
@@ -39,7 +46,12 @@ def conv2d(k: Any) -> Any:
     x = k.layers.Conv2DTranspose(2, (3, 2), strides=(2, 1), padding="valid")(x)
     x = k.layers.Conv2DTranspose(2, 3, strides=2, padding="same", output_padding=1)(x)
     x = k.layers.MaxPooling2D(3, strides=2, padding="same")(x)
-    pooled = [k.layers.GlobalMaxPooling2D()(x), k.layers.GlobalAveragePooling2D()(x)]
+    first = k.layers.Permute((3, 1, 2))(x)  # a channels_first branch
+    first = k.layers.Conv2D(2, 3, strides=2, padding="same", data_format="channels_first")(first)
+    first = k.layers.BatchNormalization(axis=1)(first)
+    first = k.layers.AveragePooling2D(2, padding="same", data_format="channels_first")(first)
+    first = k.layers.GlobalMaxPooling2D(data_format="channels_first")(first)
+    pooled = [k.layers.GlobalMaxPooling2D()(x), k.layers.GlobalAveragePooling2D()(x), first]
     outputs = k.layers.Dense(2)(k.layers.Concatenate()(pooled))
     return k.Model(inputs, outputs)
 
@@ -73,12 +85,35 @@ def recurrent(k: Any) -> Any:
             k.layers.Embedding(20, 4),
             k.layers.SimpleRNN(5, return_sequences=True),
             k.layers.LSTM(4, return_sequences=True, unit_forget_bias=False),
+            k.layers.Dropout(0.5),
+            k.layers.SimpleRNN(3, activation="relu", go_backwards=True, return_sequences=True),
             k.layers.GRU(4, reset_after=False, return_sequences=True),
             k.layers.GRU(3, reset_after=True, return_sequences=True),
             k.layers.GlobalAveragePooling1D(),
             k.layers.Dense(2),
         ]
     )
+
+
+def nested(k: Any) -> Any:
+    """A Sequential and a Dense shared by two inputs, then branches of unequal depth."""
+    left, right = k.Input((4,)), k.Input((4,))
+    tower = k.Sequential([k.Input((4,)), k.layers.Dense(3, activation="relu"), k.layers.Dense(3)])
+    shared = k.layers.Dense(3, activation="sigmoid")
+    a, b = shared(tower(left)), shared(tower(right))
+    # Keras lists layers deepest first: the longer branch's first Dense comes before `short`.
+    short = k.layers.Dense(3)(a)
+    long = k.layers.Dense(3)(k.layers.Dense(3, activation="tanh")(b))
+    merged = [
+        k.layers.Subtract()([short, long]),
+        k.layers.Multiply()([short, long]),
+        k.layers.Dot(axes=1)([short, long]),
+        k.layers.Maximum()([short, long]),
+    ]
+    x = k.layers.Concatenate()(merged)
+    x = k.layers.RepeatVector(2)(k.layers.Dense(4, activation="elu")(x))
+    x = k.layers.Reshape((4, 2))(x)
+    return k.Model([left, right], k.layers.Flatten()(x))
 
 
 def wrappers(k: Any) -> Any:
@@ -97,9 +132,18 @@ MODELS: dict[str, Callable[[Any], Any]] = {
     "conv2d": conv2d,
     "vision_block": vision_block,
     "recurrent": recurrent,
+    "nested": nested,
     "wrappers": wrappers,
 }
 # The layer classes each model needs beyond the common ones, for models lamina may lack.
 NEEDS = {"wrappers": ("Bidirectional", "TimeDistributed")}
+# Models compiled (and trained a few steps) before saving, with these arguments.
+COMPILE = {
+    "vision_block": {
+        "optimizer": "adam",
+        "loss": "categorical_crossentropy",
+        "metrics": ["accuracy"],
+    }
+}
 # Models that take token ids below this vocabulary size; the others take floats.
 INT_INPUTS = {"recurrent": 20}

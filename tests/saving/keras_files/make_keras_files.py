@@ -7,11 +7,15 @@ run this script (nor import Keras), they read the files it wrote, which are comm
     /tmp/kerasenv/bin/pip install torch==2.13.0 keras h5py
     KERAS_BACKEND=torch /tmp/kerasenv/bin/python tests/saving/keras_files/make_keras_files.py
 
-For each model of `keras_models.MODELS` it writes, beside this script, `<name>.keras`,
-`<name>.weights.h5`, `<name>.h5` (Keras 3's legacy HDF5 format) and `<name>.npz` holding a
-fixed input `x`, Keras's `model.predict(x)` as `y`, the parameter counts and, as JSON text,
-each layer's class name and output shape. Every weight is set from a seeded generator (the
-BatchNormalization moving statistics included), so biases and statistics are not trivial.
+For each model named on the command line (by default each model of `keras_models.MODELS`
+but those needing layers lamina lacks, listed in `keras_models.NEEDS`) it writes, beside this
+script, `<name>.keras`, `<name>.weights.h5`, `<name>.h5` (Keras 3's legacy HDF5 format) and
+`<name>.npz`: a fixed batch per model input (`x0`, `x1`, ...), Keras's `model.predict` of it
+(`y`), the parameter counts (`params`: all, trainable) and, as JSON text, each layer's class
+name and output shape in Keras's order (`layers`). Every weight is set from a seeded
+generator (the BatchNormalization moving statistics included), so biases and statistics are
+not trivial; the models of `keras_models.COMPILE` are then compiled and trained two epochs,
+and their targets and `model.evaluate` results are saved too (`targets`, `evaluate`).
 """
 
 import json
@@ -36,25 +40,43 @@ def randomize(model, seed: int) -> None:
         w.assign(value.astype("float32"))
 
 
-def sample_input(name: str, shape: tuple, seed: int, vocabulary: int | None) -> np.ndarray:
+def sample_inputs(model, seed: int, vocabulary: int | None) -> list[np.ndarray]:
+    """A batch of 3 for each input: token ids below `vocabulary`, else normal floats."""
     rng = np.random.default_rng(1000 + seed)
+    shapes = [(3, *tensor.shape[1:]) for tensor in model.inputs]
     if vocabulary is not None:
-        return rng.integers(0, vocabulary, (3, *shape)).astype("int32")
-    return rng.normal(0.0, 1.0, (3, *shape)).astype("float32")
+        return [rng.integers(0, vocabulary, shape).astype("int32") for shape in shapes]
+    return [rng.normal(0.0, 1.0, shape).astype("float32") for shape in shapes]
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     if os.environ.get("KERAS_BACKEND") != "torch":
         sys.exit("Run with KERAS_BACKEND=torch.")
     import keras
-    from keras_models import INT_INPUTS, MODELS
+    from keras_models import COMPILE, INT_INPUTS, MODELS, NEEDS
 
+    unknown = sorted(set(names) - set(MODELS))
+    if unknown:
+        sys.exit(f"Unknown models {unknown}; choose among {list(MODELS)}.")
+    # The models needing layers lamina lacks are written only when named.
+    names = names or [name for name in MODELS if name not in NEEDS]
     for seed, (name, build) in enumerate(MODELS.items()):
+        if name not in names:
+            continue
         keras.utils.set_random_seed(seed)
         model = build(keras)
         randomize(model, seed)
-        x = sample_input(name, tuple(model.inputs[0].shape[1:]), seed, INT_INPUTS.get(name))
-        y = np.asarray(model.predict(x, verbose=0))
+        xs = sample_inputs(model, seed, INT_INPUTS.get(name))
+        inputs = xs if len(xs) > 1 else xs[0]
+        extra = {}
+        if name in COMPILE:
+            model.compile(**COMPILE[name])
+            units = model.outputs[0].shape[-1]
+            targets = np.eye(units, dtype="float32")[np.arange(len(xs[0])) % units]
+            model.fit(inputs, targets, batch_size=2, epochs=2, verbose=0)  # moves the statistics
+            scores = model.evaluate(inputs, targets, verbose=0)
+            extra = {"targets": targets, "evaluate": np.array(scores)}
+        y = np.asarray(model.predict(inputs, verbose=0))
         layers = [
             {"class_name": type(layer).__name__, "output_shape": list(layer.output.shape)}
             for layer in model.layers
@@ -65,21 +87,18 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns that .h5 is a legacy format
             model.save(base + ".h5")
+        trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
         np.savez_compressed(
             base + ".npz",
-            x=x,
+            **{f"x{i}": x for i, x in enumerate(xs)},
             y=y,
-            params=np.array(
-                [
-                    model.count_params(),
-                    sum(int(np.prod(w.shape)) for w in model.trainable_weights),
-                ]
-            ),
+            params=np.array([model.count_params(), trainable]),
             layers=np.array(json.dumps(layers)),
             keras_version=np.array(keras.__version__),
+            **extra,
         )
         print(f"{name}: {model.count_params()} parameters, output {y.shape}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
