@@ -52,7 +52,19 @@ def _reference(name: str) -> tuple[list[np.ndarray], dict]:
     with np.load(FILES / f"{name}.npz") as data:
         ref = {key: data[key] for key in data.files}
     xs = [ref.pop(f"x{i}") for i in range(sum(key.startswith("x") for key in ref))]
+    ref["y"] = [ref.pop(f"y{i}") for i in range(sum(key.startswith("y") for key in ref))]
     return xs, ref
+
+
+def _predict(model: lamina.Model, xs: list[np.ndarray]) -> list[np.ndarray]:
+    ys = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+    return [np.asarray(y) for y in (ys if isinstance(ys, list) else [ys])]
+
+
+def _output_shape(output: object) -> list:
+    if isinstance(output, list | tuple):
+        return [list(t.shape) for t in output]
+    return list(output.shape)
 
 
 def _close(got: np.ndarray, expected: np.ndarray) -> None:
@@ -64,9 +76,11 @@ def _close(got: np.ndarray, expected: np.ndarray) -> None:
 @pytest.mark.parametrize("name", CASES)
 def test_predictions_equal_keras(name, kind):
     xs, ref = _reference(name)
-    y = np.asarray(_load(name, kind).predict(xs if len(xs) > 1 else xs[0], verbose=0))
-    assert y.dtype == np.float32 and y.shape == ref["y"].shape
-    _close(y, ref["y"])
+    ys = _predict(_load(name, kind), xs)
+    assert len(ys) == len(ref["y"])
+    for y, expected in zip(ys, ref["y"], strict=True):
+        assert y.dtype == np.float32 and y.shape == expected.shape
+        _close(y, expected)
 
 
 @pytest.mark.parametrize("kind", [".keras", ".h5"])
@@ -88,7 +102,7 @@ def test_parameter_counts_and_layer_shapes_equal_keras(name, kind):
     assert [model.count_params(), trainable] == ref["params"].tolist()
     expected = json.loads(str(ref["layers"]))
     got = [
-        {"class_name": type(layer).__name__, "output_shape": list(layer.output.shape)}
+        {"class_name": type(layer).__name__, "output_shape": _output_shape(layer.output)}
         for layer in keras_layer_order(model)
     ]
     assert got == expected

@@ -548,6 +548,8 @@ _CALL_KWARGS: dict[str, Callable[[Any], bool]] = {
     "training": lambda v: v is None or isinstance(v, bool),
     "mask": _is_none,
 }
+# Call arguments that carry layer outputs (an RNN's starting states, as in seq2seq models).
+_TENSOR_KWARGS = ("initial_state",)
 
 
 @dataclass
@@ -648,20 +650,24 @@ def _node_call(node: Any, created: dict[str, Layer], owner: str, ctx: Ctx) -> An
         raise ctx.error(f"{where} has an unknown form: {node!r:.200}")
     if not isinstance(kwargs, dict):
         raise ctx.error(f"the kwargs of {where} should be a dict.")
+    tensor_kwargs = {}
     for key, value in kwargs.items():
+        if key in _TENSOR_KWARGS and value is not None:
+            tensor_kwargs[key] = _resolve(value, created, where, ctx, history_offset=False)
+            continue
         check = _CALL_KWARGS.get(key)
         if check is None or not check(value):
             raise ctx.error(
-                f"{where} passes {key}={value!r:.100}; lamina translates only training=True/False "
-                "and mask=None in layer calls."
+                f"{where} passes {key}={value!r:.100}; lamina translates only training=True/False, "
+                f"mask=None and layer outputs as {' or '.join(_TENSOR_KWARGS)} in layer calls."
             )
     inputs = _resolve(structure, created, where, ctx, history_offset=False)
-    if inputs is _NOT_YET:
+    if any(v is _NOT_YET for v in (inputs, *tensor_kwargs.values())):
         return None
     # Keras records the `training` value resolved when the graph was built, and overrides it
     # with the caller's whenever one is given (fit, predict); replaying it in lamina would pin
     # Dropout off during fit. A null mask is no argument at all.
-    return inputs, {}
+    return inputs, tensor_kwargs
 
 
 _NOT_YET = object()

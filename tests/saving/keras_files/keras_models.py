@@ -79,20 +79,18 @@ def vision_block(k: Any) -> Any:
 
 
 def recurrent(k: Any) -> Any:
-    return k.Sequential(
-        [
-            k.Input((7,), dtype="int32"),
-            k.layers.Embedding(20, 4),
-            k.layers.SimpleRNN(5, return_sequences=True),
-            k.layers.LSTM(4, return_sequences=True, unit_forget_bias=False),
-            k.layers.Dropout(0.5),
-            k.layers.SimpleRNN(3, activation="relu", go_backwards=True, return_sequences=True),
-            k.layers.GRU(4, reset_after=False, return_sequences=True),
-            k.layers.GRU(3, reset_after=True, return_sequences=True),
-            k.layers.GlobalAveragePooling1D(),
-            k.layers.Dense(2),
-        ]
-    )
+    """Token ids through every recurrent layer; an LSTM's state starts a GRU."""
+    inputs = k.Input((7,), dtype="int32")
+    x = k.layers.Embedding(20, 4)(inputs)
+    x = k.layers.SimpleRNN(5, return_sequences=True)(x)
+    lstm = k.layers.LSTM(4, return_sequences=True, return_state=True, unit_forget_bias=False)
+    x, h, c = lstm(x)
+    x = k.layers.Dropout(0.5)(x)
+    x = k.layers.SimpleRNN(3, activation="relu", go_backwards=True, return_sequences=True)(x)
+    x = k.layers.GRU(4, reset_after=False, return_sequences=True)(x, initial_state=[h])
+    x = k.layers.GRU(3, reset_after=True, return_sequences=True)(x)
+    x = k.layers.GlobalAveragePooling1D()(x)
+    return k.Model(inputs, [k.layers.Dense(2)(x), c])
 
 
 def nested(k: Any) -> Any:

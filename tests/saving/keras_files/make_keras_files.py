@@ -11,7 +11,7 @@ For each model named on the command line (by default each model of `keras_models
 but those needing layers lamina lacks, listed in `keras_models.NEEDS`) it writes, beside this
 script, `<name>.keras`, `<name>.weights.h5`, `<name>.h5` (Keras 3's legacy HDF5 format) and
 `<name>.npz`: a fixed batch per model input (`x0`, `x1`, ...), Keras's `model.predict` of it
-(`y`), the parameter counts (`params`: all, trainable) and, as JSON text, each layer's class
+(`y0`, `y1`, ... per output), the parameter counts (`params`: all, trainable) and, as JSON text, each layer's class
 name and output shape in Keras's order (`layers`). Every weight is set from a seeded
 generator (the BatchNormalization moving statistics included), so biases and statistics are
 not trivial; the models of `keras_models.COMPILE` are then compiled and trained two epochs,
@@ -49,6 +49,13 @@ def sample_inputs(model, seed: int, vocabulary: int | None) -> list[np.ndarray]:
     return [rng.normal(0.0, 1.0, shape).astype("float32") for shape in shapes]
 
 
+def output_shape(output) -> list:
+    """A layer output's shape, or a list of them for a layer with several outputs."""
+    if isinstance(output, list | tuple):
+        return [list(t.shape) for t in output]
+    return list(output.shape)
+
+
 def main(names: list[str]) -> None:
     if os.environ.get("KERAS_BACKEND") != "torch":
         sys.exit("Run with KERAS_BACKEND=torch.")
@@ -76,9 +83,10 @@ def main(names: list[str]) -> None:
             model.fit(inputs, targets, batch_size=2, epochs=2, verbose=0)  # moves the statistics
             scores = model.evaluate(inputs, targets, verbose=0)
             extra = {"targets": targets, "evaluate": np.array(scores)}
-        y = np.asarray(model.predict(inputs, verbose=0))
+        ys = model.predict(inputs, verbose=0)
+        ys = [np.asarray(y) for y in (ys if isinstance(ys, list) else [ys])]
         layers = [
-            {"class_name": type(layer).__name__, "output_shape": list(layer.output.shape)}
+            {"class_name": type(layer).__name__, "output_shape": output_shape(layer.output)}
             for layer in model.layers
         ]
         base = os.path.join(HERE, name)
@@ -91,13 +99,13 @@ def main(names: list[str]) -> None:
         np.savez_compressed(
             base + ".npz",
             **{f"x{i}": x for i, x in enumerate(xs)},
-            y=y,
+            **{f"y{i}": y for i, y in enumerate(ys)},
             params=np.array([model.count_params(), trainable]),
             layers=np.array(json.dumps(layers)),
             keras_version=np.array(keras.__version__),
             **extra,
         )
-        print(f"{name}: {model.count_params()} parameters, output {y.shape}")
+        print(f"{name}: {model.count_params()} parameters, outputs {[y.shape for y in ys]}")
 
 
 if __name__ == "__main__":
