@@ -11,11 +11,12 @@ For each model named on the command line (by default each model of `keras_models
 but those needing layers lamina lacks, listed in `keras_models.NEEDS`) it writes, beside this
 script, `<name>.keras`, `<name>.weights.h5`, `<name>.h5` (Keras 3's legacy HDF5 format) and
 `<name>.npz`: a fixed batch per model input (`x0`, `x1`, ...), Keras's `model.predict` of it
-(`y0`, `y1`, ... per output), the parameter counts (`params`: all, trainable) and, as JSON text, each layer's class
-name and output shape in Keras's order (`layers`). Every weight is set from a seeded
-generator (the BatchNormalization moving statistics included), so biases and statistics are
-not trivial; the models of `keras_models.COMPILE` are then compiled and trained two epochs,
-and their targets and `model.evaluate` results are saved too (`targets`, `evaluate`).
+(`y0`, `y1`, ... per output), the parameter counts (`params`: all, trainable) and, as JSON
+text, each layer's class name and output shape(s) in Keras's order (`layers`). Every weight is
+set from a seeded generator (the BatchNormalization moving statistics included), so biases
+and statistics are not trivial; the models of `keras_models.COMPILE` are then compiled and
+trained two epochs, and their targets and `model.evaluate` results are saved too (`targets`,
+`evaluate`).
 """
 
 import json
