@@ -36,10 +36,18 @@ def _case(name: str) -> object:
 CASES = [_case(name) for name in MODELS]
 
 
-def _load(name: str, kind: str, compile: bool = False) -> lamina.Model:
-    path = FILES / f"{name}{kind}"
+def _path(name: str, suffix: str) -> Path:
+    path = FILES / f"{name}{suffix}"
     if not path.exists():
-        pytest.fail(f"{path} is missing: run keras_files/make_keras_files.py with Keras 3.")
+        pytest.fail(
+            f"{path} is missing: write it with Keras 3 (see its docstring), "
+            f"`KERAS_BACKEND=torch python keras_files/make_keras_files.py {name}`."
+        )
+    return path
+
+
+def _load(name: str, kind: str, compile: bool = False) -> lamina.Model:
+    path = _path(name, kind)
     if kind == ".weights.h5":
         model = MODELS[name](lamina)
         model.load_weights(path)
@@ -49,7 +57,7 @@ def _load(name: str, kind: str, compile: bool = False) -> lamina.Model:
 
 def _reference(name: str) -> tuple[list[np.ndarray], dict]:
     """The model's inputs and what Keras recorded for them."""
-    with np.load(FILES / f"{name}.npz") as data:
+    with np.load(_path(name, ".npz")) as data:
         ref = {key: data[key] for key in data.files}
     xs = [ref.pop(f"x{i}") for i in range(sum(key.startswith("x") for key in ref))]
     ref["y"] = [ref.pop(f"y{i}") for i in range(sum(key.startswith("y") for key in ref))]
