@@ -60,7 +60,45 @@ class KerasSlot:
 
 def keras_entries(model: Any) -> list[KerasEntry]:
     """The layers of a lamina model as Keras 3 would list them (ops excluded)."""
-    return [_entry(layer) for layer in model.layers if _is_layer(layer)]
+    return [_entry(layer) for layer in keras_layer_order(model) if _is_layer(layer)]
+
+
+def keras_layer_order(model: Any) -> list:
+    """`model.layers` in the order Keras 3 lists them, which numbers their weight groups.
+
+    Keras (`keras/src/ops/function.py`, `map_graph`) orders a functional model's layers by
+    depth, the most calls between a layer and an output, deepest first; layers of one depth
+    in the order a depth-first walk from the outputs first reaches them. lamina lists them
+    as it calls them, which differs when branches of unequal depth meet.
+    """
+    if not isinstance(model, Functional):
+        return list(model.layers)
+    post_order, reached = [], {}  # nodes after the nodes feeding them; layer id -> first visit
+    stack = [(t.node, False) for t in reversed(model.outputs)]
+    seen: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        if done:
+            post_order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        reached.setdefault(id(node.layer), len(reached))
+        stack.append((node, True))
+        stack.extend((parent, False) for parent in reversed(node.parents))
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(post_order):
+        # A shared layer takes its deepest call's depth, and passes it on from every call.
+        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        for parent in node.parents:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    # An input the outputs do not use: depth 0, before the other layers of that depth.
+    return sorted(
+        model.layers, key=lambda layer: (-layer_depth.get(id(layer), 0), reached.get(id(layer), -1))
+    )
 
 
 def own_weights(layer: Any) -> list:

@@ -12,7 +12,7 @@ import pytest
 import lamina
 from lamina import layers, ops
 from lamina.saving import load_keras_h5_weights
-from lamina.saving.keras_layout import keras_slots
+from lamina.saving.keras_layout import keras_layer_order, keras_slots
 
 
 class MyDense(layers.Layer):
@@ -182,3 +182,23 @@ def test_a_keras_file_of_a_sequential_model_with_a_custom_block(tmp_path):
         np.testing.assert_array_equal(block.proj.kernel.numpy(), f["layers/block/proj/vars/0"])
         np.testing.assert_array_equal(block.Zed.bias.numpy(), f["layers/block/Zed/vars/1"])
         np.testing.assert_array_equal(model.layers[1].kernel.numpy(), f["layers/dense/vars/0"])
+
+
+def test_functional_layers_are_listed_in_keras_order():
+    # Keras 3.15.1 lists this model's layers as KERAS_ORDER: deepest first, a shared layer at
+    # its deepest call, an unused input among the layers of depth 0.
+    a, b, unused = (lamina.Input((2,), name=n) for n in ("a", "b", "u"))
+    shared = layers.Dense(2, name="shared")
+    x = shared(layers.Dense(2, name="d1")(a))
+    z = layers.Dense(2, name="d2")(shared(b))
+    w = layers.Dense(2, name="d3")(layers.Dense(2, name="d4")(z))
+    out = layers.Add(name="add")([x, w, layers.Dense(2, name="d5")(b)])
+    model = lamina.Model([a, b, unused], [out, layers.Dense(2, name="head")(x)])
+    keras_order = ["a", "d1", "b", "shared", "d2", "d4", "d3", "d5", "u", "add", "head"]
+    assert [layer.name for layer in keras_layer_order(model)] == keras_order
+    dense = [(s.path, s.layer.name) for s in keras_slots(model) if s.class_name == "Dense"]
+    assert dense[:3] == [
+        ("layers/dense", "d1"),
+        ("layers/dense_1", "shared"),
+        ("layers/dense_2", "d2"),
+    ]

@@ -249,6 +249,8 @@ _MERGES = (Add, Subtract, Multiply, Average, Maximum, Minimum)
 _LORA = {"lora_rank": _anything, "lora_alpha": _anything}
 # Keras's choice of kernel (cuDNN or not, the Keras 2 implementation mode) changes no result.
 _RNN_EXTRAS = {"use_cudnn": _anything, "implementation": _anything, "time_major": _is_false}
+# Batch renormalization (Keras 3.12+ writes its settings); the others apply only with it on.
+_RENORM = {"renorm": _is_false, "renorm_clipping": _anything, "renorm_momentum": _anything}
 
 
 def _cell(value: Any, key: str, ctx: Ctx) -> Layer:
@@ -279,7 +281,10 @@ LAYERS: dict[str, LayerSpec] = {
     "Dropout": layer_spec(Dropout, noise_shape=optional(to_shape)),
     "Flatten": layer_spec(Flatten, data_format=optional(one_of("channels_last", "channels_first"))),
     "Embedding": layer_spec(
-        Embedding, input_dim=_positive_int, output_dim=_positive_int, ignore=_LORA
+        Embedding,
+        input_dim=_positive_int,
+        output_dim=_positive_int,
+        ignore={"quantization_config": _is_none, **_LORA},
     ),
     "Masking": layer_spec(Masking),
     "SimpleRNN": layer_spec(SimpleRNN, units=_positive_int, ignore=_RNN_EXTRAS),
@@ -309,7 +314,7 @@ LAYERS: dict[str, LayerSpec] = {
     "Concatenate": layer_spec(Concatenate),
     "Dot": layer_spec(Dot, axes=to_axes),
     "BatchNormalization": layer_spec(
-        BatchNormalization, axis=to_axes, ignore={"synchronized": _is_false}
+        BatchNormalization, axis=to_axes, ignore={"synchronized": _is_false, **_RENORM}
     ),
     "LayerNormalization": layer_spec(LayerNormalization, axis=to_axes),
     "GroupNormalization": layer_spec(GroupNormalization),
@@ -589,6 +594,8 @@ _CALL_KWARGS: dict[str, Callable[[Any], bool]] = {
     "training": lambda v: v is None or isinstance(v, bool),
     "mask": _is_none,
 }
+# Call arguments that carry layer outputs (an RNN's starting states, as in seq2seq models).
+_TENSOR_KWARGS = ("initial_state",)
 
 
 @dataclass
@@ -689,20 +696,24 @@ def _node_call(node: Any, created: dict[str, Layer], owner: str, ctx: Ctx) -> An
         raise ctx.error(f"{where} has an unknown form: {node!r:.200}")
     if not isinstance(kwargs, dict):
         raise ctx.error(f"the kwargs of {where} should be a dict.")
+    tensor_kwargs = {}
     for key, value in kwargs.items():
+        if key in _TENSOR_KWARGS and value is not None:
+            tensor_kwargs[key] = _resolve(value, created, where, ctx, history_offset=False)
+            continue
         check = _CALL_KWARGS.get(key)
         if check is None or not check(value):
             raise ctx.error(
-                f"{where} passes {key}={value!r:.100}; lamina translates only training=True/False "
-                "and mask=None in layer calls."
+                f"{where} passes {key}={value!r:.100}; lamina translates only training=True/False, "
+                f"mask=None and layer outputs as {' or '.join(_TENSOR_KWARGS)} in layer calls."
             )
     inputs = _resolve(structure, created, where, ctx, history_offset=False)
-    if inputs is _NOT_YET:
+    if any(v is _NOT_YET for v in (inputs, *tensor_kwargs.values())):
         return None
     # Keras records the `training` value resolved when the graph was built, and overrides it
     # with the caller's whenever one is given (fit, predict); replaying it in lamina would pin
     # Dropout off during fit. A null mask is no argument at all.
-    return inputs, {}
+    return inputs, tensor_kwargs
 
 
 _NOT_YET = object()

@@ -46,6 +46,7 @@ from lamina.saving.keras_layout import (
     KerasSlot,
     is_graph_model,
     keras_entries,
+    keras_layer_order,
     keras_slots,
     own_weights,
 )
@@ -156,9 +157,10 @@ def _match_legacy(
         weight_names = read_names(group, "weight_names", where)
         saved.append((name, [get_dataset(group, w, where) for w in weight_names]))
     matches: list[_Match] = []
+    model_layers = keras_layer_order(model)  # Keras lists the layers in its own order
     if by_name:
         index: dict[str, list] = {}
-        for layer in model.layers:
+        for layer in model_layers:
             index.setdefault(layer.name, []).append(layer)
         matched = False
         for k, (name, datasets) in enumerate(saved):
@@ -170,7 +172,7 @@ def _match_legacy(
         if not matched:
             _no_name_matched(model, [n for n, d in saved if d], where)
     else:
-        layers = [layer for layer in model.layers if _legacy_weights(layer)]
+        layers = [layer for layer in model_layers if _legacy_weights(layer)]
         saved_with_weights = [(n, d) for n, d in saved if d]
         if len(layers) != len(saved_with_weights):
             raise KerasFileError(
