@@ -4,7 +4,8 @@ Internally channels_last: `x` is `(batch, *spatial, channels)` and a kernel is
 `(*kernel_size, in_channels // groups, out_channels)`, Keras's layout. The forward pass builds
 the im2col matrix from a strided view of the padded input and does one matrix product; the
 input gradient adds one matrix product per kernel position into a strided slice, never
-`np.add.at`.
+`np.add.at`. A depthwise convolution (one input channel per group) skips im2col: it is a sum
+over kernel positions of a strided slice of the input times that position's weights.
 """
 
 import itertools
@@ -46,6 +47,14 @@ def window_offsets(size: tuple, dilation: tuple):
     return itertools.product(*(range(0, k * d, d) for k, d in zip(size, dilation, strict=True)))
 
 
+def _positions(size: tuple, dilation: tuple, strides: tuple, out: tuple):
+    """`(pos, window)`: each kernel position and the input slice it meets, for every output."""
+    for pos, offsets in zip(
+        itertools.product(*map(range, size)), window_offsets(size, dilation), strict=True
+    ):
+        yield pos, window_slice(offsets, strides, out)
+
+
 def output_size(length: int, pads: tuple, size: int, stride: int, dilation: int) -> int:
     return (length + pads[0] + pads[1] - dilation * (size - 1) - 1) // stride + 1
 
@@ -70,11 +79,37 @@ def _col2im(dcols: Any, padded_shape: tuple, strides: tuple, dilation: tuple) ->
     nd = len(strides)
     out, size = dcols.shape[1 : 1 + nd], dcols.shape[1 + nd : 1 + 2 * nd]
     dx = xp.zeros(padded_shape, dtype=dcols.dtype)
-    for pos, offsets in zip(
-        itertools.product(*map(range, size)), window_offsets(size, dilation), strict=True
-    ):
-        dx[window_slice(offsets, strides, out)] += dcols[(slice(None),) * (1 + nd) + pos]
+    for pos, window in _positions(size, dilation, strides, out):
+        dx[window] += dcols[(slice(None),) * (1 + nd) + pos]
     return dx
+
+
+def _depthwise_conv(xpad: Any, w: Any, strides: tuple, dilation: tuple, out: tuple) -> Any:
+    """`(batch, *out, channels, m)`: the sum over positions p of `xpad[window p] * w[p]`."""
+    xp = get_xp(xpad)
+    y = xp.zeros((xpad.shape[0], *out, *w.shape[-2:]), dtype=xpad.dtype)
+    for pos, window in _positions(w.shape[:-2], dilation, strides, out):
+        y += xp.einsum("...c,cm->...cm", xpad[window], w[pos])
+    return y
+
+
+def _depthwise_input_grad(grad: Any, w: Any, padded: tuple, strides: tuple, dilation: tuple):
+    """The padded input's gradient: `grad` `(batch, *out, channels, m)` times w[p], per window."""
+    xp = get_xp(grad)
+    dx = xp.zeros(padded, dtype=grad.dtype)
+    for pos, window in _positions(w.shape[:-2], dilation, strides, grad.shape[1:-2]):
+        dx[window] += xp.einsum("...cm,cm->...c", grad, w[pos])
+    return dx
+
+
+def _depthwise_kernel_grad(xpad: Any, grad: Any, size: tuple, strides: tuple, dilation: tuple):
+    """`(*size, channels, m)`: per position, `xpad[window p] * grad` summed over batch and space."""
+    xp = get_xp(grad)
+    dw = xp.empty((*size, *grad.shape[-2:]), dtype=grad.dtype)
+    axes = "nxyz"[: grad.ndim - 2]  # einsum sums over batch and space only when they are named
+    for pos, window in _positions(size, dilation, strides, grad.shape[1:-2]):
+        dw[pos] = xp.einsum(f"{axes}c,{axes}cm->cm", xpad[window], grad)
+    return dw
 
 
 class _ConvBaseOp(Function):
@@ -85,26 +120,35 @@ class _ConvBaseOp(Function):
     pads: tuple
     groups: int
 
-    def _cols(self, x: Any, kernel: Any) -> tuple[Any, tuple]:
+    def _depthwise(self, kernel_shape: tuple) -> bool:
+        """Whether each group holds one input channel: then no im2col, see `_depthwise_conv`."""
+        return self.groups > 1 and kernel_shape[-2] == 1
+
+    def _padded(self, x: Any, size: tuple) -> tuple[Any, tuple]:
+        """`(xpad, out)`: the padded input, contiguous, and the output's spatial shape."""
         xpad = get_xp(x).ascontiguousarray(pad_spatial(x, self.pads))
-        size = kernel.shape[:-2]
         out = tuple(
             output_size(n, (0, 0), k, s, d)
             for n, k, s, d in zip(xpad.shape[1:-1], size, self.strides, self.dilation, strict=True)
         )
-        win = _im2col(xpad, size, self.strides, self.dilation, out)
-        nd = len(out)
-        return win.reshape(math.prod(win.shape[: 1 + nd]), math.prod(win.shape[1 + nd :])), out
+        return xpad, out
 
     def _conv(self, x: Any, kernel: Any) -> tuple[Any, Any, tuple]:
-        """`(y, cols, out)`: the convolution of `x` and the im2col matrix it used."""
+        """`(y, cols, out)`: the convolution of `x` and the im2col matrix it used (the padded
+        input for a depthwise kernel)."""
         xp = get_xp(x)
-        cols, out = self._cols(x, kernel)
-        n, o = x.shape[0], kernel.shape[-1]
-        if self.groups == 1:
+        size, (n, o), g = kernel.shape[:-2], (x.shape[0], kernel.shape[-1]), self.groups
+        xpad, out = self._padded(x, size)
+        if self._depthwise(kernel.shape):
+            w = kernel.reshape(*size, g, o // g)
+            y = _depthwise_conv(xpad, w, self.strides, self.dilation, out)
+            return y.reshape(n, *out, o), xpad, out
+        win = _im2col(xpad, size, self.strides, self.dilation, out)
+        nd = len(out)
+        cols = win.reshape(math.prod(win.shape[: 1 + nd]), math.prod(win.shape[1 + nd :]))
+        if g == 1:
             y = cols @ kernel.reshape(-1, o)
         else:
-            g = self.groups
             k = kernel.reshape(-1, kernel.shape[-2], g, o // g)
             c = cols.reshape(cols.shape[0], k.shape[0], g, k.shape[1])
             y = xp.einsum("mkgc,kcgo->mgo", c, k, optimize=True).reshape(-1, o)
@@ -120,19 +164,18 @@ class _ConvBaseOp(Function):
             *(n + lo + hi for n, (lo, hi) in zip(x_shape[1:-1], self.pads, strict=True)),
             x_shape[-1],
         )
-        if self.groups == 1:
+        if self._depthwise(kernel.shape):
+            g = self.groups
+            w = kernel.reshape(*size, g, o // g)
+            grad = grad.reshape(*grad.shape[:-1], g, o // g)
+            dx = _depthwise_input_grad(grad, w, padded, self.strides, self.dilation)
+        elif self.groups == 1:
             # One product per kernel position added straight into place: a third faster than
             # one product into a (rows, positions * channels) matrix and then col2im.
             dx = xp.zeros(padded, dtype=grad.dtype)
             shape = (*grad.shape[:-1], x_shape[-1])
-            for pos, offsets in zip(
-                itertools.product(*map(range, size)),
-                window_offsets(size, self.dilation),
-                strict=True,
-            ):
-                dx[window_slice(offsets, self.strides, grad.shape[1:-1])] += (
-                    g2 @ kernel[pos].T
-                ).reshape(shape)
+            for pos, window in _positions(size, self.dilation, self.strides, grad.shape[1:-1]):
+                dx[window] += (g2 @ kernel[pos].T).reshape(shape)
         else:
             g = self.groups
             k = kernel.reshape(-1, kernel.shape[-2], g, o // g)
@@ -143,11 +186,15 @@ class _ConvBaseOp(Function):
 
     def _kernel_grad(self, cols: Any, grad: Any, kernel_shape: tuple) -> Any:
         xp = get_xp(grad)
-        o = kernel_shape[-1]
+        o, g = kernel_shape[-1], self.groups
+        if self._depthwise(kernel_shape):
+            grad = grad.reshape(*grad.shape[:-1], g, o // g)
+            size = kernel_shape[:-2]
+            dw = _depthwise_kernel_grad(cols, grad, size, self.strides, self.dilation)
+            return dw.reshape(kernel_shape)
         g2 = grad.reshape(-1, o)
-        if self.groups == 1:
+        if g == 1:
             return (cols.T @ g2).reshape(kernel_shape)
-        g = self.groups
         c = cols.reshape(cols.shape[0], -1, g, kernel_shape[-2])
         dk = xp.einsum("mkgc,mgo->kcgo", c, g2.reshape(-1, g, o // g), optimize=True)
         return dk.reshape(kernel_shape)
