@@ -23,6 +23,7 @@ Run it with the dataset folder in `LAMINA_DATA`:
     LAMINA_DATA=/path/to/datasets python examples/temperature_forecasting.py
 """
 
+import argparse
 import gzip
 
 import numpy as np
@@ -198,4 +199,17 @@ def main(
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--regularized-epochs", type=int, default=40)
+    parser.add_argument("--steps-per-epoch", type=int, default=500)
+    parser.add_argument("--validation-steps", type=int, default=None)
+    parser.add_argument("--only", nargs="+", help="train these models only (see build_models)")
+    args = parser.parse_args()
+    main(
+        epochs=args.epochs,
+        regularized_epochs=args.regularized_epochs,
+        steps_per_epoch=args.steps_per_epoch,
+        validation_steps=args.validation_steps,
+        only=args.only,
+    )
