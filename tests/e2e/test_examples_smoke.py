@@ -177,6 +177,18 @@ def test_temperature_forecasting(dataset, capsys):
     assert line.endswith(f"gru_beats_naive: {result['gru_beats_naive']}")
 
 
+def test_temperature_forecasting_trains_only_the_named_models(dataset, capsys):
+    dataset("vic_elec")
+    example = load_example("temperature_forecasting")
+    result = example.main(
+        steps_per_epoch=1, epochs=1, validation_steps=1, only=["dense"], verbose=0
+    )
+    assert list(result["val_mae"]) == ["dense"]
+    assert last_line(capsys).endswith("gru_beats_naive: False")  # the GRU was not trained
+    with pytest.raises(ValueError, match=r"Received: only=\['lstm'\]"):
+        example.main(only=["lstm", "gru"])
+
+
 def test_temperature_generator_windows():
     generator = load_example("temperature_forecasting").generator
     data = np.arange(200, dtype="float32").reshape(100, 2)
