@@ -8,6 +8,7 @@ once (about 15 s) and then read back.
 
 import importlib.util
 import os
+import string
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +175,18 @@ def test_temperature_forecasting(dataset, capsys):
     assert line.endswith(f"gru_beats_naive: {result['gru_beats_naive']}")
 
 
+def test_temperature_forecasting_trains_only_the_named_models(dataset, capsys):
+    dataset("vic_elec")
+    example = load_example("temperature_forecasting")
+    result = example.main(
+        steps_per_epoch=1, epochs=1, validation_steps=1, only=["dense"], verbose=0
+    )
+    assert list(result["val_mae"]) == ["dense"]
+    assert last_line(capsys).endswith("gru_beats_naive: False")  # the GRU was not trained
+    with pytest.raises(ValueError, match=r"Received: only=\['lstm'\]"):
+        example.main(only=["lstm", "gru"])
+
+
 def test_temperature_generator_windows():
     generator = load_example("temperature_forecasting").generator
     data = np.arange(200, dtype="float32").reshape(100, 2)
@@ -265,3 +278,60 @@ def test_imdb_conv1d(dataset, capsys):
         (None, 1),
     ]
     assert last_line(capsys) == f"best_val_acc: {result['best_val_acc']:.4f}"
+
+
+def test_one_hot_encoding(capsys):
+    result = load_example("one_hot_encoding").main()
+    # Listing 6.3's figures: 9 unique tokens, "the" first as the most frequent.
+    assert result["word_index"] == {
+        "the": 1, "cat": 2, "sat": 3, "on": 4, "mat": 5, "dog": 6, "ate": 7, "my": 8, "homework": 9
+    }  # fmt: skip
+    assert result["sequences"] == [[1, 2, 3, 4, 1, 5], [1, 6, 7, 8, 9]]
+    np.testing.assert_array_equal(result["matrix"][1, :11], [0, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0])
+    # Listing 6.1 splits on spaces only: "The" and "the" are two of its 10 words.
+    word = result["word_results"]
+    assert word.shape == (2, 10, 11)
+    np.testing.assert_array_equal(word.sum(axis=(1, 2)), [6, 5])
+    assert word[0, 0].argmax() == 1 and word[0, 4].argmax() == 5
+    # Listing 6.2: one 1 per character, at the character's place in string.printable (from 1).
+    char = result["char_results"]
+    assert char.shape == (2, 50, 101)
+    np.testing.assert_array_equal(char.sum(axis=(1, 2)), [23, 24])
+    assert char[0, 0].argmax() == 1 + string.printable.index("T")
+    # Listing 6.4: the hashed words "The" and "the" land in the same slot.
+    hashed = result["hashed"]
+    assert hashed.shape == (2, 10, 1000)
+    assert hashed[0, 0].argmax() == hashed[0, 4].argmax()
+    assert last_line(capsys) == (
+        "unique_tokens: 9 word: (2, 10, 11) char: (2, 50, 101) tokenizer: (2, 1000) "
+        "hashed: (2, 10, 1000)"
+    )
+
+
+def test_imdb_reversed_bidirectional_inputs():
+    example = load_example("imdb_reversed_bidirectional")
+    reviews = [[1, 2, 3], list(range(1, 601))]
+    reversed_inputs = example.prepare(reviews, "reversed_lstm")
+    assert reversed_inputs.shape == (2, 500)
+    np.testing.assert_array_equal(reversed_inputs[0, -3:], [3, 2, 1])
+    # The reversed review is cut from the front, as pad_sequences does: its first 500 words.
+    np.testing.assert_array_equal(reversed_inputs[1, [0, -1]], [500, 1])
+    chronological = example.prepare(reviews, "bidirectional_lstm")
+    np.testing.assert_array_equal(chronological[1, [0, -1]], [101, 600])
+
+
+def test_imdb_reversed_bidirectional(dataset, capsys):
+    dataset("imdb")
+    example = load_example("imdb_reversed_bidirectional")
+    results = example.main(epochs=1, limit=64, verbose=0)
+    kinds = ["reversed_lstm", "bidirectional_lstm"]
+    # Two LSTM(32) of 8,320 weights each on a 32-dimensional embedding.
+    assert results["bidirectional_lstm"]["model"].count_params() == 336_705
+    assert list(results) == kinds
+    # 1,280,000 embedding weights, an LSTM(32) on 128 features, one sigmoid unit.
+    assert results["reversed_lstm"]["model"].count_params() == 1_300_641
+    assert last_line(capsys) == " ".join(
+        f"{kind}_best_val_acc: {results[kind]['best_val_acc']:.4f}" for kind in kinds
+    )
+    with pytest.raises(ValueError, match=r"Received: kinds=\['gru'\]"):
+        example.main(kinds=("gru",))
