@@ -1,15 +1,21 @@
 """Max and average pooling in 1, 2 or 3 spatial dims, channels_last internally.
 
 Both loop over the window positions on strided slices of the padded input (`pool_size`
-vectorized passes, no im2col copy). Max pooling's forward pass keeps only the maxima; its
-backward pass routes each gradient to the first input element equal to its window's maximum,
-with an equality mask per position (written in place when the windows do not overlap).
+vectorized passes, no im2col copy). Max pooling's backward pass routes each gradient to the
+first input element equal to its window's maximum. With Numba (`jit_enabled`) its forward pass
+is one compiled pass that keeps each maximum's position and its backward pass one scatter to
+those positions; otherwise the forward pass keeps only the maxima and the backward pass finds
+them again with an equality mask per position (written in place when windows do not overlap).
 """
 
+import math
 from typing import Any
 
-from lamina.backend import get_xp
+import numpy as np
+
+from lamina.backend import get_xp, jit_enabled
 from lamina.function import Function
+from lamina.ops import window_kernels
 from lamina.ops.conv import (
     normalize_data_format,
     normalize_padding,
@@ -46,6 +52,9 @@ class _PoolBaseOp(Function):
 
 class MaxPoolOp(_PoolBaseOp):
     def forward(self, x):
+        if jit_enabled(x):
+            return self._forward_compiled(x)
+        self.arg = None
         xp = get_xp(x)
         self.xpad = pad_spatial(x, self.pads, value=-xp.inf)
         windows = self._windows(self.xpad)
@@ -54,8 +63,34 @@ class MaxPoolOp(_PoolBaseOp):
             xp.maximum(self.out, self.xpad[index], out=self.out)
         return self.out
 
+    def _forward_compiled(self, x):
+        """The maxima, and in `self.arg` where each one is, from one compiled pass."""
+        spatial = x.shape[1:-1]
+        out = self._out(tuple(n + lo + hi for n, (lo, hi) in zip(spatial, self.pads, strict=True)))
+        y = np.empty((x.shape[0], *out, x.shape[-1]), x.dtype)
+        self.arg = np.empty(y.shape, np.intp)
+        self.x_shape = x.shape
+        lead, as_3d = window_kernels.lead_3d, window_kernels.as_3d
+        pads = tuple(lo for lo, _ in self.pads)
+        window_kernels.max_pool_argmax(
+            as_3d(x),
+            lead(self.size, 1),
+            lead(self.strides, 1),
+            lead(pads, 0),
+            as_3d(y),
+            as_3d(self.arg),
+        )
+        return y
+
     def backward(self, grad):
         # d max / dx = 1 at the first argmax of each window, 0 elsewhere
+        if self.arg is not None:
+            n, c = self.x_shape[0], self.x_shape[-1]
+            dx = np.zeros((n, math.prod(self.x_shape[1:-1]), c), grad.dtype)
+            window_kernels.max_pool_scatter(
+                window_kernels.as_3d(grad), window_kernels.as_3d(self.arg), dx
+            )
+            return (dx.reshape(self.x_shape),)
         xp = get_xp(grad)
         dx = xp.zeros(self.xpad.shape, dtype=grad.dtype)
         overlap = any(k > s for k, s in zip(self.size, self.strides, strict=True))
