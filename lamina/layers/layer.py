@@ -125,6 +125,11 @@ def _call_accepts_mask(cls: type) -> bool:
     return _ACCEPTS_MASK[cls]
 
 
+def _holds_tensors(args: tuple, kwargs: dict) -> bool:
+    values = [*args, *(v for k, v in kwargs.items() if k != "mask")]
+    return any(isinstance(t, Tensor | KerasTensor) for t in tree.flatten(values))
+
+
 def input_mask(inputs: Any) -> Any:
     """The mask attached to `inputs` by a masking layer (a list for several inputs), or None."""
     if isinstance(inputs, Tensor):
@@ -518,7 +523,13 @@ class Layer:
         mask = kwargs.get("mask")
         if mask is None:
             mask = input_mask(inputs)
-            if mask is not None and _call_accepts_mask(type(self)):
+            # As Keras 3, the inputs' mask reaches `call` only when no other argument holds
+            # tensors (an RNN started from `initial_state` runs unmasked); outputs still get it.
+            if (
+                mask is not None
+                and _call_accepts_mask(type(self))
+                and not _holds_tensors(args, kwargs)
+            ):
                 kwargs["mask"] = mask
         outputs = self._run_call_with_training(inputs, args, kwargs)
         if self.supports_masking:

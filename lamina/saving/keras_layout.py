@@ -69,7 +69,8 @@ def keras_layer_order(model: Any) -> list:
     Keras (`keras/src/ops/function.py`, `map_graph`) orders a functional model's layers by
     depth, the most calls between a layer and an output, deepest first; layers of one depth
     in the order a depth-first walk from the outputs first reaches them. lamina lists them
-    as it calls them, which differs when branches of unequal depth meet.
+    as it calls them, which differs when branches of unequal depth meet. Ops (OpLayers) count
+    in the depths but are left out, as Keras leaves them out of `model.layers`.
     """
     if not isinstance(model, Functional):
         return list(model.layers)
@@ -97,7 +98,8 @@ def keras_layer_order(model: Any) -> list:
             node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
     # An input the outputs do not use: depth 0, before the other layers of that depth.
     return sorted(
-        model.layers, key=lambda layer: (-layer_depth.get(id(layer), 0), reached.get(id(layer), -1))
+        filter(_is_layer, model.layers),
+        key=lambda layer: (-layer_depth.get(id(layer), 0), reached.get(id(layer), -1)),
     )
 
 

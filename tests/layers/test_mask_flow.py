@@ -116,3 +116,15 @@ def test_softmax_over_time_gives_masked_steps_no_weight():
     out = layers.Softmax(axis=1)(_masked()).numpy()
     np.testing.assert_array_equal(out[~MASK], 0.0)
     np.testing.assert_allclose(out.sum(1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.GRU])
+def test_an_rnn_started_from_a_state_runs_unmasked_as_keras(cls):
+    # Keras 3 fills `mask` only when the inputs are the one tensor argument of the call.
+    layer = cls(2, return_sequences=True)
+    x, state = _masked(), ops.convert_to_tensor(np.full((2, 2), 0.5, "float32"))
+    plain = ops.convert_to_tensor(np.asarray(x))
+    out = layer(x, initial_state=[state])
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(layer(plain, initial_state=[state])))
+    assert not np.allclose(np.asarray(layer(x)), np.asarray(layer(plain)))  # masked without one
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), MASK)  # the output keeps it

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from keras_files.keras_models import COMPILE, MODELS, NEEDS
+from keras_files.keras_models import COMPILE, MODELS, NEEDS, PADDED
 
 import lamina
 from lamina.saving.keras_import import KerasFileError
@@ -75,6 +75,10 @@ def _output_shape(output: object) -> list:
     return list(output.shape)
 
 
+def _inputs_last(layers: list[dict]) -> list[dict]:
+    return sorted(layers, key=lambda layer: layer["class_name"] == "InputLayer")
+
+
 def _close(got: np.ndarray, expected: np.ndarray) -> None:
     scale = max(1.0, float(np.abs(expected).max()))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=2e-6 * scale)
@@ -113,6 +117,11 @@ def test_parameter_counts_and_layer_shapes_equal_keras(name, kind):
         {"class_name": type(layer).__name__, "output_shape": _output_shape(layer.output)}
         for layer in keras_layer_order(model)
     ]
+    if kind == ".weights.h5" and name in PADDED:
+        # Keras records the masks of padded inputs as op nodes, which deepen the inputs they
+        # start from; lamina's own twin carries its masks on the tensors, so only its
+        # (weightless) InputLayers may sit elsewhere in the order.
+        got, expected = _inputs_last(got), _inputs_last(expected)
     assert got == expected
 
 

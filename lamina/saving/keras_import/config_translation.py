@@ -116,6 +116,7 @@ from lamina.saving.keras_import.config_values import (
 )
 from lamina.saving.keras_import.errors import KerasFileError
 from lamina.saving.keras_import.h5_weights import KerasEntry
+from lamina.saving.keras_import.keras_ops import is_op_record, op_from_record
 
 Translator = Callable[[Any, str, Ctx], Any]
 
@@ -594,8 +595,9 @@ _CALL_KWARGS: dict[str, Callable[[Any], bool]] = {
     "training": lambda v: v is None or isinstance(v, bool),
     "mask": _is_none,
 }
-# Call arguments that carry layer outputs (an RNN's starting states, as in seq2seq models).
-_TENSOR_KWARGS = ("initial_state",)
+# Call arguments that carry layer outputs: an RNN's starting states (as in seq2seq models), and
+# the masks Keras 3 passes on explicitly (outputs of op nodes such as `NotEqual`).
+_TENSOR_KWARGS = ("initial_state", "mask")
 
 
 @dataclass
@@ -603,6 +605,7 @@ class _Pending:
     name: str
     layer: Layer
     nodes: list
+    op: bool = False
 
 
 def _functional(config: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
@@ -615,18 +618,21 @@ def _functional(config: dict, ctx: Ctx) -> tuple[Any, list[KerasEntry]]:
     pending: list[_Pending] = []
     entries = []
     for record in records:
-        layer, entry = layer_from_record(record, ctx)
+        op = isinstance(record, dict) and is_op_record(record, ctx.custom_objects)
+        # An op (Keras saves no weights for it) becomes an OpLayer, as ops on symbolic tensors.
+        layer, entry = (op_from_record(record, ctx), None) if op else layer_from_record(record, ctx)
         name = record.get("name", layer.name)
         if not isinstance(name, str):
             raise ctx.error(f"a layer name should be a string. Received: {name!r}")
         if name in created:
             raise ctx.error(f"two layers are named {name!r}.")
         created[name] = layer
-        entries.append(entry)
+        if entry is not None:
+            entries.append(entry)
         nodes = record.get("inbound_nodes", [])
         if not isinstance(nodes, list):
             raise ctx.error(f"the inbound_nodes of layer {name!r} should be a list.")
-        pending.append(_Pending(name, layer, list(nodes)))
+        pending.append(_Pending(name, layer, list(nodes), op))
     _connect(pending, created, ctx)
     inputs = _single(_tensors(config.get("input_layers"), created, "input_layers", ctx))
     outputs = _single(_tensors(config.get("output_layers"), created, "output_layers", ctx))
@@ -649,7 +655,7 @@ def _connect(pending: list[_Pending], created: dict[str, Layer], ctx: Ctx) -> No
         progress = False
         for p in pending:
             while p.nodes:
-                call = _node_call(p.nodes[0], created, p.name, ctx)
+                call = _node_call(p.nodes[0], created, p.name, ctx, p.op)
                 if call is None:
                     break
                 inputs, kwargs = call
@@ -667,13 +673,17 @@ def _connect(pending: list[_Pending], created: dict[str, Layer], ctx: Ctx) -> No
         )
 
 
-def _node_call(node: Any, created: dict[str, Layer], owner: str, ctx: Ctx) -> Any:
-    """The (inputs, kwargs) of one recorded call, or None while an input is not made yet."""
+def _node_call(node: Any, created: dict[str, Layer], owner: str, ctx: Ctx, op: bool) -> Any:
+    """The (inputs, kwargs) of one recorded call, or None while an input is not made yet.
+
+    An op's inputs are the tensors among its arguments (its OpLayer holds the constants)."""
     where = f"an inbound node of layer {owner!r}"
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
         args, kwargs = node.get("args", []), node.get("kwargs", {})
         if set(node) - {"args", "kwargs"} or not isinstance(args, list):
             raise ctx.error(f"{where} should be {{'args': [...], 'kwargs': {{...}}}}.")
+        if op:
+            args = [[a for a in args if isinstance(a, dict)]]
         if len(args) != 1:
             raise ctx.error(
                 f"{where} passes {len(args)} positional arguments; lamina layers take their "
@@ -699,33 +709,36 @@ def _node_call(node: Any, created: dict[str, Layer], owner: str, ctx: Ctx) -> An
     tensor_kwargs = {}
     for key, value in kwargs.items():
         if key in _TENSOR_KWARGS and value is not None:
-            tensor_kwargs[key] = _resolve(value, created, where, ctx, history_offset=False)
+            tensor_kwargs[key] = _resolve(value, created, where, ctx, none_ok=key == "mask")
             continue
         check = _CALL_KWARGS.get(key)
         if check is None or not check(value):
             raise ctx.error(
                 f"{where} passes {key}={value!r:.100}; lamina translates only training=True/False, "
-                f"mask=None and layer outputs as {' or '.join(_TENSOR_KWARGS)} in layer calls."
+                f"and layer outputs (or null) as {' or '.join(_TENSOR_KWARGS)} in layer calls."
             )
-    inputs = _resolve(structure, created, where, ctx, history_offset=False)
+    inputs = _resolve(structure, created, where, ctx)
     if any(v is _NOT_YET for v in (inputs, *tensor_kwargs.values())):
         return None
     # Keras records the `training` value resolved when the graph was built, and overrides it
     # with the caller's whenever one is given (fit, predict); replaying it in lamina would pin
-    # Dropout off during fit. A null mask is no argument at all.
+    # Dropout off during fit. A null mask is no argument at all; a mask tensor is passed on.
     return inputs, tensor_kwargs
 
 
 _NOT_YET = object()
 
 
-def _resolve(structure: Any, created: dict, where: str, ctx: Ctx, history_offset: bool) -> Any:
-    """Replace every tensor reference in `structure` with the symbolic tensor it names."""
+def _resolve(structure: Any, created: dict, where: str, ctx: Ctx, none_ok: bool = False) -> Any:
+    """Replace every tensor reference in `structure` with the symbolic tensor it names (and
+    null with None where `none_ok`: a list of masks, one per input, may have gaps)."""
     if isinstance(structure, dict) and structure.get("class_name") == "__keras_tensor__":
         history = (structure.get("config") or {}).get("keras_history")
-        return _tensor(history, created, where, ctx, history_offset)
+        return _tensor(history, created, where, ctx, False)
+    if structure is None and none_ok:
+        return None
     if isinstance(structure, list):
-        items = [_resolve(s, created, where, ctx, history_offset) for s in structure]
+        items = [_resolve(s, created, where, ctx, none_ok) for s in structure]
         return _NOT_YET if any(i is _NOT_YET for i in items) else items
     raise ctx.error(
         f"{where} passes {structure!r:.200} where lamina expects layer outputs; constant "

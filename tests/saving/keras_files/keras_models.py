@@ -5,7 +5,7 @@ returns an unbuilt-weights model; `make_keras_files.py` builds them with Keras a
 and the tests build lamina twins from the same code to load the `.weights.h5` files into.
 `COMPILE` gives the models saved compiled; `NEEDS` names the layer classes a model needs
 that lamina may not have yet; `INT_INPUTS` gives the vocabulary size of the models that take
-token ids.
+token ids; `PADDED` names the models whose inputs end in zeros, which they mask.
 """
 
 from collections.abc import Callable
@@ -125,6 +125,20 @@ def wrappers(k: Any) -> Any:
     )
 
 
+def masked(k: Any) -> Any:
+    """Padded ids masked by an Embedding, padded float steps by Masking; an RNN started from a
+    state, which Keras runs without the mask."""
+    ids, steps = k.Input((8,), dtype="int32"), k.Input((8, 3))
+    x = k.layers.Embedding(12, 4, mask_zero=True)(ids)
+    sequence, h, _ = k.layers.LSTM(5, return_sequences=True, return_state=True)(x)
+    last = k.layers.GRU(3)(sequence)
+    pooled = k.layers.GlobalAveragePooling1D()(sequence)
+    started = k.layers.SimpleRNN(5)(sequence, initial_state=[h])
+    branch = k.layers.SimpleRNN(2)(k.layers.Masking()(steps))
+    merged = k.layers.Concatenate()([last, pooled, started, branch])
+    return k.Model([ids, steps], k.layers.Dense(2)(merged))
+
+
 MODELS: dict[str, Callable[[Any], Any]] = {
     "conv1d": conv1d,
     "conv2d": conv2d,
@@ -132,6 +146,7 @@ MODELS: dict[str, Callable[[Any], Any]] = {
     "recurrent": recurrent,
     "nested": nested,
     "wrappers": wrappers,
+    "masked": masked,
 }
 # The layer classes each model needs beyond the common ones, for models lamina may lack.
 NEEDS = {"wrappers": ("Bidirectional", "TimeDistributed")}
@@ -143,5 +158,7 @@ COMPILE = {
         "metrics": ["accuracy"],
     }
 }
-# Models that take token ids below this vocabulary size; the others take floats.
-INT_INPUTS = {"recurrent": 20}
+# Models that take token ids below this vocabulary size (their int inputs); the others take floats.
+INT_INPUTS = {"recurrent": 20, "masked": 12}
+# Models whose inputs end in padding (zeros), the i-th sample's last 2 * i steps.
+PADDED = ("masked",)

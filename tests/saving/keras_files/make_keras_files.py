@@ -10,7 +10,8 @@ run this script (nor import Keras), they read the files it wrote, which are comm
 For each model named on the command line (by default each model of `keras_models.MODELS`
 but those needing layers lamina lacks, listed in `keras_models.NEEDS`) it writes, beside this
 script, `<name>.keras`, `<name>.weights.h5`, `<name>.h5` (Keras 3's legacy HDF5 format) and
-`<name>.npz`: a fixed batch per model input (`x0`, `x1`, ...), Keras's `model.predict` of it
+`<name>.npz`: a fixed batch per model input (`x0`, `x1`, ...; ending in zero padding for the
+models of `keras_models.PADDED`), Keras's `model.predict` of it
 (`y0`, `y1`, ... per output), the parameter counts (`params`: all, trainable) and, as JSON
 text, each layer's class name and output shape(s) in Keras's order (`layers`). Every weight is
 set from a seeded generator (the BatchNormalization moving statistics included), so biases
@@ -41,13 +42,22 @@ def randomize(model, seed: int) -> None:
         w.assign(value.astype("float32"))
 
 
-def sample_inputs(model, seed: int, vocabulary: int | None) -> list[np.ndarray]:
-    """A batch of 3 for each input: token ids below `vocabulary`, else normal floats."""
+def sample_inputs(model, seed: int, vocabulary: int | None, padded: bool) -> list[np.ndarray]:
+    """A batch of 3 for each input: token ids below `vocabulary` for the int inputs, else
+    normal floats; when `padded`, the i-th sample's last 2 * i steps are zeros."""
     rng = np.random.default_rng(1000 + seed)
-    shapes = [(3, *tensor.shape[1:]) for tensor in model.inputs]
-    if vocabulary is not None:
-        return [rng.integers(0, vocabulary, shape).astype("int32") for shape in shapes]
-    return [rng.normal(0.0, 1.0, shape).astype("float32") for shape in shapes]
+    xs = []
+    for tensor in model.inputs:
+        shape = (3, *tensor.shape[1:])
+        if vocabulary is not None and "int" in str(tensor.dtype):
+            x = rng.integers(0, vocabulary, shape).astype("int32")
+        else:
+            x = rng.normal(0.0, 1.0, shape).astype("float32")
+        if padded:
+            for i in range(1, len(x)):
+                x[i, -2 * i :] = 0
+        xs.append(x)
+    return xs
 
 
 def output_shape(output) -> list:
@@ -61,7 +71,7 @@ def main(names: list[str]) -> None:
     if os.environ.get("KERAS_BACKEND") != "torch":
         sys.exit("Run with KERAS_BACKEND=torch.")
     import keras
-    from keras_models import COMPILE, INT_INPUTS, MODELS, NEEDS
+    from keras_models import COMPILE, INT_INPUTS, MODELS, NEEDS, PADDED
 
     unknown = sorted(set(names) - set(MODELS))
     if unknown:
@@ -74,7 +84,7 @@ def main(names: list[str]) -> None:
         keras.utils.set_random_seed(seed)
         model = build(keras)
         randomize(model, seed)
-        xs = sample_inputs(model, seed, INT_INPUTS.get(name))
+        xs = sample_inputs(model, seed, INT_INPUTS.get(name), name in PADDED)
         inputs = xs if len(xs) > 1 else xs[0]
         extra = {}
         if name in COMPILE:
