@@ -68,6 +68,14 @@ def test_global_average_pooling_1d_averages_the_valid_steps_only(keepdims):
         layers.GlobalAveragePooling1D()(x.numpy(), mask=MASK[:, :2])
 
 
+def test_global_average_pooling_1d_gives_zeros_for_a_sample_with_every_step_masked():
+    x = _masked()
+    mask = np.array([[True, False, False], [False, False, False]])
+    out = layers.GlobalAveragePooling1D()(x, mask=mask)
+    np.testing.assert_allclose(out.numpy()[0], x.numpy()[0, 0], rtol=1e-6)
+    np.testing.assert_array_equal(out.numpy()[1], np.zeros(4))
+
+
 def test_elementwise_merges_keep_a_step_any_input_keeps():
     a, b = _masked(), _masked(seed=1)
     b._keras_mask = ops.convert_to_tensor(np.array([[False, False, True], [True, False, False]]))

@@ -56,7 +56,7 @@ _MASK_DOC = """
     Call arguments:
         inputs: `(batch, steps, channels)`.
         mask: booleans `(batch, steps)` (from `Embedding(mask_zero=True)`, say): the False
-            steps are left out of the average.
+            steps are left out of the average (a sample with none left gives zeros).
     """
 
 
@@ -97,7 +97,9 @@ class GlobalAveragePooling1D(_GlobalPooling):
             )
         weights = ops.expand_dims(ops.cast(mask, inputs.dtype), 2 if steps == 1 else 1)
         total = ops.sum(inputs * weights, axis=steps, keepdims=self.keepdims)
-        return total / ops.sum(weights, axis=steps, keepdims=self.keepdims)
+        # A sample with every step masked averages nothing: 0, where Keras divides 0 by 0.
+        count = ops.maximum(ops.sum(weights, axis=steps, keepdims=self.keepdims), 1.0)
+        return total / count
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None
