@@ -11,8 +11,11 @@ dropout, one mask for every step, as Keras).
 
 from typing import Any
 
-from lamina.backend import get_xp
+import numpy as np
+
+from lamina.backend import get_xp, jit_enabled
 from lamina.function import Function
+from lamina.ops import recurrent_kernels
 from lamina.ops.core import convert_to_tensor, float_input
 from lamina.tensor import Tensor
 
@@ -60,6 +63,8 @@ class _RecurrentOp(Function):
     activation: str = "tanh"
     recurrent_activation: str = "sigmoid"
     all_states: bool = False
+    has_kernels = False  # the cell has compiled steps (tanh and sigmoid)
+    compiled = False  # this call ran them
 
     def forward(self, x, kernel, recurrent_kernel, bias, *initial):
         xp = get_xp(x)
@@ -68,6 +73,10 @@ class _RecurrentOp(Function):
         self.x, self.kernel, self.recurrent_kernel = x, kernel, recurrent_kernel
         self.initial = initial
         xz = (x.reshape(batch * steps, features) @ kernel + bias).reshape(batch, steps, -1)
+        if self.use_kernels(x, kernel, recurrent_kernel, bias, *initial):
+            self.compiled = True
+            self.setup_compiled()
+            return self.forward_compiled(xz)
         self.states = [xp.empty((batch, steps, units), x.dtype) for _ in initial]
         self.setup(batch, steps, units, x.dtype)
         states = list(initial)
@@ -90,9 +99,55 @@ class _RecurrentOp(Function):
         """State `i` before step `k` (in the order processed)."""
         return self.states[i][:, k - 1] if k else self.initial[i]
 
+    def use_kernels(self, *arrays) -> bool:
+        """Whether the compiled steps compute this call: float32 (float64 keeps NumPy's
+        exact tanh), tanh and sigmoid, NumPy arrays and Numba."""
+        return (
+            self.has_kernels
+            and (self.activation, self.recurrent_activation) == ("tanh", "sigmoid")
+            and all(a.dtype == np.float32 for a in arrays)
+            and jit_enabled(*arrays)
+        )
+
+    def setup_compiled(self) -> None:
+        """The kernels' shared arguments: the masks (in the order processed for backward, a
+        placeholder when absent) and the recurrent kernel contiguous and transposed."""
+        x = self.x
+        self.rk = np.ascontiguousarray(self.recurrent_kernel)
+        self.rk_t = np.ascontiguousarray(self.recurrent_kernel.T)
+        self.use_mask = self.mask is not None
+        self.mask_in = self.mask if self.use_mask else np.ones((1, 1), bool)
+        self.mask_k = self.mask_in[:, ::-1] if self.go_backwards and self.use_mask else None
+        self.mask_k = np.ascontiguousarray(self.mask_in if self.mask_k is None else self.mask_k)
+        self.use_rmask = self.recurrent_mask is not None
+        self.rmask = self.recurrent_mask if self.use_rmask else np.ones((1, 1), x.dtype)
+
+    def product_inputs(self) -> Any:
+        """What each step's recurrent product multiplied, `(batch * time, units)` in the order
+        processed: the previous output, times the recurrent-dropout mask."""
+        h = np.concatenate([self.initial[0][:, None], self.states[0][:, :-1]], axis=1)
+        if self.use_rmask:
+            h *= self.rmask[:, None]
+        return h.reshape(-1, h.shape[2])
+
+    def time_steps(self, steps: int) -> list[tuple[int, int]]:
+        """`(k, t)` for each step: its place in the order processed and its time index."""
+        return [(k, steps - 1 - k if self.go_backwards else k) for k in range(steps)]
+
+    def forward_compiled(self, xz: Any) -> Any:
+        """The op's output through the compiled steps."""
+        raise NotImplementedError
+
+    def backward_compiled(self, grad: Any) -> tuple:
+        """`(d xz in the order processed, d recurrent_kernel, d initial states)`."""
+        raise NotImplementedError
+
     def backward(self, grad):
         # Back through time: each step's state gradients give its gates' gradients, which give
         # the previous states' gradients; the weights' gradients are sums over the steps.
+        if self.compiled:
+            dxz, drec, dstates = self.backward_compiled(grad)
+            return self.input_gradients(dxz[:, ::-1] if self.go_backwards else dxz, drec, dstates)
         xp = get_xp(grad)
         batch, steps, features = self.x.shape
         units = self.recurrent_kernel.shape[0]
@@ -119,6 +174,11 @@ class _RecurrentOp(Function):
             if carry is not None:
                 dprev = [d + c for d, c in zip(dprev, carry, strict=True)]
             dstates = dprev
+        return self.input_gradients(dxz, drec, dstates)
+
+    def input_gradients(self, dxz: Any, drec: Any, dstates: list) -> tuple:
+        """The op's input gradients from the projected inputs' `dxz` (in time order)."""
+        batch, steps, features = self.x.shape
         flat = dxz.reshape(batch * steps, -1)
         dx = (flat @ self.kernel.T).reshape(self.x.shape)
         dkernel = self.x.reshape(batch * steps, features).T @ flat
@@ -155,6 +215,40 @@ class SimpleRNNOp(_RecurrentOp):
 
 
 class LSTMOp(_RecurrentOp):
+    has_kernels = True
+
+    def forward_compiled(self, xz):
+        batch, steps, width = xz.shape
+        h, c = (s.copy() for s in self.initial)
+        hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
+        self.states = [np.empty((batch, steps, width // 4), xz.dtype) for _ in range(2)]
+        self.gates = np.empty((batch, steps, width), xz.dtype)
+        self.cell_act = np.empty_like(self.states[0])
+        for k, t in self.time_steps(steps):
+            np.matmul(hin, self.rk, out=z)
+            recurrent_kernels.lstm_step(
+                z, xz, t, k, h, c, hin, self.mask_in, self.use_mask, self.rmask, self.use_rmask,
+                *self.states, self.gates, self.cell_act,
+            )  # fmt: skip
+        return np.concatenate([self.states[0], c[:, None]], axis=1)
+
+    def backward_compiled(self, grad):
+        steps = self.x.shape[1]
+        dxz = np.empty_like(self.gates)
+        dh, dhp, dc = (
+            np.zeros_like(self.initial[0]),
+            np.zeros_like(self.initial[0]),
+            grad[:, steps].copy(),
+        )
+        for k in range(steps - 1, -1, -1):
+            recurrent_kernels.lstm_step_backward(
+                grad, k, dh, dhp, dc, self.initial[1], self.states[1], self.gates, self.cell_act,
+                self.mask_k, self.use_mask, self.rmask, self.use_rmask, dxz,
+            )  # fmt: skip
+            np.matmul(dxz[:, k], self.rk_t, out=dhp)
+        drec = self.product_inputs().T @ dxz.reshape(-1, dxz.shape[2])
+        return dxz, drec, [dh + dhp * self.rmask, dc]
+
     def setup(self, batch, steps, units, dtype):
         xp = get_xp(self.x)
         self.gates = xp.empty((batch, steps, 4 * units), dtype)  # i, f, c~, o after activation
@@ -191,10 +285,43 @@ class LSTMOp(_RecurrentOp):
 
 class GRUOp(_RecurrentOp):
     reset_after: bool = True
+    has_kernels = True  # for reset_after only
 
     def forward(self, x, kernel, recurrent_kernel, bias, recurrent_bias, h0):
         self.rb = recurrent_bias
         return super().forward(x, kernel, recurrent_kernel, bias, h0)
+
+    def use_kernels(self, *arrays):
+        return self.reset_after and super().use_kernels(*arrays, self.rb)
+
+    def forward_compiled(self, xz):
+        batch, steps, width = xz.shape
+        h = self.initial[0].copy()
+        hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
+        self.states = [np.empty((batch, steps, width // 3), xz.dtype)]
+        self.gates = np.empty((batch, steps, width), xz.dtype)
+        self.rec_h = np.empty_like(self.states[0])
+        for k, t in self.time_steps(steps):
+            np.matmul(hin, self.rk, out=z)
+            recurrent_kernels.gru_step(
+                z, xz, self.rb, t, k, h, hin, self.mask_in, self.use_mask, self.rmask,
+                self.use_rmask, self.states[0], self.gates, self.rec_h,
+            )  # fmt: skip
+        return self.states[0]
+
+    def backward_compiled(self, grad):
+        steps, width = self.gates.shape[1:]
+        dxz, drz = np.empty_like(self.gates), np.empty_like(self.gates)
+        dh, dhp = np.zeros_like(self.initial[0]), np.zeros_like(self.initial[0])
+        for k in range(steps - 1, -1, -1):
+            recurrent_kernels.gru_step_backward(
+                grad, k, dh, dhp, self.initial[0], self.states[0], self.gates, self.rec_h,
+                self.mask_k, self.use_mask, self.rmask, self.use_rmask, dxz, drz,
+            )  # fmt: skip
+            np.matmul(drz[:, k], self.rk_t, out=dhp)
+        flat = drz.reshape(-1, width)
+        self.drb = flat.sum(axis=0)
+        return dxz, self.product_inputs().T @ flat, [dh + dhp * self.rmask]
 
     def setup(self, batch, steps, units, dtype):
         xp = get_xp(self.x)
