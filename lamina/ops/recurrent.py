@@ -72,11 +72,10 @@ class _RecurrentOp(Function):
         units = recurrent_kernel.shape[0]
         self.x, self.kernel, self.recurrent_kernel = x, kernel, recurrent_kernel
         self.initial = initial
-        xz = (x.reshape(batch * steps, features) @ kernel + bias).reshape(batch, steps, -1)
         if self.use_kernels(x, kernel, recurrent_kernel, bias, *initial):
             self.compiled = True
-            self.setup_compiled()
-            return self.forward_compiled(xz)
+            return self.forward_compiled(self.setup_compiled(bias))
+        xz = (x.reshape(batch * steps, features) @ kernel + bias).reshape(batch, steps, -1)
         self.states = [xp.empty((batch, steps, units), x.dtype) for _ in initial]
         self.setup(batch, steps, units, x.dtype)
         states = list(initial)
@@ -109,45 +108,58 @@ class _RecurrentOp(Function):
             and jit_enabled(*arrays)
         )
 
-    def setup_compiled(self) -> None:
-        """The kernels' shared arguments: the masks (in the order processed for backward, a
-        placeholder when absent) and the recurrent kernel contiguous and transposed."""
-        x = self.x
+    def setup_compiled(self, bias: Any) -> Any:
+        """The projected inputs `(time, batch, G*units)` and the kernels' other arguments: the
+        inputs time-major in the order processed, the mask (a placeholder when absent), the
+        recurrent-dropout factors (ones when absent), the recurrent kernel transposed."""
+        x = self.x.transpose(1, 0, 2)
+        self.x_k = np.ascontiguousarray(x[::-1] if self.go_backwards else x)
         self.rk = np.ascontiguousarray(self.recurrent_kernel)
         self.rk_t = np.ascontiguousarray(self.recurrent_kernel.T)
         self.use_mask = self.mask is not None
-        self.mask_in = self.mask if self.use_mask else np.ones((1, 1), bool)
-        self.mask_k = self.mask_in[:, ::-1] if self.go_backwards and self.use_mask else None
-        self.mask_k = np.ascontiguousarray(self.mask_in if self.mask_k is None else self.mask_k)
+        mask = self.mask if self.use_mask else np.ones((1, 1), bool)
+        self.mask_k = np.ascontiguousarray(mask[:, ::-1] if self.go_backwards else mask)
         self.use_rmask = self.recurrent_mask is not None
         self.rmask = self.recurrent_mask if self.use_rmask else np.ones((1, 1), x.dtype)
+        steps, batch, features = self.x_k.shape
+        xz = self.x_k.reshape(steps * batch, features) @ self.kernel + bias
+        return xz.reshape(steps, batch, -1)
+
+    def buffer(self, width: int) -> Any:
+        """New time-major memory, `(time, batch, width)`."""
+        batch, steps = self.x.shape[:2]
+        return np.empty((steps, batch, width), self.x.dtype)
 
     def product_inputs(self) -> Any:
-        """What each step's recurrent product multiplied, `(batch * time, units)` in the order
-        processed: the previous output, times the recurrent-dropout mask."""
-        h = np.concatenate([self.initial[0][:, None], self.states[0][:, :-1]], axis=1)
-        if self.use_rmask:
-            h *= self.rmask[:, None]
+        """What each step's recurrent product multiplied, `(time * batch, units)` in the order
+        processed: the previous output, times the recurrent-dropout factors."""
+        h = np.concatenate([self.initial[0][None], self.states[0][:-1]])
+        h *= self.rmask
         return h.reshape(-1, h.shape[2])
-
-    def time_steps(self, steps: int) -> list[tuple[int, int]]:
-        """`(k, t)` for each step: its place in the order processed and its time index."""
-        return [(k, steps - 1 - k if self.go_backwards else k) for k in range(steps)]
 
     def forward_compiled(self, xz: Any) -> Any:
         """The op's output through the compiled steps."""
         raise NotImplementedError
 
     def backward_compiled(self, grad: Any) -> tuple:
-        """`(d xz in the order processed, d recurrent_kernel, d initial states)`."""
+        """`(d xz, d recurrent_kernel, d initial states)` from the outputs' gradient, `d xz`
+        time-major."""
         raise NotImplementedError
+
+    def backward_through_kernels(self, grad: Any) -> tuple:
+        steps, batch, features = self.x_k.shape
+        dxz, drec, dstates = self.backward_compiled(grad)
+        flat = dxz.reshape(steps * batch, -1)
+        dx = (flat @ self.kernel.T).reshape(steps, batch, features)
+        dx = np.ascontiguousarray((dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2))
+        dkernel = self.x_k.reshape(steps * batch, features).T @ flat
+        return (dx, dkernel, drec, flat.sum(axis=0), *dstates)
 
     def backward(self, grad):
         # Back through time: each step's state gradients give its gates' gradients, which give
         # the previous states' gradients; the weights' gradients are sums over the steps.
         if self.compiled:
-            dxz, drec, dstates = self.backward_compiled(grad)
-            return self.input_gradients(dxz[:, ::-1] if self.go_backwards else dxz, drec, dstates)
+            return self.backward_through_kernels(grad)
         xp = get_xp(grad)
         batch, steps, features = self.x.shape
         units = self.recurrent_kernel.shape[0]
@@ -218,23 +230,24 @@ class LSTMOp(_RecurrentOp):
     has_kernels = True
 
     def forward_compiled(self, xz):
-        batch, steps, width = xz.shape
+        steps, batch, width = xz.shape
         h, c = (s.copy() for s in self.initial)
         hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
-        self.states = [np.empty((batch, steps, width // 4), xz.dtype) for _ in range(2)]
-        self.gates = np.empty((batch, steps, width), xz.dtype)
-        self.cell_act = np.empty_like(self.states[0])
-        for k, t in self.time_steps(steps):
+        out = np.empty((batch, steps + 1, width // 4), xz.dtype)
+        self.states = [self.buffer(width // 4) for _ in range(2)]
+        self.gates, self.cell_act = self.buffer(width), self.buffer(width // 4)
+        for k in range(steps):
             np.matmul(hin, self.rk, out=z)
             recurrent_kernels.lstm_step(
-                z, xz, t, k, h, c, hin, self.mask_in, self.use_mask, self.rmask, self.use_rmask,
-                *self.states, self.gates, self.cell_act,
+                z, xz, k, h, c, hin, self.mask_k, self.use_mask, self.rmask, self.use_rmask,
+                out, *self.states, self.gates, self.cell_act,
             )  # fmt: skip
-        return np.concatenate([self.states[0], c[:, None]], axis=1)
+        out[:, steps] = c
+        return out
 
     def backward_compiled(self, grad):
-        steps = self.x.shape[1]
-        dxz = np.empty_like(self.gates)
+        steps = self.gates.shape[0]
+        dxz = self.buffer(self.gates.shape[2])
         dh, dhp, dc = (
             np.zeros_like(self.initial[0]),
             np.zeros_like(self.initial[0]),
@@ -245,7 +258,7 @@ class LSTMOp(_RecurrentOp):
                 grad, k, dh, dhp, dc, self.initial[1], self.states[1], self.gates, self.cell_act,
                 self.mask_k, self.use_mask, self.rmask, self.use_rmask, dxz,
             )  # fmt: skip
-            np.matmul(dxz[:, k], self.rk_t, out=dhp)
+            np.matmul(dxz[k], self.rk_t, out=dhp)
         drec = self.product_inputs().T @ dxz.reshape(-1, dxz.shape[2])
         return dxz, drec, [dh + dhp * self.rmask, dc]
 
@@ -295,31 +308,30 @@ class GRUOp(_RecurrentOp):
         return self.reset_after and super().use_kernels(*arrays, self.rb)
 
     def forward_compiled(self, xz):
-        batch, steps, width = xz.shape
+        steps, batch, width = xz.shape
         h = self.initial[0].copy()
         hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
-        self.states = [np.empty((batch, steps, width // 3), xz.dtype)]
-        self.gates = np.empty((batch, steps, width), xz.dtype)
-        self.rec_h = np.empty_like(self.states[0])
-        for k, t in self.time_steps(steps):
+        out = np.empty((batch, steps, width // 3), xz.dtype)
+        self.states = [self.buffer(width // 3)]
+        self.gates, self.rec_h = self.buffer(width), self.buffer(width // 3)
+        for k in range(steps):
             np.matmul(hin, self.rk, out=z)
             recurrent_kernels.gru_step(
-                z, xz, self.rb, t, k, h, hin, self.mask_in, self.use_mask, self.rmask,
-                self.use_rmask, self.states[0], self.gates, self.rec_h,
+                z, xz, self.rb, k, h, hin, self.mask_k, self.use_mask, self.rmask,
+                self.use_rmask, out, self.states[0], self.gates, self.rec_h,
             )  # fmt: skip
-        return self.states[0]
+        return out
 
     def backward_compiled(self, grad):
-        steps, width = self.gates.shape[1:]
-        dxz, drz = np.empty_like(self.gates), np.empty_like(self.gates)
+        dxz, drz = self.buffer(self.gates.shape[2]), self.buffer(self.gates.shape[2])
         dh, dhp = np.zeros_like(self.initial[0]), np.zeros_like(self.initial[0])
-        for k in range(steps - 1, -1, -1):
+        for k in range(grad.shape[1] - 1, -1, -1):
             recurrent_kernels.gru_step_backward(
                 grad, k, dh, dhp, self.initial[0], self.states[0], self.gates, self.rec_h,
                 self.mask_k, self.use_mask, self.rmask, self.use_rmask, dxz, drz,
             )  # fmt: skip
-            np.matmul(drz[:, k], self.rk_t, out=dhp)
-        flat = drz.reshape(-1, width)
+            np.matmul(drz[k], self.rk_t, out=dhp)
+        flat = drz.reshape(-1, drz.shape[2])
         self.drb = flat.sum(axis=0)
         return dxz, self.product_inputs().T @ flat, [dh + dhp * self.rmask]
 

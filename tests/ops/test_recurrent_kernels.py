@@ -115,11 +115,11 @@ def test_the_kernels_tanh_is_within_float32_precision(x):
     z = np.zeros((1, 4), "float32")
     xz = np.array([[[0.0, 0.0, x, x]]], "float32")  # i = 1/2, f = 1/2, c~ = tanh x, o = sig x
     h, c, hin = (np.zeros((1, 1), "float32") for _ in range(3))
-    hs, cs, ac = (np.empty((1, 1, 1), "float32") for _ in range(3))
+    out, hs, cs, ac = (np.empty((1, 1, 1), "float32") for _ in range(4))
     gates = np.empty((1, 1, 4), "float32")
     unused = np.ones((1, 1), "float32")
     recurrent_kernels.lstm_step(
-        z, xz, 0, 0, h, c, hin, np.ones((1, 1), bool), False, unused, False, hs, cs, gates, ac
+        z, xz, 0, h, c, hin, np.ones((1, 1), bool), False, unused, False, out, hs, cs, gates, ac
     )
     np.testing.assert_allclose(gates[0, 0, 2], np.tanh(np.float64(x)), rtol=0, atol=4e-7)
     np.testing.assert_allclose(gates[0, 0, 3], 1 / (1 + np.exp(-np.float64(x))), rtol=0, atol=4e-7)
