@@ -75,6 +75,7 @@ def lstm_step_backward(
     """Fill `dxz[:, k]`, the gates' gradients, and carry `dh`, `dc` to the step before."""
     steps, batch, width = dxz.shape
     units = width // 4
+    c_prev = cs[k - 1] if k else c0
     for b in range(batch):
         for j in range(units):
             dh[b, j] += grad[b, k, j] + (dhp[b, j] * rmask[b, j] if use_rmask else dhp[b, j])
@@ -88,10 +89,9 @@ def lstm_step_backward(
             g = gates[k, b, 2 * units + j]
             o = gates[k, b, 3 * units + j]
             a = ac[k, b, j]
-            cp = cs[k - 1, b, j] if k else c0[b, j]
             d = dc[b, j] + dh[b, j] * o * (ONE - a * a)
             dxz[k, b, j] = d * g * i * (ONE - i)
-            dxz[k, b, units + j] = d * cp * f * (ONE - f)
+            dxz[k, b, units + j] = d * c_prev[b, j] * f * (ONE - f)
             dxz[k, b, 2 * units + j] = d * i * (ONE - g * g)
             dxz[k, b, 3 * units + j] = dh[b, j] * a * o * (ONE - o)
             dc[b, j] = d * f
@@ -136,6 +136,7 @@ def gru_step_backward(
     times r), and carry `dh` to the step before."""
     steps, batch, width = dxz.shape
     units = width // 3
+    h_prev = hs[k - 1] if k else h0
     for b in range(batch):
         for j in range(units):
             dh[b, j] += grad[b, k, j] + (dhp[b, j] * rmask[b, j] if use_rmask else dhp[b, j])
@@ -148,8 +149,7 @@ def gru_step_backward(
             u = gates[k, b, j]
             r = gates[k, b, units + j]
             g = gates[k, b, 2 * units + j]
-            hp = hs[k - 1, b, j] if k else h0[b, j]
-            du = dh[b, j] * (hp - g) * u * (ONE - u)
+            du = dh[b, j] * (h_prev[b, j] - g) * u * (ONE - u)
             dg = dh[b, j] * (ONE - u) * (ONE - g * g)
             dr = dg * rec[k, b, j] * r * (ONE - r)
             dxz[k, b, j] = du
