@@ -7,6 +7,10 @@ gates. A boolean `(batch, time)` mask makes padded steps keep the previous state
 `go_backwards` walks the time axis from the end (the outputs come in the order processed);
 `recurrent_mask` multiplies the previous output before each recurrent product (recurrent
 dropout, one mask for every step, as Keras).
+
+With Numba, LSTM and GRU (`reset_after`) in float32 with tanh and sigmoid run each step's gate
+arithmetic as one compiled call (`recurrent_kernels`); the NumPy steps below stay for the rest
+(CuPy, float64, other activations, `LAMINA_JIT=0`) and give the same results.
 """
 
 from typing import Any
@@ -134,7 +138,8 @@ class _RecurrentOp(Function):
         """What each step's recurrent product multiplied, `(time * batch, units)` in the order
         processed: the previous output, times the recurrent-dropout factors."""
         h = np.concatenate([self.initial[0][None], self.states[0][:-1]])
-        h *= self.rmask
+        if self.use_rmask:
+            h *= self.rmask
         return h.reshape(-1, h.shape[2])
 
     def forward_compiled(self, xz: Any) -> Any:
@@ -147,6 +152,7 @@ class _RecurrentOp(Function):
         raise NotImplementedError
 
     def backward_through_kernels(self, grad: Any) -> tuple:
+        """The op's input gradients when the compiled steps ran forward."""
         steps, batch, features = self.x_k.shape
         dxz, drec, dstates = self.backward_compiled(grad)
         flat = dxz.reshape(steps * batch, -1)
