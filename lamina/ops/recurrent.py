@@ -78,7 +78,7 @@ class _RecurrentOp(Function):
         self.initial = initial
         if self.use_kernels(x, kernel, recurrent_kernel, bias, *initial):
             self.compiled = True
-            return self.forward_compiled(self.setup_compiled(bias))
+            return self.forward_compiled(self.setup_compiled(), bias)
         xz = (x.reshape(batch * steps, features) @ kernel + bias).reshape(batch, steps, -1)
         self.states = [xp.empty((batch, steps, units), x.dtype) for _ in initial]
         self.setup(batch, steps, units, x.dtype)
@@ -112,8 +112,9 @@ class _RecurrentOp(Function):
             and jit_enabled(*arrays)
         )
 
-    def setup_compiled(self, bias: Any) -> Any:
-        """The projected inputs `(time, batch, G*units)` and the kernels' other arguments: the
+    def setup_compiled(self) -> Any:
+        """The projected inputs `(time, batch, G*units)`, less the bias (the kernels add it),
+        and the kernels' other arguments: the
         inputs time-major in the order processed, the mask (a placeholder when absent), the
         recurrent-dropout factors (ones when absent), the recurrent kernel transposed."""
         x = self.x.transpose(1, 0, 2)
@@ -126,8 +127,7 @@ class _RecurrentOp(Function):
         self.use_rmask = self.recurrent_mask is not None
         self.rmask = self.recurrent_mask if self.use_rmask else np.ones((1, 1), x.dtype)
         steps, batch, features = self.x_k.shape
-        xz = self.x_k.reshape(steps * batch, features) @ self.kernel + bias
-        return xz.reshape(steps, batch, -1)
+        return (self.x_k.reshape(steps * batch, features) @ self.kernel).reshape(steps, batch, -1)
 
     def buffer(self, width: int) -> Any:
         """New time-major memory, `(time, batch, width)`."""
@@ -142,7 +142,7 @@ class _RecurrentOp(Function):
             h *= self.rmask
         return h.reshape(-1, h.shape[2])
 
-    def forward_compiled(self, xz: Any) -> Any:
+    def forward_compiled(self, xz: Any, bias: Any) -> Any:
         """The op's output through the compiled steps."""
         raise NotImplementedError
 
@@ -235,7 +235,7 @@ class SimpleRNNOp(_RecurrentOp):
 class LSTMOp(_RecurrentOp):
     has_kernels = True
 
-    def forward_compiled(self, xz):
+    def forward_compiled(self, xz, bias):
         steps, batch, width = xz.shape
         h, c = (s.copy() for s in self.initial)
         hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
@@ -245,7 +245,7 @@ class LSTMOp(_RecurrentOp):
         for k in range(steps):
             np.matmul(hin, self.rk, out=z)
             recurrent_kernels.lstm_step(
-                z, xz, k, h, c, hin, self.mask_k, self.use_mask, self.rmask, self.use_rmask,
+                z, xz, bias, k, h, c, hin, self.mask_k, self.use_mask, self.rmask, self.use_rmask,
                 out, *self.states, self.gates, self.cell_act,
             )  # fmt: skip
         out[:, steps] = c
@@ -313,7 +313,7 @@ class GRUOp(_RecurrentOp):
     def use_kernels(self, *arrays):
         return self.reset_after and super().use_kernels(*arrays, self.rb)
 
-    def forward_compiled(self, xz):
+    def forward_compiled(self, xz, bias):
         steps, batch, width = xz.shape
         h = self.initial[0].copy()
         hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
@@ -323,7 +323,7 @@ class GRUOp(_RecurrentOp):
         for k in range(steps):
             np.matmul(hin, self.rk, out=z)
             recurrent_kernels.gru_step(
-                z, xz, self.rb, k, h, hin, self.mask_k, self.use_mask, self.rmask,
+                z, xz, bias, self.rb, k, h, hin, self.mask_k, self.use_mask, self.rmask,
                 self.use_rmask, out, self.states[0], self.gates, self.rec_h,
             )  # fmt: skip
         return out

@@ -4,7 +4,7 @@ Each step's small recurrent product stays a NumPy matrix product into a buffer (
 than a compiled loop at these sizes); one kernel call then does all of the step's gate
 arithmetic, masks and recurrent dropout, with no array made per step.
 
-Shared arguments: `k` the step; `xz (time, batch, G*units)` the projected inputs with the bias;
+Shared arguments: `k` the step; `xz (time, batch, G*units)` the projected inputs, `bias` theirs;
 `mask (batch, time)` booleans and `rmask (batch, units)` the recurrent-dropout factors, each read
 only when its `use_` flag is set; `out` and `grad (batch, time, units)` the op's outputs and
 their gradient. Every array along time is in the order processed, and all but `mask`, `out`
@@ -38,7 +38,7 @@ ONE, HALF, CLIP = np.float32(1), np.float32(0.5), np.float32(9)
 
 
 @njit
-def lstm_step(z, xz, k, h, c, hin, mask, use_mask, rmask, use_rmask, out, hs, cs, gates, ac):
+def lstm_step(z, xz, bias, k, h, c, hin, mask, use_mask, rmask, use_rmask, out, hs, cs, gates, ac):
     """From `z = hin @ recurrent_kernel (batch, 4*units)`: update the states `h`, `c` and the
     next product's input `hin`; save them in `out`, `hs`, `cs`, the gates (i, f, c~, o) and
     `ac` (tanh of the cell)."""
@@ -47,7 +47,7 @@ def lstm_step(z, xz, k, h, c, hin, mask, use_mask, rmask, use_rmask, out, hs, cs
     for b in range(batch):
         for n in range(width):
             s = ONE if 2 * units <= n < 3 * units else HALF  # c~ is a tanh, the rest sigmoids
-            w = min(max((z[b, n] + xz[k, b, n]) * s, -CLIP), CLIP)
+            w = min(max((z[b, n] + xz[k, b, n] + bias[n]) * s, -CLIP), CLIP)
             v = w * w
             w *= A1 + v * (A3 + v * (A5 + v * (A7 + v * (A9 + v * (A11 + v * A13)))))
             w /= B0 + v * (B2 + v * (B4 + v * B6))
@@ -99,7 +99,7 @@ def lstm_step_backward(
 
 
 @njit
-def gru_step(z, xz, rb, k, h, hin, mask, use_mask, rmask, use_rmask, out, hs, gates, rec):
+def gru_step(z, xz, bias, rb, k, h, hin, mask, use_mask, rmask, use_rmask, out, hs, gates, rec):
     """From `z = hin @ recurrent_kernel (batch, 3*units)` (`reset_after`): update the state `h`
     and `hin`; save them in `out`, `hs`, the gates (z, r, h~) and `rec`, the product's
     candidate part with its bias (what r multiplies)."""
@@ -107,7 +107,7 @@ def gru_step(z, xz, rb, k, h, hin, mask, use_mask, rmask, use_rmask, out, hs, ga
     units = width // 3
     for b in range(batch):
         for n in range(2 * units):
-            w = min(max(HALF * (z[b, n] + rb[n] + xz[k, b, n]), -CLIP), CLIP)
+            w = min(max(HALF * (z[b, n] + rb[n] + xz[k, b, n] + bias[n]), -CLIP), CLIP)
             v = w * w
             w *= A1 + v * (A3 + v * (A5 + v * (A7 + v * (A9 + v * (A11 + v * A13)))))
             w /= B0 + v * (B2 + v * (B4 + v * B6))
@@ -116,7 +116,8 @@ def gru_step(z, xz, rb, k, h, hin, mask, use_mask, rmask, use_rmask, out, hs, ga
         for j in range(units):
             r = z[b, 2 * units + j] + rb[2 * units + j]
             rec[k, b, j] = r
-            w = min(max(xz[k, b, 2 * units + j] + gates[k, b, units + j] * r, -CLIP), CLIP)
+            w = xz[k, b, 2 * units + j] + bias[2 * units + j] + gates[k, b, units + j] * r
+            w = min(max(w, -CLIP), CLIP)
             v = w * w
             w *= A1 + v * (A3 + v * (A5 + v * (A7 + v * (A9 + v * (A11 + v * A13)))))
             w /= B0 + v * (B2 + v * (B4 + v * B6))

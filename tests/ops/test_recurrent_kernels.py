@@ -119,7 +119,22 @@ def test_the_kernels_tanh_is_within_float32_precision(x):
     gates = np.empty((1, 1, 4), "float32")
     unused = np.ones((1, 1), "float32")
     recurrent_kernels.lstm_step(
-        z, xz, 0, h, c, hin, np.ones((1, 1), bool), False, unused, False, out, hs, cs, gates, ac
+        z,
+        xz,
+        np.zeros(4, "float32"),
+        0,
+        h,
+        c,
+        hin,
+        np.ones((1, 1), bool),
+        False,
+        unused,
+        False,
+        out,
+        hs,
+        cs,
+        gates,
+        ac,
     )
     np.testing.assert_allclose(gates[0, 0, 2], np.tanh(np.float64(x)), rtol=0, atol=4e-7)
     np.testing.assert_allclose(gates[0, 0, 3], 1 / (1 + np.exp(-np.float64(x))), rtol=0, atol=4e-7)
