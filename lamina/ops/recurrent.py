@@ -114,11 +114,11 @@ class _RecurrentOp(Function):
 
     def setup_compiled(self) -> Any:
         """The projected inputs `(time, batch, G*units)`, less the bias (the kernels add it),
-        and the kernels' other arguments: the
-        inputs time-major in the order processed, the mask (a placeholder when absent), the
-        recurrent-dropout factors (ones when absent), the recurrent kernel transposed."""
+        and the kernels' other arguments: the inputs time-major in the order processed, the
+        mask (a placeholder when absent), the recurrent-dropout factors (ones when absent), the
+        recurrent kernel transposed."""
         x = self.x.transpose(1, 0, 2)
-        self.x_k = np.ascontiguousarray(x[::-1] if self.go_backwards else x)
+        self.x_k = x[::-1] if self.go_backwards else x  # a view: matmul takes its strides
         self.rk = np.ascontiguousarray(self.recurrent_kernel)
         self.rk_t = np.ascontiguousarray(self.recurrent_kernel.T)
         self.use_mask = self.mask is not None
@@ -126,8 +126,7 @@ class _RecurrentOp(Function):
         self.mask_k = np.ascontiguousarray(mask[:, ::-1] if self.go_backwards else mask)
         self.use_rmask = self.recurrent_mask is not None
         self.rmask = self.recurrent_mask if self.use_rmask else np.ones((1, 1), x.dtype)
-        steps, batch, features = self.x_k.shape
-        return (self.x_k.reshape(steps * batch, features) @ self.kernel).reshape(steps, batch, -1)
+        return np.matmul(self.x_k, self.kernel)
 
     def buffer(self, width: int) -> Any:
         """New time-major memory, `(time, batch, width)`."""
@@ -158,7 +157,7 @@ class _RecurrentOp(Function):
         flat = dxz.reshape(steps * batch, -1)
         dx = (flat @ self.kernel.T).reshape(steps, batch, features)
         dx = np.ascontiguousarray((dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2))
-        dkernel = self.x_k.reshape(steps * batch, features).T @ flat
+        dkernel = np.matmul(self.x_k.transpose(0, 2, 1), dxz).sum(axis=0)
         return (dx, dkernel, drec, flat.sum(axis=0), *dstates)
 
     def backward(self, grad):
