@@ -191,11 +191,6 @@ class _RecurrentOp(Function):
             if carry is not None:
                 dprev = [d + c for d, c in zip(dprev, carry, strict=True)]
             dstates = dprev
-        return self.input_gradients(dxz, drec, dstates)
-
-    def input_gradients(self, dxz: Any, drec: Any, dstates: list) -> tuple:
-        """The op's input gradients from the projected inputs' `dxz` (in time order)."""
-        batch, steps, features = self.x.shape
         flat = dxz.reshape(batch * steps, -1)
         dx = (flat @ self.kernel.T).reshape(self.x.shape)
         dkernel = self.x.reshape(batch * steps, features).T @ flat
