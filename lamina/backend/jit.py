@@ -21,7 +21,9 @@ _enabled = _available and os.environ.get("LAMINA_JIT", "1") != "0"
 def njit(fn: Callable) -> Callable:
     """`fn` compiled by Numba on its first call (and cached on disk).
 
-    Call it only where `jit_enabled` holds; Numba is imported then, not with lamina.
+    Call it only where `jit_enabled` holds; Numba is imported then, not with lamina. Division
+    follows NumPy (inf or nan, no ZeroDivisionError check), which lets loops that divide
+    vectorise.
     """
     compiled = None
 
@@ -31,7 +33,7 @@ def njit(fn: Callable) -> Callable:
         if compiled is None:
             import numba  # optional, and a second to import: only when a kernel first runs
 
-            compiled = numba.njit(cache=True, nogil=True)(fn)
+            compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
         return compiled(*args)
 
     return run

@@ -4,7 +4,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina.backend import get_xp, to_numpy
+from lamina.backend import get_xp, jit_enabled, njit, to_numpy
 from lamina.function import Function
 from lamina.ops.core import convert_to_tensor, float_input
 from lamina.tensor import Tensor
@@ -23,10 +23,23 @@ class EmbeddingOp(Function):
         xp = get_xp(grad)
         flat_ids = self.ids.reshape(-1)
         flat_grad = grad.reshape(flat_ids.size, grad.shape[-1])
+        if jit_enabled(flat_ids, flat_grad):
+            # The same sums in the same order, in float64 as bincount: 7x faster for IMDB's.
+            out = np.zeros((self.rows, flat_grad.shape[1]))
+            _add_rows(flat_ids, flat_grad, out)
+            return (out.astype(grad.dtype),)
         out = xp.empty((self.rows, flat_grad.shape[1]), dtype=grad.dtype)
         for j in range(flat_grad.shape[1]):
             out[:, j] = xp.bincount(flat_ids, weights=flat_grad[:, j], minlength=self.rows)
         return (out,)
+
+
+@njit
+def _add_rows(ids, rows, out):
+    """`out[ids[i]] += rows[i]` for each i in turn."""
+    for i in range(ids.shape[0]):
+        for j in range(rows.shape[1]):
+            out[ids[i], j] += rows[i, j]
 
 
 def embedding(ids: Any, table: Any) -> Tensor:

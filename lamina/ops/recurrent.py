@@ -7,12 +7,19 @@ gates. A boolean `(batch, time)` mask makes padded steps keep the previous state
 `go_backwards` walks the time axis from the end (the outputs come in the order processed);
 `recurrent_mask` multiplies the previous output before each recurrent product (recurrent
 dropout, one mask for every step, as Keras).
+
+With Numba, LSTM and GRU (`reset_after`) in float32 with tanh and sigmoid run each step's gate
+arithmetic as one compiled call (`recurrent_kernels`); the NumPy steps below stay for the rest
+(CuPy, float64, other activations, `LAMINA_JIT=0`) and give the same results.
 """
 
 from typing import Any
 
-from lamina.backend import get_xp
+import numpy as np
+
+from lamina.backend import get_xp, jit_enabled
 from lamina.function import Function
+from lamina.ops import recurrent_kernels
 from lamina.ops.core import convert_to_tensor, float_input
 from lamina.tensor import Tensor
 
@@ -60,6 +67,8 @@ class _RecurrentOp(Function):
     activation: str = "tanh"
     recurrent_activation: str = "sigmoid"
     all_states: bool = False
+    has_kernels = False  # the cell has compiled steps (tanh and sigmoid)
+    compiled = False  # this call ran them
 
     def forward(self, x, kernel, recurrent_kernel, bias, *initial):
         xp = get_xp(x)
@@ -67,6 +76,9 @@ class _RecurrentOp(Function):
         units = recurrent_kernel.shape[0]
         self.x, self.kernel, self.recurrent_kernel = x, kernel, recurrent_kernel
         self.initial = initial
+        if self.use_kernels(x, kernel, recurrent_kernel, bias, *initial):
+            self.compiled = True
+            return self.forward_compiled(self.setup_compiled(), bias)
         xz = (x.reshape(batch * steps, features) @ kernel + bias).reshape(batch, steps, -1)
         self.states = [xp.empty((batch, steps, units), x.dtype) for _ in initial]
         self.setup(batch, steps, units, x.dtype)
@@ -90,9 +102,69 @@ class _RecurrentOp(Function):
         """State `i` before step `k` (in the order processed)."""
         return self.states[i][:, k - 1] if k else self.initial[i]
 
+    def use_kernels(self, *arrays) -> bool:
+        """Whether the compiled steps compute this call: float32 (float64 keeps NumPy's
+        exact tanh), tanh and sigmoid, NumPy arrays and Numba."""
+        return (
+            self.has_kernels
+            and (self.activation, self.recurrent_activation) == ("tanh", "sigmoid")
+            and all(a.dtype == np.float32 for a in arrays)
+            and jit_enabled(*arrays)
+        )
+
+    def setup_compiled(self) -> Any:
+        """The projected inputs `(time, batch, G*units)`, less the bias (the kernels add it),
+        and the kernels' other arguments: the inputs time-major in the order processed, the
+        mask (a placeholder when absent), the recurrent-dropout factors (ones when absent), the
+        recurrent kernel transposed."""
+        x = self.x.transpose(1, 0, 2)
+        self.x_k = x[::-1] if self.go_backwards else x  # a view: matmul takes its strides
+        self.rk = np.ascontiguousarray(self.recurrent_kernel)
+        self.rk_t = np.ascontiguousarray(self.recurrent_kernel.T)
+        self.use_mask = self.mask is not None
+        mask = self.mask if self.use_mask else np.ones((1, 1), bool)
+        self.mask_k = np.ascontiguousarray(mask[:, ::-1] if self.go_backwards else mask)
+        self.use_rmask = self.recurrent_mask is not None
+        self.rmask = self.recurrent_mask if self.use_rmask else np.ones((1, 1), x.dtype)
+        return np.matmul(self.x_k, self.kernel)
+
+    def buffer(self, width: int) -> Any:
+        """New time-major memory, `(time, batch, width)`."""
+        batch, steps = self.x.shape[:2]
+        return np.empty((steps, batch, width), self.x.dtype)
+
+    def product_inputs(self) -> Any:
+        """What each step's recurrent product multiplied, `(time * batch, units)` in the order
+        processed: the previous output, times the recurrent-dropout factors."""
+        h = np.concatenate([self.initial[0][None], self.states[0][:-1]])
+        if self.use_rmask:
+            h *= self.rmask
+        return h.reshape(-1, h.shape[2])
+
+    def forward_compiled(self, xz: Any, bias: Any) -> Any:
+        """The op's output through the compiled steps."""
+        raise NotImplementedError
+
+    def backward_compiled(self, grad: Any) -> tuple:
+        """`(d xz, d recurrent_kernel, d initial states)` from the outputs' gradient, `d xz`
+        time-major."""
+        raise NotImplementedError
+
+    def backward_through_kernels(self, grad: Any) -> tuple:
+        """The op's input gradients when the compiled steps ran forward."""
+        steps, batch, features = self.x_k.shape
+        dxz, drec, dstates = self.backward_compiled(grad)
+        flat = dxz.reshape(steps * batch, -1)
+        dx = (flat @ self.kernel.T).reshape(steps, batch, features)
+        dx = np.ascontiguousarray((dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2))
+        dkernel = np.matmul(self.x_k.transpose(0, 2, 1), dxz).sum(axis=0)
+        return (dx, dkernel, drec, flat.sum(axis=0), *dstates)
+
     def backward(self, grad):
         # Back through time: each step's state gradients give its gates' gradients, which give
         # the previous states' gradients; the weights' gradients are sums over the steps.
+        if self.compiled:
+            return self.backward_through_kernels(grad)
         xp = get_xp(grad)
         batch, steps, features = self.x.shape
         units = self.recurrent_kernel.shape[0]
@@ -155,6 +227,41 @@ class SimpleRNNOp(_RecurrentOp):
 
 
 class LSTMOp(_RecurrentOp):
+    has_kernels = True
+
+    def forward_compiled(self, xz, bias):
+        steps, batch, width = xz.shape
+        h, c = (s.copy() for s in self.initial)
+        hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
+        out = np.empty((batch, steps + 1, width // 4), xz.dtype)
+        self.states = [self.buffer(width // 4) for _ in range(2)]
+        self.gates, self.cell_act = self.buffer(width), self.buffer(width // 4)
+        for k in range(steps):
+            np.matmul(hin, self.rk, out=z)
+            recurrent_kernels.lstm_step(
+                z, xz, bias, k, h, c, hin, self.mask_k, self.use_mask, self.rmask, self.use_rmask,
+                out, *self.states, self.gates, self.cell_act,
+            )  # fmt: skip
+        out[:, steps] = c
+        return out
+
+    def backward_compiled(self, grad):
+        steps = self.gates.shape[0]
+        dxz = self.buffer(self.gates.shape[2])
+        dh, dhp, dc = (
+            np.zeros_like(self.initial[0]),
+            np.zeros_like(self.initial[0]),
+            grad[:, steps].copy(),
+        )
+        for k in range(steps - 1, -1, -1):
+            recurrent_kernels.lstm_step_backward(
+                grad, k, dh, dhp, dc, self.initial[1], self.states[1], self.gates, self.cell_act,
+                self.mask_k, self.use_mask, self.rmask, self.use_rmask, dxz,
+            )  # fmt: skip
+            np.matmul(dxz[k], self.rk_t, out=dhp)
+        drec = self.product_inputs().T @ dxz.reshape(-1, dxz.shape[2])
+        return dxz, drec, [dh + dhp * self.rmask, dc]
+
     def setup(self, batch, steps, units, dtype):
         xp = get_xp(self.x)
         self.gates = xp.empty((batch, steps, 4 * units), dtype)  # i, f, c~, o after activation
@@ -191,10 +298,42 @@ class LSTMOp(_RecurrentOp):
 
 class GRUOp(_RecurrentOp):
     reset_after: bool = True
+    has_kernels = True  # for reset_after only
 
     def forward(self, x, kernel, recurrent_kernel, bias, recurrent_bias, h0):
         self.rb = recurrent_bias
         return super().forward(x, kernel, recurrent_kernel, bias, h0)
+
+    def use_kernels(self, *arrays):
+        return self.reset_after and super().use_kernels(*arrays, self.rb)
+
+    def forward_compiled(self, xz, bias):
+        steps, batch, width = xz.shape
+        h = self.initial[0].copy()
+        hin, z = h * self.rmask, np.empty((batch, width), xz.dtype)
+        out = np.empty((batch, steps, width // 3), xz.dtype)
+        self.states = [self.buffer(width // 3)]
+        self.gates, self.rec_h = self.buffer(width), self.buffer(width // 3)
+        for k in range(steps):
+            np.matmul(hin, self.rk, out=z)
+            recurrent_kernels.gru_step(
+                z, xz, bias, self.rb, k, h, hin, self.mask_k, self.use_mask, self.rmask,
+                self.use_rmask, out, self.states[0], self.gates, self.rec_h,
+            )  # fmt: skip
+        return out
+
+    def backward_compiled(self, grad):
+        dxz, drz = self.buffer(self.gates.shape[2]), self.buffer(self.gates.shape[2])
+        dh, dhp = np.zeros_like(self.initial[0]), np.zeros_like(self.initial[0])
+        for k in range(grad.shape[1] - 1, -1, -1):
+            recurrent_kernels.gru_step_backward(
+                grad, k, dh, dhp, self.initial[0], self.states[0], self.gates, self.rec_h,
+                self.mask_k, self.use_mask, self.rmask, self.use_rmask, dxz, drz,
+            )  # fmt: skip
+            np.matmul(drz[k], self.rk_t, out=dhp)
+        flat = drz.reshape(-1, drz.shape[2])
+        self.drb = flat.sum(axis=0)
+        return dxz, self.product_inputs().T @ flat, [dh + dhp * self.rmask]
 
     def setup(self, batch, steps, units, dtype):
         xp = get_xp(self.x)
