@@ -1,11 +1,10 @@
 """Winograd F(2x2, 3x3) (`lamina.ops.winograd`) vs the im2col convolution (`lamina.ops.conv`)
-on the MNIST convnet's second and third convolutions, forward and backward, one thread.
+on the MNIST convnet's second and third convolutions and a few other shapes, one thread.
 
 Each repeat times every variant once, in turn, so that load on the machine hits all of them
 alike; the medians are printed in milliseconds. Backward is the kernel's and the input's
-gradients from the output's gradient (im2col: its kernel-gradient product and its
-input-gradient product summed into place; Winograd: the output transform's adjoint, the two
-batched products and the kernel and input transforms' adjoints).
+gradients from the output's gradient. Winograd runs with its compiled (Numba) transforms,
+and with NumPy's ("numpy"); the im2col side with Numba as `ops.conv` runs it.
 
 Usage:
     python benchmarks/winograd_conv.py --repeats 50
@@ -19,7 +18,14 @@ import harness
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-SHAPES = {"conv2": (64, 13, 13, 32, 64), "conv3": (64, 5, 5, 64, 64)}  # (n, h, w, c, filters)
+SHAPES = {  # (n, h, w, channels, filters) of the padded input
+    "conv2": (64, 13, 13, 32, 64),
+    "conv3": (64, 5, 5, 64, 64),
+    "16 channels": (64, 13, 13, 16, 32),
+    "7x7 output": (64, 9, 9, 32, 64),
+    "10x10 output": (64, 12, 12, 32, 64),
+    "32x32 output": (32, 34, 34, 32, 32),
+}
 
 
 def im2col_op():
@@ -32,6 +38,7 @@ def im2col_op():
 
 
 def variants(x: np.ndarray, kernel: np.ndarray, grad: np.ndarray) -> dict:
+    from lamina.backend import set_jit_enabled
     from lamina.ops import winograd
 
     op = im2col_op()
@@ -42,16 +49,29 @@ def variants(x: np.ndarray, kernel: np.ndarray, grad: np.ndarray) -> dict:
         op._kernel_grad(cols, grad, kernel.shape)
         op._input_grad(grad, kernel, x.shape)
 
+    def numpy_only(fn):
+        def run():
+            previous = set_jit_enabled(False)
+            try:
+                fn()
+            finally:
+                set_jit_enabled(previous)
+
+        return run
+
+    def winograd_forward():
+        winograd.conv3x3(x, kernel)
+
     def winograd_backward():
-        dm = winograd.output_grad_tiles(grad)
-        winograd.kernel_grad(tiles, dm)
-        winograd.input_grad(dm, kernel, x.shape)
+        winograd.conv3x3_grads(grad, tiles, kernel, x.shape)
 
     return {
         "im2col forward": lambda: op._conv(x, kernel),
-        "winograd forward": lambda: winograd.conv3x3(x, kernel),
+        "winograd forward": winograd_forward,
+        "winograd forward (numpy)": numpy_only(winograd_forward),
         "im2col backward": im2col_backward,
         "winograd backward": winograd_backward,
+        "winograd backward (numpy)": numpy_only(winograd_backward),
     }
 
 

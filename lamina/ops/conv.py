@@ -246,7 +246,7 @@ class ConvOp(_ConvBaseOp):
     def _winograd(self, x: Any, kernel: Any) -> bool:
         """Whether `winograd.conv3x3` computes this convolution faster than im2col: a 3x3,
         stride-1 kernel, compiled kernels, and (measured, one thread) at least 32 channels and
-        filters and a 10x10 output (1.15-1.55x faster forward, 1-1.2x backward there; slower
+        filters and a 10x10 output (1.15-1.5x faster forward, 1-1.25x backward there; slower
         with 16 channels or a 7x7 output: `benchmarks/winograd_conv.py`)."""
         c, k = kernel.shape[-2:]
         out = (n + lo + hi - 2 for n, (lo, hi) in zip(x.shape[1:-1], self.pads, strict=True))

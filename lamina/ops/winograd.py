@@ -10,10 +10,11 @@ output size gets a zero last row or column of tiles, cropped from the output.
 
 With `jit_enabled`, compiled transforms run a few images at a time (`CHUNK`), so that the
 tiles and products a chunk's transforms write stay in cache for its matrix products: on one
-thread, 64x13x13x32 -> 64 filters, forward 3.3 ms vs im2col's 4.3, backward 7.3 vs 8.0.
-Otherwise a few strided NumPy/CuPy operations on whole arrays: correct, but the transforms
-then read and write 4x the output's size in memory and cost more than the fewer multiplies
-save (forward 6.3 ms vs 5.0), so `ops.conv` uses Winograd only with the compiled kernels.
+thread, 64x13x13x32 -> 64 filters, forward 3.4 ms vs im2col's 4.0, backward 7.3 vs 7.9
+(`benchmarks/winograd_conv.py`). Otherwise a few strided NumPy/CuPy operations on whole
+arrays: correct, but the transforms then read and write 4x the output's size in memory and
+cost about what the fewer multiplies save (forward 4.3 ms, backward 8.7), so `ops.conv` uses
+Winograd only with the compiled kernels.
 """
 
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 from lamina.backend import get_xp, jit_enabled
 from lamina.backend.jit import njit
 
-CHUNK = 4  # images per compiled chunk (2: 3.5 ms, 4: 3.3, 8: 3.3, all 64 at once: 3.8)
+CHUNK = 4  # images per compiled chunk (conv2's forward: 2: 3.5 ms, 4: 3.3, 8: 3.3, 64: 3.8)
 
 # The kernel transform; the input (B^T) and output (A^T) transforms are written out below.
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
