@@ -121,6 +121,9 @@ def run_child(setup: Setup, args: argparse.Namespace) -> None:
     pin_threads(args.threads)
     step, check = setup()
     pin_threads(args.threads)  # Again: setup may have loaded new thread pools.
+    if args.flush_denormal and "torch" in sys.modules:
+        # On long runs torch's optimizer averages decay into denormals and its steps slow.
+        sys.modules["torch"].set_flush_denormal(True)
     start_rss_mb = current_rss_mb()
     profiler = None
     if args.profile:
@@ -147,6 +150,8 @@ def launch(script: str, side: str, args: argparse.Namespace, repeats: int) -> di
     env.update({name: str(args.threads) for name in THREAD_ENV_VARS})
     command = [sys.executable, script, "--side", side, "--threads", str(args.threads)]
     command += ["--repeats", str(repeats), "--warmup", str(args.warmup), *args.child_args]
+    if args.flush_denormal:
+        command.append("--flush-denormal")
     proc = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(
@@ -263,6 +268,11 @@ def main(
     parser.add_argument("--sides", default=",".join(sides), help="comma-separated subset")
     parser.add_argument("--side", choices=sorted(sides), help=argparse.SUPPRESS)
     parser.add_argument(
+        "--flush-denormal",
+        action="store_true",
+        help="torch side: torch.set_flush_denormal(True), so denormals do not slow its steps",
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         nargs="?",
@@ -284,6 +294,7 @@ def main(
         parser.error(f"unknown sides {unknown}; choose from {sorted(sides)}")
     script = str(Path(sys.argv[0]).resolve())
     settings = f"threads={args.threads} rounds={args.rounds} repeats={args.repeats}"
+    settings += " flush_denormal=on" if args.flush_denormal else ""
     print(f"{title} | {settings}", flush=True)
     first = {name: launch(script, name, args, max(1, args.repeats // 5)) for name in names}
     check_agreement(first, check_rtol)
