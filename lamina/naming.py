@@ -18,6 +18,11 @@ def unique_name(base: str) -> str:
     return base if count == 0 else f"{base}_{count}"
 
 
+def was_handed_out(base: str) -> bool:
+    """Whether `unique_name(base)` was called since the last `reset_names()`."""
+    return base in _counts
+
+
 def reset_names() -> None:
     """Forget the names handed out so far (as `keras.backend.clear_session` does)."""
     _counts.clear()

@@ -95,36 +95,48 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __add__(self, other: Any) -> "Tensor":
+        if getattr(other, "__array_priority__", 0) > 1000:  # a symbolic tensor: its __radd__
+            return NotImplemented
         return _ops.add(self, other)
 
     def __radd__(self, other: Any) -> "Tensor":
         return _ops.add(other, self)
 
     def __sub__(self, other: Any) -> "Tensor":
+        if getattr(other, "__array_priority__", 0) > 1000:  # a symbolic tensor: its __rsub__
+            return NotImplemented
         return _ops.subtract(self, other)
 
     def __rsub__(self, other: Any) -> "Tensor":
         return _ops.subtract(other, self)
 
     def __mul__(self, other: Any) -> "Tensor":
+        if getattr(other, "__array_priority__", 0) > 1000:  # a symbolic tensor: its __rmul__
+            return NotImplemented
         return _ops.multiply(self, other)
 
     def __rmul__(self, other: Any) -> "Tensor":
         return _ops.multiply(other, self)
 
     def __truediv__(self, other: Any) -> "Tensor":
+        if getattr(other, "__array_priority__", 0) > 1000:  # a symbolic tensor: its __rtruediv__
+            return NotImplemented
         return _ops.divide(self, other)
 
     def __rtruediv__(self, other: Any) -> "Tensor":
         return _ops.divide(other, self)
 
     def __pow__(self, other: Any) -> "Tensor":
+        if getattr(other, "__array_priority__", 0) > 1000:  # a symbolic tensor: its __rpow__
+            return NotImplemented
         return _ops.power(self, other)
 
     def __rpow__(self, other: Any) -> "Tensor":
         return _ops.power(other, self)
 
     def __matmul__(self, other: Any) -> "Tensor":
+        if getattr(other, "__array_priority__", 0) > 1000:  # a symbolic tensor: its __rmatmul__
+            return NotImplemented
         return _ops.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":

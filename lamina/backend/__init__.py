@@ -41,3 +41,14 @@ __all__ = [
     "to_device",
     "to_numpy",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The Keras 2 backend functions (`K.gradients`, `K.function`, `K.mean`, ...), which build
+    on layers and models, so that `from lamina import backend as K` runs Keras 2 programs."""
+    # Imported on first use: the Keras 2 functions stand above layers and models.
+    from lamina import legacy_backend
+
+    if name.startswith("_") or name not in legacy_backend.__all__:
+        raise AttributeError(f"module 'lamina.backend' has no attribute {name!r}")
+    return getattr(legacy_backend, name)

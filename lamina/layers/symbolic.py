@@ -132,7 +132,8 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
     Axes whose length follows the unknown input sizes come out as None.
     """
     runs = []
-    with no_grad():
+    # Only shapes matter: zeros may divide by zero (`a / b` on placeholders) without warning.
+    with no_grad(), np.errstate(all="ignore"):
         for fill in (2, 3):
             sub = lambda v, f=fill: _concrete(v, f) if isinstance(v, KerasTensor) else v  # noqa: E731
             call_kwargs = {**tree.map_structure(sub, kwargs), "training": False}
