@@ -103,6 +103,12 @@ class Function:
             )
 
 
+def recording() -> bool:
+    """Whether a `GradientTape` records ops in this thread: when it does not, no backward will
+    run, and an op's forward may skip saving what only its backward reads."""
+    return bool(_RECORDING.active)
+
+
 class no_grad:
     """Context in which nothing is recorded in this thread, even inside a `GradientTape`.
 

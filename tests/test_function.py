@@ -8,7 +8,7 @@ import pytest
 
 import lamina
 from lamina import ops
-from lamina.function import Function
+from lamina.function import Function, recording
 from lamina.ops.nn import ReluOp
 
 
@@ -80,3 +80,12 @@ def test_every_op_class_is_named_apart_from_the_layers():
     assert len(op_classes) > 50
     assert [c.__name__ for c in op_classes if not c.__name__.endswith("Op")] == []
     assert {c.__name__ for c in op_classes} & set(dir(lamina.layers)) == set()
+
+
+def test_recording_is_true_only_inside_a_tape_and_not_under_no_grad():
+    assert not recording()
+    with lamina.GradientTape():
+        assert recording()
+        with lamina.no_grad():
+            assert not recording()
+    assert not recording()

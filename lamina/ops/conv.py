@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from lamina.backend import get_xp, jit_enabled
-from lamina.function import Function
+from lamina.function import Function, recording
 from lamina.ops import window_kernels, winograd
 from lamina.ops.core import cast, float_input
 from lamina.ops.movement import reshape, transpose
@@ -264,7 +264,8 @@ class ConvOp(_ConvBaseOp):
         if self._winograd(x, kernel):
             xpad, _ = self._padded(x, (3, 3))
             self.padded_shape = xpad.shape
-            y, self.tiles = winograd.conv3x3(xpad, kernel)
+            # Without a tape recording, no backward will read the tiles.
+            y, self.tiles = winograd.conv3x3(xpad, kernel, keep_tiles=recording())
             return y
         y, self.cols, _ = self._conv(x, kernel)
         return y

@@ -35,10 +35,11 @@ def tile_grid(out: tuple) -> tuple[int, int]:
     return (out[0] + 1) // 2, (out[1] + 1) // 2
 
 
-def conv3x3(xpad: Any, kernel: Any) -> tuple[Any, Any]:
+def conv3x3(xpad: Any, kernel: Any, keep_tiles: bool = True) -> tuple[Any, Any]:
     """`(y, tiles)`: the 'valid' convolution of `xpad` `(N, H, W, C)` with `kernel` `(3, 3, C,
     K)`, `(N, H - 2, W - 2, K)`, and the transformed input tiles `(16, tiles, C)` that the
-    gradients need."""
+    gradients need (None with `keep_tiles=False`: then the compiled path reuses one chunk's
+    tiles, which stay in cache, instead of writing the whole batch's)."""
     xp = get_xp(xpad)
     n, h, w, c = xpad.shape
     out, u = (h - 2, w - 2), kernel_tiles(kernel)
@@ -48,15 +49,17 @@ def conv3x3(xpad: Any, kernel: Any) -> tuple[Any, Any]:
     th, tw = tile_grid(out)
     xpad, per = np.ascontiguousarray(_pad_to_tiles(xpad, th, tw)), th * tw
     y = np.empty((n, *out, u.shape[-1]), dtype=xpad.dtype)
-    tiles = np.empty((16, n * per, c), dtype=xpad.dtype)
+    tiles = np.empty((16, (n if keep_tiles else CHUNK) * per, c), dtype=xpad.dtype)
     m = np.empty((16, CHUNK * per, u.shape[-1]), dtype=xpad.dtype)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
-        v, mc = tiles[:, start * per : stop * per], m[:, : (stop - start) * per]
+        first = start if keep_tiles else 0
+        v = tiles[:, first * per : (first + stop - start) * per]
+        mc = m[:, : (stop - start) * per]
         _input_tiles_kernel(xpad[start:stop], th, tw, v)
         np.matmul(v, u, out=mc)
         _output_from_tiles_kernel(mc, th, tw, y[start:stop])
-    return y, tiles
+    return y, (tiles if keep_tiles else None)
 
 
 def conv3x3_grads(grad: Any, tiles: Any, kernel: Any, padded_shape: tuple) -> tuple[Any, Any]:

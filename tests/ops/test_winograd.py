@@ -95,6 +95,15 @@ def test_compiled_and_numpy_paths_agree():
         np.testing.assert_allclose(compiled, reference, rtol=1e-12, atol=1e-12)
 
 
+def test_without_keeping_tiles_the_output_is_the_same(jit):
+    """Nine images: the compiled path reuses one chunk's tiles, the last chunk a partial one."""
+    x, kernel, _ = sample((9, 8, 11, 5, 3), "float64")
+    kept, tiles = winograd.conv3x3(x, kernel)
+    y, none = winograd.conv3x3(x, kernel, keep_tiles=False)
+    assert tiles is not None and none is None
+    np.testing.assert_array_equal(y, kept)
+
+
 def test_each_transform_pairs_with_its_adjoint():
     """<T a, b> == <a, T^T b> for the input, output and kernel transforms, odd sizes included."""
     rng = np.random.default_rng(0)
