@@ -45,7 +45,7 @@ def conv3x3(xpad: Any, kernel: Any, keep_tiles: bool = True) -> tuple[Any, Any]:
     out, u = (h - 2, w - 2), kernel_tiles(kernel)
     if not jit_enabled(xpad, kernel):
         tiles = input_tiles(xpad, out)
-        return output_from_tiles(xp.matmul(tiles, u), n, out), tiles
+        return output_from_tiles(xp.matmul(tiles, u), n, out), (tiles if keep_tiles else None)
     th, tw = tile_grid(out)
     xpad, per = np.ascontiguousarray(_pad_to_tiles(xpad, th, tw)), th * tw
     y = np.empty((n, *out, u.shape[-1]), dtype=xpad.dtype)
