@@ -47,7 +47,7 @@ def conv3x3(xpad: Any, kernel: Any, keep_tiles: bool = True) -> tuple[Any, Any]:
         tiles = input_tiles(xpad, out)
         return output_from_tiles(xp.matmul(tiles, u), n, out), (tiles if keep_tiles else None)
     th, tw = tile_grid(out)
-    xpad, per = np.ascontiguousarray(_pad_to_tiles(xpad, th, tw)), th * tw
+    xpad, per = np.ascontiguousarray(xpad), th * tw  # the kernel reads zeros past its end
     y = np.empty((n, *out, u.shape[-1]), dtype=xpad.dtype)
     tiles = np.empty((16, (n if keep_tiles else CHUNK) * per, c), dtype=xpad.dtype)
     m = np.empty((16, CHUNK * per, u.shape[-1]), dtype=xpad.dtype)
@@ -209,33 +209,33 @@ def _at_adjoint(y: list, out: Any = None) -> list:
 
 @njit
 def _input_tiles_kernel(x, th, tw, v):
-    """`input_tiles` of `x` (padded to whole tiles) into `v`."""
-    c_ = x.shape[3]
+    """`input_tiles` of `x` into `v`; rows and columns past the end of `x` (up to whole tiles)
+    read as zeros, so the input needs no padded copy."""
+    c_, height, width = x.shape[3], x.shape[1], x.shape[2]
     e = np.empty((16, c_), x.dtype)
+    zero = np.zeros(c_, x.dtype)
     t = 0
     for n in range(x.shape[0]):
         for a in range(th):
             for b in range(tw):
                 h, w = 2 * a, 2 * b
-                x00, x01, x02, x03 = x[n, h, w], x[n, h, w + 1], x[n, h, w + 2], x[n, h, w + 3]
-                x10, x11, x12, x13 = (
-                    x[n, h + 1, w],
-                    x[n, h + 1, w + 1],
-                    x[n, h + 1, w + 2],
-                    x[n, h + 1, w + 3],
-                )
-                x20, x21, x22, x23 = (
-                    x[n, h + 2, w],
-                    x[n, h + 2, w + 1],
-                    x[n, h + 2, w + 2],
-                    x[n, h + 2, w + 3],
-                )
-                x30, x31, x32, x33 = (
-                    x[n, h + 3, w],
-                    x[n, h + 3, w + 1],
-                    x[n, h + 3, w + 2],
-                    x[n, h + 3, w + 3],
-                )
+                rows, cols = height - h, width - w  # past the end: zeros
+                x00 = x[n, h, w] if rows > 0 and cols > 0 else zero
+                x01 = x[n, h, w + 1] if rows > 0 and cols > 1 else zero
+                x02 = x[n, h, w + 2] if rows > 0 and cols > 2 else zero
+                x03 = x[n, h, w + 3] if rows > 0 and cols > 3 else zero
+                x10 = x[n, h + 1, w] if rows > 1 and cols > 0 else zero
+                x11 = x[n, h + 1, w + 1] if rows > 1 and cols > 1 else zero
+                x12 = x[n, h + 1, w + 2] if rows > 1 and cols > 2 else zero
+                x13 = x[n, h + 1, w + 3] if rows > 1 and cols > 3 else zero
+                x20 = x[n, h + 2, w] if rows > 2 and cols > 0 else zero
+                x21 = x[n, h + 2, w + 1] if rows > 2 and cols > 1 else zero
+                x22 = x[n, h + 2, w + 2] if rows > 2 and cols > 2 else zero
+                x23 = x[n, h + 2, w + 3] if rows > 2 and cols > 3 else zero
+                x30 = x[n, h + 3, w] if rows > 3 and cols > 0 else zero
+                x31 = x[n, h + 3, w + 1] if rows > 3 and cols > 1 else zero
+                x32 = x[n, h + 3, w + 2] if rows > 3 and cols > 2 else zero
+                x33 = x[n, h + 3, w + 3] if rows > 3 and cols > 3 else zero
                 for c in range(c_):
                     r00, r01 = x00[c] - x20[c], x01[c] - x21[c]
                     r02, r03 = x02[c] - x22[c], x03[c] - x23[c]
