@@ -17,7 +17,9 @@ Time: one epoch (63 training steps of 32 images, augmentation included, then 32 
 steps) took 1 min 34 s on a busy 2-core CPU (seed 1; validation accuracy 0.50 after that
 first epoch, still chance), so the book's 100 epochs take about 2 h 40 min there. The
 accuracy after 100 epochs has not been measured on these machines yet. `epochs` is an
-argument: `python examples/cats_vs_dogs_small_convnet.py 30` runs 30 epochs.
+argument: `python examples/cats_vs_dogs_small_convnet.py 30` runs 30 epochs, and a second
+argument names a backup folder from which a stopped run resumes:
+`python examples/cats_vs_dogs_small_convnet.py 100 /tmp/cats_vs_dogs_backup`.
 
 Run it with the dataset folder in `LAMINA_DATA` (the repository's `../shared/datasets` is used
 when it is not set):
@@ -29,7 +31,7 @@ import os
 import sys
 from pathlib import Path
 
-from lamina import layers, models, optimizers
+from lamina import callbacks, layers, models, optimizers
 from lamina.preprocessing.image import ImageDataGenerator
 from lamina.utils import get_file, set_random_seed
 
@@ -82,6 +84,7 @@ def main(
     base_dir=None,
     seed=1,
     verbose=2,
+    backup_dir=None,
 ):
     """Trains the network with augmentation; returns `{"model", "history", "val_acc"}`.
 
@@ -94,6 +97,9 @@ def main(
             None for the extracted dataset.
         seed: passed to `set_random_seed` and to the generators' shuffling.
         verbose: passed to `fit`.
+        backup_dir: a folder for `BackupAndRestore`: a run stopped part-way (a killed process,
+            a machine given back) goes on from its last finished epoch when started again with
+            the same folder; None for no backup.
     """
     set_random_seed(seed)
     base_dir = Path(base_dir) if base_dir is not None else extracted_folder()
@@ -131,6 +137,7 @@ def main(
         validation_data=validation_generator,
         validation_steps=validation_steps or len(validation_generator),
         verbose=verbose,
+        callbacks=[callbacks.BackupAndRestore(backup_dir)] if backup_dir else None,
     )
     val_acc = history.history["val_acc"][-1]
     print(f"val_acc: {val_acc:.4f}")
@@ -141,4 +148,7 @@ if __name__ == "__main__":
     shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
     if "LAMINA_DATA" not in os.environ and shared.is_dir():
         os.environ["LAMINA_DATA"] = str(shared)  # the data sets beside the repository
-    main(epochs=int(sys.argv[1]) if len(sys.argv) > 1 else 100)
+    main(
+        epochs=int(sys.argv[1]) if len(sys.argv) > 1 else 100,
+        backup_dir=sys.argv[2] if len(sys.argv) > 2 else None,
+    )

@@ -142,6 +142,33 @@ def test_cats_vs_dogs_small_convnet(dataset, capsys):
     assert last_line(capsys) == f"val_acc: {result['val_acc']:.4f}"
 
 
+def test_cats_vs_dogs_small_convnet_resumes_from_its_backup(dataset, tmp_path, monkeypatch):
+    dataset("cats_vs_dogs")
+    example = load_example("cats_vs_dogs_small_convnet")
+    trained = []
+
+    class Interrupted(Exception):
+        pass
+
+    class Backup(example.callbacks.BackupAndRestore):
+        stop_after_first_epoch = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            trained.append(epoch)
+            if self.stop_after_first_epoch:
+                raise Interrupted  # as if the machine went away after the first backup
+
+    monkeypatch.setattr(example.callbacks, "BackupAndRestore", Backup)
+    settings = dict(epochs=2, steps_per_epoch=1, validation_steps=1, batch_size=4, verbose=0)
+    with pytest.raises(Interrupted):
+        example.main(backup_dir=tmp_path / "backup", **settings)
+    Backup.stop_after_first_epoch = False
+    resumed = example.main(backup_dir=tmp_path / "backup", **settings)
+    assert trained == [0, 1]  # the second run trained the second epoch only
+    assert len(resumed["history"]["val_acc"]) == 2
+
+
 def test_cifar10_modern_convnet(dataset, capsys):
     dataset("cifar10_jpg")
     example = load_example("cifar10_modern_convnet")
