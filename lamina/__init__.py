@@ -24,6 +24,7 @@ from lamina import (  # noqa: E402 - the engine above comes first
     random,
     saving,
     utils,
+    visualization,
 )
 from lamina.layers import Input  # noqa: E402
 from lamina.models import Model, Sequential  # noqa: E402
@@ -55,4 +56,5 @@ __all__ = [
     "stop_gradient",
     "tree",
     "utils",
+    "visualization",
 ]

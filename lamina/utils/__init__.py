@@ -17,6 +17,7 @@ from lamina.saving import (
 )
 from lamina.training.py_dataset import PyDataset, Sequence
 from lamina.utils.file_utils import get_file
+from lamina.utils.history_plot import plot_history
 from lamina.utils.image_dataset import image_dataset_from_directory
 from lamina.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from lamina.utils.numerical import normalize, to_categorical
@@ -38,6 +39,7 @@ __all__ = [
     "load_img",
     "normalize",
     "pad_sequences",
+    "plot_history",
     "register_keras_serializable",
     "save_img",
     "serialize_keras_object",

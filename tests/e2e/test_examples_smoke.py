@@ -130,6 +130,19 @@ def test_mnist_convnet_learns_from_2000_images():
     assert result["test_acc"] >= 0.4, f"test accuracy {result['test_acc']:.4f}"
 
 
+def test_visualize_mnist_convnet_writes_its_pictures(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the pictures need the viz extra")
+    image_module = pytest.importorskip("PIL.Image")
+    result = load_example("visualize_mnist_convnet").main(
+        epochs=2, limit=300, test_limit=100, out_dir=str(tmp_path), verbose=0
+    )
+    for path in result["paths"].values():
+        with image_module.open(path) as img:
+            assert img.format == "PNG" and min(img.size) > 100
+    assert result["heatmap"].shape == (28, 28)
+    assert last_line(capsys).startswith(f"test_acc: {result['test_acc']:.4f} predicted: ")
+
+
 def test_cats_vs_dogs_small_convnet(dataset, capsys):
     dataset("cats_vs_dogs")
     result = load_example("cats_vs_dogs_small_convnet").main(
