@@ -17,8 +17,9 @@ the training loss after one epoch is 2.0293 (goal <= 2.10; the book's 1.99); the
 11 min 52 s (1,565 steps at 455 ms each under a load average near 8; 128 ms a step measured
 on a quieter machine, about 3.5 min an epoch) and generating 4 x 400 characters about 30 s.
 With the compiled LSTM step (the `fast` extra's Numba) the same run gave a loss of 2.0292 in
-4 min 24 s in all. At temperature 0.5 the text after one epoch reads "knowledge and the power of the possess
-and such of such is agrange, and so past and such as his incears and courselves ...".
+4 min 24 s in all. At temperature 0.5 the text after one epoch reads "knowledge and the power
+of the possess and such of such is agrange, and so past and such as his incears and
+courselves ...".
 
 Run it with the dataset folder in `LAMINA_DATA`:
 
