@@ -49,7 +49,14 @@ RUNGS: list[tuple[str, list[str]]] = [
     ("saving", ["lamina.saving"]),
     (
         "applications",
-        ["lamina.datasets", "lamina.preprocessing", "lamina.utils", "lamina.testing", "lamina"],
+        [
+            "lamina.applications",
+            "lamina.datasets",
+            "lamina.preprocessing",
+            "lamina.utils",
+            "lamina.testing",
+            "lamina",
+        ],
     ),
 ]
 
