@@ -39,6 +39,16 @@ CONFIGS = {
         {"weights": None, "include_top": False, "pooling": "avg", "input_shape": (64, 64, 3)},
     ),
     "mobilenet_v2": (keras.applications.MobileNetV2, {"weights": None}),
+    "xception": (keras.applications.Xception, {"weights": None}),
+    "xception_notop": (
+        keras.applications.Xception,
+        {"weights": None, "include_top": False, "input_shape": (71, 71, 3)},
+    ),
+    "inception_v3": (keras.applications.InceptionV3, {"weights": None}),
+    "inception_v3_notop_max": (
+        keras.applications.InceptionV3,
+        {"weights": None, "include_top": False, "pooling": "max", "input_shape": (75, 75, 3)},
+    ),
     "mobilenet_v2_0.35_32": (
         keras.applications.MobileNetV2,
         {"weights": None, "alpha": 0.35, "input_shape": (32, 32, 3), "classes": 3},

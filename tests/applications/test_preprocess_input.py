@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina.applications import imagenet_utils, mobilenet_v2, resnet50, vgg16, vgg19
+from lamina.applications import (
+    imagenet_utils,
+    inception_v3,
+    mobilenet_v2,
+    resnet50,
+    vgg16,
+    vgg19,
+    xception,
+)
 
 PIXEL = np.array([[[[10, 20, 30]]]], dtype="uint8")  # one RGB pixel
 
@@ -18,8 +26,9 @@ def test_caffe_mode_swaps_to_bgr_and_subtracts_means():
 
 
 def test_tf_mode_scales_to_minus_one_one():
-    out = mobilenet_v2.preprocess_input(np.array([0.0, 127.5, 255.0]))
-    np.testing.assert_allclose(out, [-1.0, 0.0, 1.0])
+    for module in (mobilenet_v2, xception, inception_v3):
+        out = module.preprocess_input(np.array([0.0, 127.5, 255.0]))
+        np.testing.assert_allclose(out, [-1.0, 0.0, 1.0])
 
 
 def test_torch_mode():

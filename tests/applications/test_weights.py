@@ -109,3 +109,52 @@ def test_decode_predictions_offline_and_bad_shape(offline, monkeypatch):
         imagenet_utils.decode_predictions(np.zeros((1, 1000)))
     with pytest.raises(ValueError, match=re.escape("Received: preds.shape=(1, 10)")):
         imagenet_utils.decode_predictions(np.zeros((1, 10)))
+
+
+@pytest.mark.parametrize(
+    ("builder", "kwargs", "url"),
+    [
+        (
+            applications.VGG16,
+            {"input_shape": (32, 32, 3)},
+            "keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        ),
+        (
+            applications.VGG19,
+            {"input_shape": (32, 32, 3)},
+            "keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        ),
+        (
+            applications.ResNet50,
+            {"input_shape": (32, 32, 3)},
+            "keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        ),
+        (
+            applications.MobileNetV2,
+            {"input_shape": (96, 96, 3), "alpha": 0.35},
+            "keras-applications/mobilenet_v2/"
+            "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5",
+        ),
+        (
+            applications.Xception,
+            {"input_shape": (71, 71, 3)},
+            "keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        ),
+        (
+            applications.InceptionV3,
+            {"input_shape": (75, 75, 3)},
+            "keras-applications/inception_v3/"
+            "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        ),
+    ],
+)
+def test_each_architecture_asks_for_keras_file(builder, kwargs, url, offline, monkeypatch):
+    def no_network(fname, origin, **kwargs):
+        raise OSError(f"Could not download {origin}: no network.")
+
+    monkeypatch.setattr(imagenet_utils, "get_file", no_network)
+    with pytest.raises(FileNotFoundError) as info:
+        builder(include_top=False, **kwargs)
+    message = str(info.value)
+    assert "https://storage.googleapis.com/tensorflow/" + url in message
+    assert f"Could not find Keras's weight file {url.rsplit('/', 1)[1]}" in message
