@@ -12,7 +12,10 @@ It writes, under `tests/applications/data/`:
   weights, every batch-normalization statistic included, in the HDF5 layout of Keras's
   published ImageNet files (`layer_names`, one group per layer);
 - `mobilenet_v2_0.35_32.npz`: two random uint8 images and Keras's predictions for them
-  after `mobilenet_v2.preprocess_input`, with the top and without it (average pooling).
+  after `mobilenet_v2.preprocess_input`, with the top and without it (average pooling);
+- `seeded_predictions.npz`: Keras's outputs for every architecture at a small input size,
+  with the top (5 classes, logits) and without it (average pooling), filled with
+  `seeded_weights` (no weight file needed).
 
 Layer names are generated after `keras.backend.clear_session()`, so that automatic names
 carry no counter suffix.
@@ -20,13 +23,27 @@ carry no counter suffix.
 
 import json
 import pathlib
+import sys
 
 import h5py
 import keras
 import numpy as np
 from keras.src.legacy.saving import legacy_h5_format
 
-DATA = pathlib.Path(__file__).resolve().parent / "data"
+HERE = pathlib.Path(__file__).resolve().parent
+DATA = HERE / "data"
+sys.path.insert(0, str(HERE))
+from seeded_weights import seeded_images, seeded_weights  # noqa: E402
+
+# name -> (builder, keyword arguments) for `seeded_predictions.npz`.
+SEEDED = {
+    "vgg16": (keras.applications.VGG16, {"input_shape": (32, 32, 3)}),
+    "vgg19": (keras.applications.VGG19, {"input_shape": (32, 32, 3)}),
+    "resnet50": (keras.applications.ResNet50, {"input_shape": (32, 32, 3)}),
+    "mobilenet_v2": (keras.applications.MobileNetV2, {"input_shape": (32, 32, 3)}),
+    "xception": (keras.applications.Xception, {"input_shape": (71, 71, 3)}),
+    "inception_v3": (keras.applications.InceptionV3, {"input_shape": (75, 75, 3)}),
+}
 
 # name -> (builder, keyword arguments)
 CONFIGS = {
@@ -120,6 +137,25 @@ def main() -> None:
         top=np.asarray(top.predict(x, verbose=0)),
         notop_avg=np.asarray(notop.predict(x, verbose=0)),
     )
+
+    outputs = {}
+    for name, (builder, kwargs) in SEEDED.items():
+        images = seeded_images(kwargs["input_shape"][0])
+        for top in (True, False):
+            model = builder(
+                weights=None,
+                include_top=top,
+                pooling=None if top else "avg",
+                classes=5,
+                classifier_activation=None,
+                **kwargs,
+            )
+            for layer, values in zip(model.layers, seeded_weights(model.layers), strict=True):
+                layer.set_weights(values)
+            key = f"{name}_{'top' if top else 'notop'}"
+            outputs[key] = np.asarray(model.predict(images, verbose=0))
+            print(key, outputs[key].shape, float(np.abs(outputs[key]).max()))
+    np.savez_compressed(DATA / "seeded_predictions.npz", **outputs)
 
 
 if __name__ == "__main__":
