@@ -93,6 +93,13 @@ def structure(model: keras.Model) -> dict:
     }
 
 
+def to_json(summary: dict) -> str:
+    """JSON with one line per layer."""
+    layers = ",\n  ".join(json.dumps(layer) for layer in summary["layers"])
+    head = json.dumps({k: v for k, v in summary.items() if k != "layers"})[:-1]
+    return f'{head}, "layers": [\n  {layers}\n]}}\n'
+
+
 def randomize(model: keras.Model, rng: np.random.Generator) -> None:
     """Random values for every weight, statistics included, so that each one matters. The
     kernels have He's scale, so that the outputs still depend on the images."""
@@ -116,7 +123,7 @@ def main() -> None:
     for name, (builder, kwargs) in CONFIGS.items():
         keras.backend.clear_session()
         model = builder(**kwargs)
-        (DATA / f"{name}.json").write_text(json.dumps(structure(model), indent=1) + "\n")
+        (DATA / f"{name}.json").write_text(to_json(structure(model)))
         print(name, model.count_params())
 
     rng = np.random.default_rng(16)
