@@ -12,6 +12,7 @@ backend.tune_malloc()
 
 from lamina import (  # noqa: E402 - the engine above comes first
     activations,
+    applications,
     callbacks,
     datasets,
     initializers,
@@ -39,6 +40,7 @@ __all__ = [
     "Tensor",
     "Variable",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "datasets",

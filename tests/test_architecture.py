@@ -50,6 +50,7 @@ RUNGS: list[tuple[str, list[str]]] = [
     (
         "applications",
         [
+            "lamina.applications",
             "lamina.datasets",
             "lamina.preprocessing",
             "lamina.utils",
