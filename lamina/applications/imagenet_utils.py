@@ -37,6 +37,22 @@ def models_cache_dir() -> Path:
     return Path(os.environ.get("LAMINA_HOME") or "~/.lamina").expanduser() / "models"
 
 
+def keras_weight_files(folder: str, model: str, top_md5: str, notop_md5: str) -> dict:
+    """Keras's published ImageNet files of `model`, by `include_top`: `(name, URL, md5)`.
+
+    Example:
+    >>> keras_weight_files("vgg16", "vgg16", "6437...", "6d6b...")[False][0]
+    'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'
+    """
+    base = f"https://storage.googleapis.com/tensorflow/keras-applications/{folder}/"
+    names = {
+        True: f"{model}_weights_tf_dim_ordering_tf_kernels.h5",
+        False: f"{model}_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    }
+    md5 = {True: top_md5, False: notop_md5}
+    return {top: (name, base + name, md5[top]) for top, name in names.items()}
+
+
 def get_keras_file(fname: str, origin: str, file_hash: str | None = None) -> str:
     """Finds one of Keras's published files: `LAMINA_DATA`, then the cache, then a download.
 

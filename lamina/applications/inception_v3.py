@@ -15,19 +15,12 @@ from lamina.layers import (
 )
 from lamina.models import Model
 
-_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
-_FILES = {
-    True: (
-        "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
-        _BASE + "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
-        "9a0d58056eeedaa3f26cb7ebd46da564",
-    ),
-    False: (
-        "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        _BASE + "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        "bcbd6486424b2319ff4ef7d526e38f63",
-    ),
-}
+_FILES = imagenet_utils.keras_weight_files(
+    "inception_v3",
+    "inception_v3",
+    "9a0d58056eeedaa3f26cb7ebd46da564",
+    "bcbd6486424b2319ff4ef7d526e38f63",
+)
 
 
 def InceptionV3(  # noqa: N802 - Keras's name

@@ -15,19 +15,9 @@ from lamina.layers import (
 )
 from lamina.models import Model
 
-_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
-_FILES = {
-    True: (
-        "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
-        _BASE + "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
-        "2cb95161c43110f7111970584f804107",
-    ),
-    False: (
-        "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        _BASE + "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        "4d473c1dd8becc155b73f8504c6f6626",
-    ),
-}
+_FILES = imagenet_utils.keras_weight_files(
+    "resnet", "resnet50", "2cb95161c43110f7111970584f804107", "4d473c1dd8becc155b73f8504c6f6626"
+)
 _EPSILON = 1.001e-5  # Keras's, which its ImageNet statistics were saved with
 
 

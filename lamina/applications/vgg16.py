@@ -6,19 +6,9 @@ from lamina.applications import imagenet_utils
 from lamina.applications.vgg import build_vgg
 from lamina.models import Model
 
-_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
-_FILES = {
-    True: (
-        "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-        _BASE + "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-        "64373286793e3c8b2b4e3219cbf3544b",
-    ),
-    False: (
-        "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        _BASE + "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        "6d6bbae143d832006294945121d1f1fc",
-    ),
-}
+_FILES = imagenet_utils.keras_weight_files(
+    "vgg16", "vgg16", "64373286793e3c8b2b4e3219cbf3544b", "6d6bbae143d832006294945121d1f1fc"
+)
 
 
 def VGG16(  # noqa: N802 - Keras's name

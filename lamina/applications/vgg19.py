@@ -6,19 +6,9 @@ from lamina.applications import imagenet_utils
 from lamina.applications.vgg import build_vgg
 from lamina.models import Model
 
-_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
-_FILES = {
-    True: (
-        "vgg19_weights_tf_dim_ordering_tf_kernels.h5",
-        _BASE + "vgg19_weights_tf_dim_ordering_tf_kernels.h5",
-        "cbe5617147190e668d6c5d5026f83318",
-    ),
-    False: (
-        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        _BASE + "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        "253f8cb515780f3b799900260a226db6",
-    ),
-}
+_FILES = imagenet_utils.keras_weight_files(
+    "vgg19", "vgg19", "cbe5617147190e668d6c5d5026f83318", "253f8cb515780f3b799900260a226db6"
+)
 
 
 def VGG19(  # noqa: N802 - Keras's name

@@ -15,19 +15,9 @@ from lamina.layers import (
 )
 from lamina.models import Model
 
-_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/xception/"
-_FILES = {
-    True: (
-        "xception_weights_tf_dim_ordering_tf_kernels.h5",
-        _BASE + "xception_weights_tf_dim_ordering_tf_kernels.h5",
-        "0a58e3b7378bc2990ea3b43d5981f1f6",
-    ),
-    False: (
-        "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        _BASE + "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-        "b0042744bf5b25fce3cb969f33bebb97",
-    ),
-}
+_FILES = imagenet_utils.keras_weight_files(
+    "xception", "xception", "0a58e3b7378bc2990ea3b43d5981f1f6", "b0042744bf5b25fce3cb969f33bebb97"
+)
 
 
 def Xception(  # noqa: N802 - Keras's name
