@@ -9,6 +9,36 @@ from lamina.models import Model
 _FILTERS = (64, 128, 256, 512, 512)
 
 
+_DOC = """Instantiates the {model} model, with Keras's layer names ({params} parameters).
+
+Args:
+    include_top: whether to include the 3 fully-connected layers at the top.
+    weights: `None` (seeded random initialization), `"imagenet"` (Keras's published file,
+        fetched as `imagenet_utils.get_keras_file` says), or the path of a Keras
+        `.h5` / `.weights.h5` file.
+    input_tensor: a symbolic tensor (e.g. `keras.Input`) to use as the image input.
+    input_shape: `(height, width, channels)`, at least 32x32; only without the top
+        (with it and ImageNet weights, `(224, 224, 3)`).
+    pooling: without the top, `None` (4-D output), `"avg"` or `"max"` (global pooling).
+    classes: the number of classes, with the top (1000 for ImageNet weights).
+    classifier_activation: the top layer's activation (`"softmax"` or None with weights).
+    name: the model's name.
+
+Returns:
+    A functional `Model`. Its input expects `{module}.preprocess_input`'s output.
+
+Example:
+>>> conv_base = {model}(weights=None, include_top=False, input_shape=(180, 180, 3))
+>>> conv_base.output.shape
+(None, 5, 5, 512)
+"""
+
+
+def vgg_doc(model: str, params: str) -> str:
+    """The docstring of `VGG16` and `VGG19`, which differ only in their depth."""
+    return _DOC.format(model=model, module=model.lower(), params=params)
+
+
 def build_vgg(
     name: str,
     convs_per_block: tuple[int, ...],
