@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lamina.saving import load_model
+
 EXAMPLES = Path(__file__).parents[2] / "examples"
 SHARED = Path(__file__).parents[3] / "shared" / "datasets"
 
@@ -143,12 +145,14 @@ def test_visualize_mnist_convnet_writes_its_pictures(tmp_path, capsys):
     assert last_line(capsys).startswith(f"test_acc: {result['test_acc']:.4f} predicted: ")
 
 
-def test_cats_vs_dogs_small_convnet(dataset, capsys):
+def test_cats_vs_dogs_small_convnet(dataset, tmp_path, capsys):
     dataset("cats_vs_dogs")
+    saved = tmp_path / "cats_and_dogs_small_2.keras"
     result = load_example("cats_vs_dogs_small_convnet").main(
-        epochs=1, steps_per_epoch=1, validation_steps=1, batch_size=4, verbose=0
+        epochs=1, steps_per_epoch=1, validation_steps=1, batch_size=4, verbose=0, save_to=saved
     )
     assert result["model"].count_params() == 3_453_121  # the book's figure
+    assert load_model(saved).count_params() == 3_453_121
     assert result["model"].output.shape == (None, 1)
     assert len(result["history"]["val_acc"]) == 1
     assert 0 <= result["val_acc"] <= 1
