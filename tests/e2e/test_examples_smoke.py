@@ -159,6 +159,28 @@ def test_cats_vs_dogs_small_convnet(dataset, tmp_path, capsys):
     assert last_line(capsys) == f"val_acc: {result['val_acc']:.4f}"
 
 
+def test_visualize_cats_vs_dogs_convnet_draws_a_saved_model(dataset, tmp_path, capsys):
+    dataset("cats_vs_dogs")
+    pytest.importorskip("matplotlib", reason="the pictures need the viz extra")
+    image_module = pytest.importorskip("PIL.Image")
+    saved = tmp_path / "cats_and_dogs_small_2.keras"
+    load_example("cats_vs_dogs_small_convnet").main(
+        epochs=1, steps_per_epoch=1, validation_steps=1, batch_size=4, verbose=0, save_to=saved
+    )
+    result = load_example("visualize_cats_vs_dogs_convnet").main(
+        saved, out_dir=tmp_path / "pictures", filters=2, steps=2
+    )
+    names = sorted(result["paths"])
+    assert names[0] == "activations" and names[-1] == "grad_cam"
+    assert len(names) == 4 and all(name.startswith("filters_conv2d") for name in names[1:3])
+    for path in result["paths"].values():
+        with image_module.open(path) as img:
+            assert img.format == "PNG" and min(img.size) > 100
+    assert result["heatmap"].shape == (150, 150)
+    cat, dog = result["scores"]
+    assert last_line(capsys) == f"dog score: cat picture {cat:.3f}, dog picture {dog:.3f}"
+
+
 def test_cats_vs_dogs_small_convnet_resumes_from_its_backup(dataset, tmp_path, monkeypatch):
     dataset("cats_vs_dogs")
     example = load_example("cats_vs_dogs_small_convnet")
