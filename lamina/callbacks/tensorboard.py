@@ -115,7 +115,10 @@ class TensorBoard(Callback):
         self._embedding_labels: dict[str, tuple[list, list[str] | None]] = {}
 
     def _writer(self, run: str) -> Any:
-        """The open writer of `run` (`"train"` or `"validation"`), created at first use."""
+        """The open writer of `run` (`"train"` or `"validation"`), created at first use.
+
+        Every event goes through here: the one place to decide which process writes.
+        """
         if run not in self._writers:
             self._writers[run] = self._summary_writer(
                 os.path.join(self.log_dir, run),

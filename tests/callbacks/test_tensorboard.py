@@ -172,6 +172,23 @@ def test_graph_is_the_keras_model_config(tmp_path):
 
 
 @needs_reader
+def test_functional_graph_has_the_layer_edges(tmp_path):
+    from tensorboard.plugins.graph import keras_util
+
+    inputs = lamina.Input((4,), name="x")
+    total = layers.Add(name="sum")(
+        [layers.Dense(1, name="a")(inputs), layers.Dense(1, name="b")(inputs)]
+    )
+    model = lamina.Model(inputs, total, name="fn")
+    model.compile(optimizer="sgd", loss="mse")
+    fit(model, [TensorBoard(tmp_path)], epochs=1)
+    (event,) = read_run(tmp_path / "train").Tensors("keras")
+    graph = keras_util.keras_model_to_graph_def(json.loads(event.tensor_proto.string_val[0]))
+    edges = {node.name: list(node.input) for node in graph.node}
+    assert edges == {"fn/x": [], "fn/a": ["fn/x"], "fn/b": ["fn/x"], "fn/sum": ["fn/a", "fn/b"]}
+
+
+@needs_reader
 def test_no_graph_when_not_asked(tmp_path):
     fit(make_model(), [TensorBoard(tmp_path, write_graph=False)])
     assert read_run(tmp_path / "train").Tags()["tensors"] == []
