@@ -322,8 +322,6 @@ NOT_YET: dict[str, str] = {
     "callbacks.RemoteMonitor": "posts events over HTTP to a server; outside the callbacks issue",
     "callbacks.SwapEMAWeights": "outside the callbacks issue; needs the optimizer's EMA "
     "weights swapped in and out around evaluation",
-    "callbacks.TensorBoard": "writes TensorBoard event files (protobuf); outside the "
-    "callbacks issue",
 }
 
 MODULES = {
