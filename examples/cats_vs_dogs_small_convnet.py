@@ -21,21 +21,24 @@ of 0.61 at epoch 3, 0.67 at 10, 0.72 at 20, 0.73 at 30 and 0.754 at 42; the book
 0.84 at 100. The figure after 100 epochs has not been measured on these machines yet. `epochs` is an
 argument: `python examples/cats_vs_dogs_small_convnet.py 30` runs 30 epochs, and a second
 argument names a backup folder from which a stopped run resumes:
-`python examples/cats_vs_dogs_small_convnet.py 100 /tmp/cats_vs_dogs_backup`.
+`python examples/cats_vs_dogs_small_convnet.py 100 /tmp/cats_vs_dogs_backup`; `--plot FILE`
+draws the training and validation accuracy and loss, as the book does, to a PNG file with
+`plot_history` (needs matplotlib).
 
 Run it with the dataset folder in `LAMINA_DATA` (the repository's `../shared/datasets` is used
 when it is not set):
 
     LAMINA_DATA=/path/to/datasets python examples/cats_vs_dogs_small_convnet.py [epochs]
+        [backup_dir] [--plot curves.png]
 """
 
+import argparse
 import os
-import sys
 from pathlib import Path
 
 from lamina import callbacks, layers, models, optimizers
 from lamina.preprocessing.image import ImageDataGenerator
-from lamina.utils import get_file, set_random_seed
+from lamina.utils import get_file, plot_history, set_random_seed
 
 ARCHIVE = "cats_and_dogs_filtered.tar.gz"
 ARCHIVE_SHA256 = "70d31b012365aa81816a7bf6c73424250e5e5e239fe6d7182ea496b52adbb4e5"
@@ -87,6 +90,7 @@ def main(
     seed=1,
     verbose=2,
     backup_dir=None,
+    plot=None,
 ):
     """Trains the network with augmentation; returns `{"model", "history", "val_acc"}`.
 
@@ -102,6 +106,7 @@ def main(
         backup_dir: a folder for `BackupAndRestore`: a run stopped part-way (a killed process,
             a machine given back) goes on from its last finished epoch when started again with
             the same folder; None for no backup.
+        plot: a PNG file for the accuracy and loss curves (needs matplotlib).
     """
     set_random_seed(seed)
     base_dir = Path(base_dir) if base_dir is not None else extracted_folder()
@@ -141,6 +146,9 @@ def main(
         verbose=verbose,
         callbacks=[callbacks.BackupAndRestore(backup_dir)] if backup_dir else None,
     )
+    if plot:
+        plot_history(history, ["acc", "loss"], to_file=plot)
+        print(f"wrote {plot}")
     val_acc = history.history["val_acc"][-1]
     print(f"val_acc: {val_acc:.4f}")
     return {"model": model, "history": history.history, "val_acc": val_acc}
@@ -150,7 +158,9 @@ if __name__ == "__main__":
     shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
     if "LAMINA_DATA" not in os.environ and shared.is_dir():
         os.environ["LAMINA_DATA"] = str(shared)  # the data sets beside the repository
-    main(
-        epochs=int(sys.argv[1]) if len(sys.argv) > 1 else 100,
-        backup_dir=sys.argv[2] if len(sys.argv) > 2 else None,
-    )
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("epochs", nargs="?", type=int, default=100)
+    parser.add_argument("backup_dir", nargs="?", help="resume from and back up to this folder")
+    parser.add_argument("--plot", metavar="FILE", help="draw the curves to this PNG file")
+    args = parser.parse_args()
+    main(epochs=args.epochs, backup_dir=args.backup_dir, plot=args.plot)
