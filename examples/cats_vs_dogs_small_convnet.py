@@ -20,24 +20,27 @@ run (seed 1, an older and slower lamina, stopped at epoch 45) reached validation
 of 0.61 at epoch 3, 0.67 at 10, 0.72 at 20, 0.73 at 30 and 0.754 at 42; the book reaches
 0.84 at 100. The figure after 100 epochs has not been measured on these machines yet. `epochs` is an
 argument: `python examples/cats_vs_dogs_small_convnet.py 30` runs 30 epochs, and a second
-argument names a backup folder from which a stopped run resumes, and a third the file the
-trained model is saved to (as the book's `model.save('cats_and_dogs_small_2.h5')`:
+argument names a backup folder from which a stopped run resumes, `--save FILE` the file the
+trained model is saved to (as the book's `model.save('cats_and_dogs_small_2.h5')`), and
+`--plot FILE` draws the training and validation accuracy and loss, as the book does, to a PNG
+file with `plot_history` (needs matplotlib):
 
-    python examples/cats_vs_dogs_small_convnet.py 100 /tmp/backup cats_and_dogs_small_2.keras
+    python examples/cats_vs_dogs_small_convnet.py 100 /tmp/backup --save cats_and_dogs_small_2.keras
 
 Run it with the dataset folder in `LAMINA_DATA` (the repository's `../shared/datasets` is used
 when it is not set):
 
     LAMINA_DATA=/path/to/datasets python examples/cats_vs_dogs_small_convnet.py [epochs]
+        [backup_dir] [--plot curves.png]
 """
 
+import argparse
 import os
-import sys
 from pathlib import Path
 
 from lamina import callbacks, layers, models, optimizers
 from lamina.preprocessing.image import ImageDataGenerator
-from lamina.utils import get_file, set_random_seed
+from lamina.utils import get_file, plot_history, set_random_seed
 
 ARCHIVE = "cats_and_dogs_filtered.tar.gz"
 ARCHIVE_SHA256 = "70d31b012365aa81816a7bf6c73424250e5e5e239fe6d7182ea496b52adbb4e5"
@@ -90,6 +93,7 @@ def main(
     verbose=2,
     backup_dir=None,
     save_to=None,
+    plot=None,
 ):
     """Trains the network with augmentation; returns `{"model", "history", "val_acc"}`.
 
@@ -107,6 +111,7 @@ def main(
             the same folder; None for no backup.
         save_to: a `.keras` (or `.h5`) file the trained model is saved to; None to keep it
             only in memory.
+        plot: a PNG file for the accuracy and loss curves (needs matplotlib).
     """
     set_random_seed(seed)
     base_dir = Path(base_dir) if base_dir is not None else extracted_folder()
@@ -148,6 +153,9 @@ def main(
     )
     if save_to:
         model.save(save_to)
+    if plot:
+        plot_history(history, ["acc", "loss"], to_file=plot)
+        print(f"wrote {plot}")
     val_acc = history.history["val_acc"][-1]
     print(f"val_acc: {val_acc:.4f}")
     return {"model": model, "history": history.history, "val_acc": val_acc}
@@ -157,8 +165,10 @@ if __name__ == "__main__":
     shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
     if "LAMINA_DATA" not in os.environ and shared.is_dir():
         os.environ["LAMINA_DATA"] = str(shared)  # the data sets beside the repository
-    main(
-        epochs=int(sys.argv[1]) if len(sys.argv) > 1 else 100,
-        backup_dir=sys.argv[2] if len(sys.argv) > 2 else None,
-        save_to=sys.argv[3] if len(sys.argv) > 3 else None,
-    )
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("epochs", nargs="?", type=int, default=100)
+    parser.add_argument("backup_dir", nargs="?", help="resume from and back up to this folder")
+    parser.add_argument("--save", metavar="FILE", help="save the trained model to this file")
+    parser.add_argument("--plot", metavar="FILE", help="draw the curves to this PNG file")
+    args = parser.parse_args()
+    main(epochs=args.epochs, backup_dir=args.backup_dir, save_to=args.save, plot=args.plot)

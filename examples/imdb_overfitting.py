@@ -6,8 +6,9 @@ train for 20 epochs of batch 512 on the 25,000 training reviews, validated on th
 reviews as in the book: the 16-16-1 reference ("original"), a smaller 4-4-1 network, a bigger
 512-512-1 one, the reference with L2 regularization (0.001) on its hidden layers, and the
 reference with dropout (0.5) after each hidden layer. The book plots their validation losses;
-here they are printed as a table, epoch by epoch. As in Keras, the L2 network's validation loss
-includes its weight penalty.
+here they are printed as a table, epoch by epoch, and `--plot FILE` draws each network's
+training and validation losses to a PNG file with `plot_history` (needs matplotlib). As in
+Keras, the L2 network's validation loss includes its weight penalty.
 
 The optimizer is the book's RMSprop. The book's runs used Keras 2.0.8, whose RMSprop divides by
 `sqrt(v) + 1e-8`; Keras 3, and lamina's `"rmsprop"` with it, divide by `sqrt(v + 1e-7)`, which
@@ -44,7 +45,7 @@ comes one measurement (1/7 epoch) before the original's, at 2.57 against 2.71: t
 Run it with the dataset folder in `LAMINA_DATA`:
 
     LAMINA_DATA=/path/to/datasets python examples/imdb_overfitting.py [--seed 1]
-        [--optimizer book|rmsprop]
+        [--optimizer book|rmsprop] [--plot curves.png]
 """
 
 import argparse
@@ -53,7 +54,7 @@ import numpy as np
 
 from lamina import callbacks, layers, losses, models, ops, optimizers, regularizers
 from lamina.datasets import imdb
-from lamina.utils import set_random_seed
+from lamina.utils import plot_history, set_random_seed
 
 # RMSprop's epsilon that reproduces the book's Keras 2.0.8 denominator (see above).
 BOOK_RMSPROP_EPSILON = 1e-16
@@ -160,7 +161,7 @@ def _at(watch):
     return f">={epoch:.2f}" if epoch == watch.points[-1][0] else f"{epoch:.2f}"
 
 
-def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=8, onset_steps=7):
+def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=8, onset_steps=7, plot=None):
     """Runs the section; returns the validation losses by model name and the verdicts.
 
     Args:
@@ -171,6 +172,7 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=8, onset_
         onset_epochs: how many epochs the validation loss is also measured within; a lowest
             point at the last of those measurements is printed as `>=` that epoch.
         onset_steps: it is measured every `onset_steps` training steps then.
+        plot: a PNG file for each network's training and validation losses (needs matplotlib).
 
     Returns:
         `{"val_loss": {name: [per-epoch losses]}, "onset": {name: (epoch, loss)},
@@ -187,7 +189,7 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=8, onset_
     y_test = np.asarray(test_labels).astype("float32")
     steps_per_epoch = -(-len(x_train) // 512)
 
-    val_loss, watches = {}, {}
+    val_loss, watches, curves = {}, {}, {}
     for name, build in MODELS.items():
         # Each network starts from the same seed, so its result does not depend on the others.
         set_random_seed(seed)
@@ -211,6 +213,8 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=8, onset_
             callbacks=watch,
         )
         val_loss[name] = losses_by_epoch = history.history["val_loss"]
+        curves[f"{name} loss"] = history.history["loss"]
+        curves[f"val_{name} loss"] = losses_by_epoch
         line = (
             f"{name}: {model.count_params()} parameters, lowest val_loss "
             f"{min(losses_by_epoch):.4f} at epoch {int(np.argmin(losses_by_epoch)) + 1}, "
@@ -226,6 +230,9 @@ def main(epochs=20, limit=None, seed=1, optimizer="book", onset_epochs=8, onset_
     print("epoch " + " ".join(f"{name:>8}" for name in MODELS))
     for epoch in range(epochs):
         print(f"{epoch + 1:5d} " + " ".join(f"{val_loss[n][epoch]:8.4f}" for n in MODELS))
+    if plot:
+        plot_history(curves, to_file=plot)
+        print(f"wrote {plot}")
 
     best_epoch = {name: int(np.argmin(losses)) + 1 for name, losses in val_loss.items()}
     lowest = {name: min(losses) for name, losses in val_loss.items()}
@@ -264,5 +271,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--optimizer", choices=("book", "rmsprop"), default="book")
+    parser.add_argument("--plot", metavar="FILE", help="draw the loss curves to this PNG file")
     args = parser.parse_args()
-    main(seed=args.seed, optimizer=args.optimizer)
+    main(seed=args.seed, optimizer=args.optimizer, plot=args.plot)

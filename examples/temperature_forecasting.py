@@ -28,6 +28,9 @@ name the models to train):
     LAMINA_DATA=/path/to/datasets python examples/temperature_forecasting.py
     LAMINA_DATA=/path/to/datasets python examples/temperature_forecasting.py --epochs 8 \
         --regularized-epochs 8 --steps-per-epoch 200 --only gru conv1d_gru
+
+`--plot FILE` draws each model's training and validation MAE per epoch to a PNG file with
+`plot_history` (as the book's figures; needs matplotlib).
 """
 
 import argparse
@@ -38,7 +41,7 @@ import numpy as np
 from lamina import layers, models
 from lamina.datasets.files import find_dataset_files
 from lamina.optimizers import RMSprop
-from lamina.utils import set_random_seed
+from lamina.utils import plot_history, set_random_seed
 
 VIC_ELEC_SHA256 = "7131b98abde911637cc28563a1fe2bc2c3bd9fa2c6324983bd857fdb025e8c9f"
 LOOKBACK = 480  # 10 days of half-hourly rows
@@ -151,6 +154,7 @@ def main(
     only=None,
     seed=0,
     verbose=2,
+    plot=None,
 ):
     """Trains the book's models; returns `{"naive_mae": ..., "val_mae": {name: ...}}` in degrees.
 
@@ -162,6 +166,7 @@ def main(
         only: names of the models to train (see `build_models`); None: all.
         seed: passed to `set_random_seed` (the generators draw from NumPy's global state).
         verbose: passed to `fit`.
+        plot: a PNG file for each model's training and validation MAE (needs matplotlib).
     """
     set_random_seed(seed)
     np.random.seed(seed)
@@ -185,7 +190,7 @@ def main(
     unknown = sorted(set(only or ()) - set(built))
     if unknown:
         raise ValueError(f"Expected only among {list(built)}. Received: only={unknown}")
-    val_mae = {}
+    val_mae, curves = {}, {}
     for name, (model, step, regularized) in built.items():
         if only is not None and name not in only:
             continue
@@ -200,6 +205,11 @@ def main(
         )
         val_mae[name] = min(history.history["val_loss"]) * celsius
         print(f"{name}: best validation MAE {val_mae[name]:.2f} degrees")
+        curves[f"{name} MAE"] = [loss * celsius for loss in history.history["loss"]]
+        curves[f"val_{name} MAE"] = [loss * celsius for loss in history.history["val_loss"]]
+    if plot and curves:
+        plot_history(curves, to_file=plot)
+        print(f"wrote {plot}")
 
     gru_beats_naive = val_mae.get("gru", np.inf) < naive_mae
     summary = " ".join(f"{name}: {mae:.2f}" for name, mae in val_mae.items())
@@ -214,6 +224,7 @@ if __name__ == "__main__":
     parser.add_argument("--steps-per-epoch", type=int, default=500)
     parser.add_argument("--validation-steps", type=int, default=None)
     parser.add_argument("--only", nargs="+", help="train these models only (see build_models)")
+    parser.add_argument("--plot", metavar="FILE", help="draw the MAE curves to this PNG file")
     args = parser.parse_args()
     main(
         epochs=args.epochs,
@@ -221,4 +232,5 @@ if __name__ == "__main__":
         steps_per_epoch=args.steps_per_epoch,
         validation_steps=args.validation_steps,
         only=args.only,
+        plot=args.plot,
     )

@@ -1,6 +1,6 @@
 """What the cats-vs-dogs convnet learns (Deep Learning with Python, 5.4).
 
-Loads the model that `examples/cats_vs_dogs_small_convnet.py` trained and saved (its third
+Loads the model that `examples/cats_vs_dogs_small_convnet.py` trained and saved (its `--save`
 argument), then writes three PNG files into `out_dir`, as the book's 5.4 does for this model:
 
 - `activations.png`: every channel of each convolution and pooling layer for a validation
@@ -13,7 +13,7 @@ argument), then writes three PNG files into `out_dir`, as the book's 5.4 does fo
 It prints the model's dog score for both pictures last. Needs matplotlib
 (`pip install -e ".[viz]"`) and the data set in `LAMINA_DATA`. Run it with
 
-    python examples/cats_vs_dogs_small_convnet.py 100 /tmp/backup cats_and_dogs_small_2.keras
+    python examples/cats_vs_dogs_small_convnet.py 100 /tmp/backup --save cats_and_dogs_small_2.keras
     python examples/visualize_cats_vs_dogs_convnet.py cats_and_dogs_small_2.keras
 """
 

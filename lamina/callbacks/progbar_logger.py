@@ -1,7 +1,7 @@
 """ProgbarLogger: Keras's progress line for fit, evaluate and predict."""
 
 import sys
-import time
+from time import perf_counter
 from typing import TextIO
 
 from lamina.callbacks.callback import Callback
@@ -19,16 +19,18 @@ def format_logs(logs: dict) -> str:
     return "".join(parts)
 
 
-def _duration(seconds: float) -> str:
-    if seconds >= 3600:
-        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
-    if seconds >= 60:
-        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
-    return f"{int(round(seconds))}s"
+def _eta(seconds: float) -> str:
+    """Keras's time left: `14s`, `2:05`, `1:02:05` (whole seconds, cut down)."""
+    seconds = int(seconds)
+    if seconds > 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if seconds > 60:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds}s"
 
 
 def _per_step(seconds: float) -> str:
-    if seconds >= 1:
+    if seconds >= 1 or seconds == 0:
         return f"{seconds:.0f}s/step"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.0f}ms/step"
@@ -36,10 +38,13 @@ def _per_step(seconds: float) -> str:
 
 
 class Progbar:
-    """A progress line: `37/469 ━━━━━━━━━━━━━━━━━━━━ 1s 3ms/step - loss: 0.52`.
+    """Keras's progress line: `  37/1875 ━━━━━━━━━━━━━━━━━━━━ 14s 8ms/step - loss: 0.5213`.
 
-    On a terminal it redraws in place (at most 20 times a second); otherwise it writes only the
-    final line, so logs stay readable.
+    While the epoch runs the time is the estimated time left; on the closing line it is the
+    time the epoch took. The time per step leaves out the first step (which also builds the
+    model and warms caches) once later steps are known. On a terminal the line is redrawn in
+    place (at most 20 times a second); on other streams (a log file, a pipe) only the closing
+    line is written, so logs get one line per epoch.
 
     Args:
         target: the number of steps, or None when unknown.
@@ -52,8 +57,9 @@ class Progbar:
         self.verbose = verbose
         self.stream = stream or sys.stdout
         self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.start = time.perf_counter()
-        self.last_draw = 0.0
+        self.start = perf_counter()
+        self.after_first_step: float | None = None
+        self.last_draw = -1.0
         self.bar_chars = self._bar_chars()
 
     def _bar_chars(self) -> tuple[str, str]:
@@ -64,28 +70,36 @@ class Progbar:
         except (UnicodeEncodeError, LookupError):
             return "=", "."
 
+    def _step_time(self, step: int, now: float) -> float:
+        if step == 1 and self.after_first_step is None:
+            self.after_first_step = now
+        if step > 1 and self.after_first_step is not None:
+            return (now - self.after_first_step) / (step - 1)
+        return (now - self.start) / max(step, 1)
+
     def update(self, step: int, logs: dict | None = None, finalize: bool = False) -> None:
         """Show progress after `step` steps (1-based); `finalize` writes the closing line."""
-        now = time.perf_counter()
+        now = perf_counter()
+        per_step = self._step_time(step, now)
         if not finalize and (
             not self.interactive or self.verbose != 1 or now - self.last_draw < 0.05
         ):
             return
         self.last_draw = now
-        elapsed = now - self.start
-        per_step = elapsed / max(step, 1)
+        elapsed = f"{now - self.start:.0f}s"
         total = self.target
-        count = f"{step}/{total}" if total else f"{step}"
+        count = f"{step:>{len(str(total))}}/{total}" if total else f"{step:>7}/Unknown"
         if self.verbose == 2:
-            line = f"{count} - {_duration(elapsed)} - {_per_step(per_step)}"
+            line = f"{count} - {elapsed} - {_per_step(per_step)}"
         else:
-            done, todo = self.bar_chars
-            filled = int(20 * step / total) if total else 20
-            bar = done * filled + todo * (20 - filled)
-            when = elapsed if finalize or not total else per_step * (total - step)
-            line = f"{count} {bar} {_duration(when)} {_per_step(per_step)}"
+            if total:
+                done, todo = self.bar_chars
+                filled = min(int(20 * step / total), 20)
+                count += " " + done * filled + todo * (20 - filled)
+            when = elapsed if finalize or not total else _eta(per_step * (total - step))
+            line = f"{count} {when} {_per_step(per_step)}"
         line += format_logs(logs or {})
-        if self.interactive:
+        if self.interactive and self.verbose == 1:
             self.stream.write("\r" + line + ("\n" if finalize else "\x1b[K"))
         else:
             self.stream.write(line + "\n")

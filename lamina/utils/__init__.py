@@ -1,4 +1,5 @@
-"""Utilities with Keras's names: data sets from folders and arrays, images, to_categorical.
+"""Utilities with Keras's names: data sets from folders and arrays, images, to_categorical,
+plot_model and plot_history.
 
 The custom-object registry and `serialize_keras_object`/`deserialize_keras_object` are
 re-exported from `lamina.saving`, as Keras 3 also exposes them under `keras.utils`.
@@ -20,6 +21,7 @@ from lamina.utils.file_utils import get_file
 from lamina.utils.history_plot import plot_history
 from lamina.utils.image_dataset import image_dataset_from_directory
 from lamina.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from lamina.utils.model_visualization import model_to_dot, plot_model
 from lamina.utils.numerical import normalize, to_categorical
 from lamina.utils.text_dataset import text_dataset_from_directory
 from lamina.utils.timeseries_dataset import timeseries_dataset_from_array
@@ -37,9 +39,11 @@ __all__ = [
     "image_dataset_from_directory",
     "img_to_array",
     "load_img",
+    "model_to_dot",
     "normalize",
     "pad_sequences",
     "plot_history",
+    "plot_model",
     "register_keras_serializable",
     "save_img",
     "serialize_keras_object",

@@ -46,19 +46,35 @@ def last_line(capsys):
     return capsys.readouterr().out.strip().splitlines()[-1]
 
 
-def test_imdb_binary_classification(dataset, capsys):
+def curves_file(tmp_path):
+    """A path for an example's `plot=` PNG file (skips without matplotlib)."""
+    pytest.importorskip("matplotlib", reason="plot_history needs matplotlib")
+    return tmp_path / "curves.png"
+
+
+def assert_png(path):
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_imdb_binary_classification(dataset, capsys, tmp_path):
     dataset("imdb")
+    plot = curves_file(tmp_path)
     result = load_example("imdb_binary_classification").main(
-        epochs=2, validation_epochs=2, limit=500
+        epochs=2, validation_epochs=2, limit=500, plot=plot
     )
+    assert_png(plot)
     assert result["best_epoch"] in (1, 2)
     assert 0 <= result["test_acc"] <= 1
     assert last_line(capsys) == f"test_acc: {result['test_acc']:.4f}"
 
 
-def test_reuters_newswires(dataset, capsys):
+def test_reuters_newswires(dataset, capsys, tmp_path):
     dataset("reuters")
-    result = load_example("reuters_newswires").main(epochs=2, validation_epochs=2, limit=500)
+    plot = curves_file(tmp_path)
+    result = load_example("reuters_newswires").main(
+        epochs=2, validation_epochs=2, limit=500, plot=plot
+    )
+    assert_png(plot)
     # Even two epochs on 375 wires beat guessing (the most frequent topics dominate).
     assert result["test_acc"] > result["random_acc"]
     assert last_line(capsys) == f"test_acc: {result['test_acc']:.4f}"
@@ -74,9 +90,11 @@ def test_boston_housing_kfold(dataset, capsys):
     )
 
 
-def test_imdb_overfitting(dataset, capsys):
+def test_imdb_overfitting(dataset, capsys, tmp_path):
     dataset("imdb")
-    result = load_example("imdb_overfitting").main(epochs=2, limit=200)
+    plot = curves_file(tmp_path)
+    result = load_example("imdb_overfitting").main(epochs=2, limit=200, plot=plot)
+    assert_png(plot)
     assert set(result["val_loss"]) == {"original", "smaller", "bigger", "l2", "dropout"}
     assert all(len(losses) == 2 for losses in result["val_loss"].values())
     assert set(result["onset"]) == {"original", "smaller", "bigger"}
@@ -145,12 +163,20 @@ def test_visualize_mnist_convnet_writes_its_pictures(tmp_path, capsys):
     assert last_line(capsys).startswith(f"test_acc: {result['test_acc']:.4f} predicted: ")
 
 
-def test_cats_vs_dogs_small_convnet(dataset, tmp_path, capsys):
+def test_cats_vs_dogs_small_convnet(dataset, capsys, tmp_path):
     dataset("cats_vs_dogs")
+    plot = curves_file(tmp_path)
     saved = tmp_path / "cats_and_dogs_small_2.keras"
     result = load_example("cats_vs_dogs_small_convnet").main(
-        epochs=1, steps_per_epoch=1, validation_steps=1, batch_size=4, verbose=0, save_to=saved
+        epochs=1,
+        steps_per_epoch=1,
+        validation_steps=1,
+        batch_size=4,
+        verbose=0,
+        save_to=saved,
+        plot=plot,
     )
+    assert_png(plot)
     assert result["model"].count_params() == 3_453_121  # the book's figure
     assert load_model(saved).count_params() == 3_453_121
     assert result["model"].output.shape == (None, 1)
@@ -241,12 +267,14 @@ def test_temperature_forecasting(dataset, capsys):
     assert line.endswith(f"gru_beats_naive: {result['gru_beats_naive']}")
 
 
-def test_temperature_forecasting_trains_only_the_named_models(dataset, capsys):
+def test_temperature_forecasting_trains_only_the_named_models(dataset, capsys, tmp_path):
     dataset("vic_elec")
     example = load_example("temperature_forecasting")
+    plot = curves_file(tmp_path)
     result = example.main(
-        steps_per_epoch=1, epochs=1, validation_steps=1, only=["dense"], verbose=0
+        steps_per_epoch=1, epochs=1, validation_steps=1, only=["dense"], verbose=0, plot=plot
     )
+    assert_png(plot)
     assert list(result["val_mae"]) == ["dense"]
     assert last_line(capsys).endswith("gru_beats_naive: False")  # the GRU was not trained
     with pytest.raises(ValueError, match=r"Received: only=\['lstm'\]"):
