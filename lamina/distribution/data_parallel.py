@@ -9,8 +9,15 @@ distribution of more than one process they:
 - average the gradients of each step with one Allreduce over one preallocated flat buffer;
 - sum the metrics' states over the processes before logs reach the callbacks, so every process
   sees the same logs and takes the same decisions (EarlyStopping stops them all together);
+- give every process rank 0's non-trainable weights (moving statistics) at each epoch's end;
 - print progress and write ModelCheckpoint, CSVLogger and BackupAndRestore files on rank 0
-  only.
+  only (the other processes run no ModelCheckpoint or CSVLogger, and read backups only);
+- `evaluate` reduces its metrics at the end, `predict` gathers its outputs in order on every
+  process; neither makes a collective call per batch.
+
+A watchdog (or any per-step check) appends a callable `(phase, step)` to
+`DataParallel.step_listeners`: it is called with `"begin"` before and `"end"` after every
+training step, the latter once the step's collective calls are done.
 """
 
 import os
@@ -21,13 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina.backend import (
-    get_device,
-    get_xp,
-    global_rng,
-    set_num_threads,
-    to_numpy,
-)
+from lamina.backend import get_device, get_xp, global_rng, set_num_threads, to_numpy
 from lamina.distribution import communicator
 from lamina.distribution.sharding import Shards
 from lamina.tensor import Tensor
@@ -49,8 +50,12 @@ class DataParallel:
     gradient weighted by its sample count, so the step equals one process's.
 
     A `train_step` override must average its gradients itself with
-    `lamina.distribution.distribution().reduce_gradients(grads, num_samples)`.
-    `BackupAndRestore` needs its `backup_dir` on a file system every process sees.
+    `lamina.distribution.distribution().reduce_gradients(grads, num_samples)`; `fit` raises a
+    RuntimeError after a step that averaged none. `BackupAndRestore` needs its `backup_dir` on a
+    file system every process sees; a backup made mid-epoch holds rank 0's metric states, so
+    the resumed epoch's running metrics count rank 0's share for every process (the weights,
+    optimizer and random state are exact). `train_on_batch` averages the gradients of the
+    batches the processes pass (no splitting) and returns this process's logs.
 
     Args:
         device_mesh: not supported; must be None (Keras's argument, for a mesh of devices).
@@ -84,16 +89,32 @@ class DataParallel:
         # Called with ("begin" or "end", step) around every training step (e.g. a watchdog).
         self.step_listeners: list[Callable[[str, int], None]] = []
         self._buffer: np.ndarray | None = None
+        self.reductions = 0  # calls of reduce_gradients, to catch a step that made none
+        self._reductions_before = 0
 
     # ----- the steps -----------------------------------------------------------------------
 
     def step_begin(self, step: int) -> None:
         """Tell the step listeners that training step `step` starts."""
+        self._reductions_before = self.reductions
         for listener in self.step_listeners:
             listener("begin", step)
 
     def step_end(self, step: int) -> None:
-        """Tell the step listeners that training step `step` ended."""
+        """Tell the step listeners that training step `step` ended.
+
+        Raises:
+            RuntimeError: when the step averaged no gradients (a `train_step` override that
+                does not call `reduce_gradients`): the processes' weights would drift apart.
+        """
+        if self.reductions == self._reductions_before:
+            raise RuntimeError(
+                f"DataParallel: training step {step} did not average its gradients over the "
+                "processes, so their weights would drift apart. A train_step override must "
+                "call `grads = lamina.distribution.distribution().reduce_gradients(grads, "
+                "num_samples)` (num_samples: this process's batch size) before "
+                "optimizer.apply. Received: a train_step that applied local gradients"
+            )
         for listener in self.step_listeners:
             listener("end", step)
 
@@ -120,6 +141,7 @@ class DataParallel:
             offset += n
         buf[-1] = num_samples
         communicator.allreduce_sum(buf)
+        self.reductions += 1
         buf[:-1] /= buf[-1]
         out, offset = [], 0
         for shape, n in zip(shapes, sizes, strict=True):
@@ -159,9 +181,9 @@ class DataParallel:
 
     # ----- data ----------------------------------------------------------------------------
 
-    def shard(self, adapter: Any, split_batches: bool, training: bool) -> Shards:
+    def shard(self, adapter: Any, kind: str, training: bool) -> Shards:
         """This process's share of `adapter`'s batches; see `lamina.distribution.sharding`."""
-        return Shards(adapter, self.rank, self.size, split_batches, training)
+        return Shards(adapter, self.rank, self.size, kind, training)
 
     def gather_predictions(self, data: Shards, outputs: Any) -> Any:
         """Every process's `predict` outputs (a structure of arrays whose rows follow

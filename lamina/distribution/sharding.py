@@ -3,9 +3,10 @@
 `fit` splits each global batch of arrays into `size()` contiguous slices in rank order (so the
 processes together see exactly the batch one process would), and gives each process every
 `size()`-th batch of a generator or PyDataset, in groups of `size()` so that every process runs
-the same number of steps. `evaluate` and `predict` split the same way but drop nothing; each
-process records which rows it holds (`pieces`) so that `predict` can put the outputs back in
-order.
+the same number of steps. A PyDataset is read by index, so each process reads only its own
+batches; a generator is drawn whole by every process, which keeps its own batches. `evaluate`
+and `predict` split the same way but drop nothing; each process records which rows it holds
+(`pieces`) so that `predict` can put the outputs back in order.
 """
 
 from collections.abc import Iterator
@@ -31,30 +32,44 @@ class Shards:
         adapter: the adapter of the whole data (its `epoch()`, `peek()`, `steps`, `x`, `y`).
         rank: this process's index.
         size: the number of processes.
-        split_batches: True for arrays (split each batch into slices), False for generators and
-            PyDatasets (give whole batches round-robin).
+        kind: `"arrays"` (split each batch into slices), `"indexed"` (a PyDataset adapter, with
+            `dataset` and `num_batches`: read batches `rank, rank + size, ...` only) or
+            `"stream"` (a generator: deal whole batches round-robin).
         training: True for `fit`: every process must run the same number of steps, so a
             global batch of arrays with fewer samples than processes, and the last group of
             fewer than `size` generator batches, are skipped. False for `evaluate` and
             `predict`: every sample is used once, and processes may run different step counts.
     """
 
-    def __init__(
-        self, adapter: Any, rank: int, size: int, split_batches: bool, training: bool
-    ) -> None:
+    def __init__(self, adapter: Any, rank: int, size: int, kind: str, training: bool) -> None:
+        if kind not in ("arrays", "indexed", "stream"):
+            raise ValueError(
+                f"Expected kind 'arrays', 'indexed' or 'stream'. Received: kind={kind!r}"
+            )
         self.adapter = adapter
         self.rank = rank
         self.size = size
-        self.split_batches = split_batches
+        self.kind = kind
         self.training = training
         # (global batch index, rank, rows) of each batch this process yielded in the last epoch.
         self.pieces: list[tuple[int, int, int]] = []
         self.steps = self._steps(adapter.steps)
+        if kind == "indexed":
+            total = adapter.num_batches
+            adapter.dataset = RankBatches(adapter.dataset, total, rank, size, self.training)
+            adapter.num_batches = len(adapter.dataset)
+            # `steps` counted batches of the whole dataset; every process now runs its share.
+            adapter.steps = self.steps if self.steps else adapter.num_batches
+            if adapter.num_batches == 0:
+                raise ValueError(
+                    f"The dataset has {total} batches, fewer than the {size} processes; each "
+                    f"process needs at least one. Received: len(dataset)={total}"
+                )
 
     def _steps(self, steps: int | None) -> int | None:
         if steps is None:
             return None
-        if self.split_batches:
+        if self.kind == "arrays":
             last = self.adapter.n - (steps - 1) * self.adapter.batch_size
             short = 0 < last < self.size and steps * self.adapter.batch_size >= self.adapter.n
             return steps - 1 if self.training and short else steps
@@ -75,8 +90,12 @@ class Shards:
     def epoch(self) -> Iterator[tuple]:
         self.pieces = []
         batches = self.adapter.epoch()
-        if self.split_batches:
+        if self.kind == "arrays":
             yield from self._split(batches)
+        elif self.kind == "indexed":
+            for j, batch in enumerate(batches):  # in order: evaluate and predict do not shuffle
+                self.pieces.append((j * self.size + self.rank, self.rank, _rows(batch)))
+                yield batch
         elif self.training:
             yield from self._grouped(batches)
         else:
@@ -107,3 +126,27 @@ class Shards:
             if index % self.size == self.rank:
                 self.pieces.append((index, self.rank, _rows(batch)))
                 yield batch
+
+
+class RankBatches:
+    """The batches `rank, rank + size, ...` of a PyDataset, as a dataset of their own.
+
+    For training, every process gets `len(dataset) // size` of them (the last
+    `len(dataset) % size` batches are left out, so that all run the same number of steps).
+    The dataset's other attributes and epoch hooks are its own.
+    """
+
+    def __init__(self, dataset: Any, num_batches: int, rank: int, size: int, equal: bool) -> None:
+        self.dataset, self.rank, self.size = dataset, rank, size
+        self.length = num_batches // size if equal else len(range(rank, num_batches, size))
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[index * self.size + self.rank]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "dataset":
+            raise AttributeError(name)
+        return getattr(self.dataset, name)

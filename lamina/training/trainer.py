@@ -44,6 +44,7 @@ from lamina.training.data_adapters import (
     standardize,
     unpack,
 )
+from lamina.training.py_dataset_adapter import PyDatasetAdapter
 from lamina.validation import check_int
 
 
@@ -735,7 +736,11 @@ class Trainer:
 
 def _shard(strategy: Any, data: Any, training: bool) -> Any:
     """This process's share of `data`: arrays split per batch, other data batch by batch."""
-    return strategy.shard(data, isinstance(data, ArrayAdapter), training)
+    if isinstance(data, ArrayAdapter):
+        return strategy.shard(data, "arrays", training)
+    return strategy.shard(
+        data, "indexed" if isinstance(data, PyDatasetAdapter) else "stream", training
+    )
 
 
 def _values(logs: dict) -> Any:

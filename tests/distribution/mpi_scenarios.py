@@ -195,6 +195,111 @@ def size_one() -> dict:
     }
 
 
+def uneven_last_batch() -> dict:
+    """301 samples in batches of 128: the last batch of 45 splits 22 + 23; with sample weights
+    and shuffling, in float64."""
+    keras.backend.set_floatx("float64")
+    try:
+        x, y = mnist_subset(301)
+        weights = np.linspace(0.2, 3.0, 301)
+        final = []
+        for dist in (None, distribution.DataParallel()):
+            distribution.set_distribution(dist)
+            model = mlp(7 if dist is None else 7 + RANK)
+            model.fit(x, y, batch_size=128, epochs=3, sample_weight=weights, verbose=0)
+            final.append([w.numpy() for w in model.weights])
+        distribution.set_distribution(None)
+        return {"difference": relative_difference(final[1], final[0])}
+    finally:
+        keras.backend.set_floatx("float32")
+
+
+class Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt  # on every rank, at the same point
+
+
+def callbacks_agree(folder: str) -> dict:
+    """EarlyStopping stops every rank together; BackupAndRestore resumes every rank from the
+    same backup; a train_step override that applies local gradients is refused."""
+    x, y = mnist_subset(256)
+    distribution.set_distribution(distribution.DataParallel())
+    stop = keras.callbacks.EarlyStopping(monitor="loss", min_delta=10.0, patience=1)
+    history = mlp(8 + RANK).fit(x, y, batch_size=64, epochs=10, verbose=0, callbacks=[stop])
+    epochs_run = COMM.allgather(len(history.epoch))
+
+    whole = mlp(9 + RANK)
+    whole.fit(x, y, batch_size=64, epochs=4, verbose=0)
+    backup = os.path.join(folder, "backup")
+    try:
+        mlp(9 + RANK).fit(
+            x,
+            y,
+            batch_size=64,
+            epochs=4,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup), Interrupt()],
+        )
+    except KeyboardInterrupt:
+        pass
+    resumed = mlp(20 + RANK)  # other weights: the backup must replace them
+    history = resumed.fit(
+        x,
+        y,
+        batch_size=64,
+        epochs=4,
+        verbose=0,
+        callbacks=[keras.callbacks.BackupAndRestore(backup)],
+    )
+
+    class LocalStep(keras.Sequential):
+        def train_step(self, data):
+            x, y = data
+            with keras.GradientTape() as tape:
+                loss = self.compute_loss(x, y, self(x, training=True))
+            grads = tape.gradient(loss, self.trainable_weights)
+            self.optimizer.apply(grads, self.trainable_weights)
+            return {"loss": loss}
+
+    local = LocalStep([keras.Input((784,)), keras.layers.Dense(10, "softmax")])
+    local.compile("adam", "sparse_categorical_crossentropy")
+    try:
+        local.fit(x, y, batch_size=64, epochs=1, verbose=0)
+        refused = ""
+    except RuntimeError as err:
+        refused = str(err)
+    distribution.set_distribution(None)
+    return {
+        "epochs_run": epochs_run,
+        "resumed_epochs": history.epoch,
+        "resumed_difference": relative_difference(
+            [w.numpy() for w in resumed.weights], [w.numpy() for w in whole.weights]
+        ),
+        "resumed_same_on_ranks": len(set(COMM.allgather(weight_digest(resumed)))) == 1,
+        "local_step_refused": refused,
+    }
+
+
+def batch_norm_statistics() -> dict:
+    """Each rank's moving statistics come from its own samples; rank 0's are kept each epoch."""
+    x, y = mnist_subset(256)
+    distribution.set_distribution(distribution.DataParallel())
+    keras.utils.set_random_seed(10)
+    model = keras.Sequential(
+        [
+            keras.Input((784,)),
+            keras.layers.Dense(32),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(10, "softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    distribution.set_distribution(None)
+    return {"same_on_ranks": len(set(COMM.allgather(weight_digest(model)))) == 1}
+
+
 def main() -> None:
     out, which = sys.argv[1], sys.argv[2]
     results = {}
@@ -210,6 +315,9 @@ def main() -> None:
             os.makedirs(folder)
         COMM.Barrier()
         results["files"] = chief_writes(folder)
+        results["uneven"] = uneven_last_batch()
+        results["callbacks"] = callbacks_agree(os.path.dirname(out))
+        results["batch_norm"] = batch_norm_statistics()
     if RANK == 0:
         with open(out, "w") as f:
             json.dump(results, f)

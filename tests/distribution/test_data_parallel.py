@@ -66,6 +66,9 @@ def test_predict_gathers_in_order_and_evaluate_reduces(two_ranks):
 
 def test_streams_give_each_rank_every_other_batch_and_equal_steps(two_ranks):
     # 5 batches over 2 ranks: 2 steps each, the fifth batch left out.
+    # Each rank reads batch 0 for the checks before training, then only its own batches.
+    reads = [found["py_dataset"]["read"] for found in two_ranks["streams"]]
+    assert reads == [[0, 0, 2], [0, 1, 3]]
     for found in two_ranks["streams"]:
         assert found["py_dataset"]["steps"] == 2
         assert found["generator_steps"] == 2
@@ -78,3 +81,27 @@ def test_only_rank_0_writes_files(two_ranks):
 def test_one_process_trains_as_without_distribution(tmp_path):
     found = _run(tmp_path, "size1", None)["size1"]
     assert found == {"size": 1, "active": False, "same_weights": True}
+
+
+def test_an_uneven_last_batch_is_weighted_by_sample_counts(two_ranks):
+    # 301 samples, batch 128, sample weights and shuffling, float64: 2 ranks == 1 rank.
+    assert max(two_ranks["uneven"]["difference"]) <= 1e-12
+
+
+def test_early_stopping_stops_every_rank_together(two_ranks):
+    assert two_ranks["callbacks"]["epochs_run"] == [2, 2]
+
+
+def test_backup_and_restore_resumes_every_rank_from_the_same_backup(two_ranks):
+    found = two_ranks["callbacks"]
+    assert found["resumed_epochs"] == [0, 1, 2, 3]
+    assert max(found["resumed_difference"]) <= 1e-6
+    assert found["resumed_same_on_ranks"]
+
+
+def test_a_train_step_that_applies_local_gradients_is_refused(two_ranks):
+    assert "reduce_gradients(grads, num_samples)" in two_ranks["callbacks"]["local_step_refused"]
+
+
+def test_batch_norm_statistics_are_the_same_on_every_rank(two_ranks):
+    assert two_ranks["batch_norm"]["same_on_ranks"]

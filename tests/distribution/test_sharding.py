@@ -7,6 +7,8 @@ import pytest
 
 from lamina.distribution import communicator
 from lamina.distribution.sharding import Shards
+from lamina.training.py_dataset import PyDataset
+from lamina.training.py_dataset_adapter import PyDatasetAdapter
 
 
 class Arrays:
@@ -38,9 +40,9 @@ class Stream:
 
 
 def _take(adapter, training):
-    split = isinstance(adapter, Arrays)
+    kind = "arrays" if isinstance(adapter, Arrays) else "stream"
     return [
-        [b[0].tolist() for b in Shards(adapter, r, 2, split, training).epoch()] for r in range(2)
+        [b[0].tolist() for b in Shards(adapter, r, 2, kind, training).epoch()] for r in range(2)
     ]
 
 
@@ -49,14 +51,14 @@ def test_each_global_batch_is_split_in_rank_order():
     # The last batch holds 1 sample, fewer than the processes: left out of training.
     assert rank0 == [[0, 1], [4, 5]]
     assert rank1 == [[2, 3], [6, 7]]
-    assert Shards(Arrays(9, 4), 0, 2, True, True).steps == 2
+    assert Shards(Arrays(9, 4), 0, 2, "arrays", True).steps == 2
 
 
 def test_evaluation_uses_every_sample_once():
     rank0, rank1 = _take(Arrays(9, 4), training=False)
     assert rank0 == [[0, 1], [4, 5]]
     assert rank1 == [[2, 3], [6, 7], [8]]
-    shards = Shards(Arrays(9, 4), 1, 2, True, False)
+    shards = Shards(Arrays(9, 4), 1, 2, "arrays", False)
     list(shards.epoch())
     assert shards.pieces == [(0, 1, 2), (1, 1, 2), (2, 1, 1)]
 
@@ -67,9 +69,38 @@ def test_streams_are_dealt_round_robin_and_truncated_for_training():
         [[0] * 3, [2] * 3, [4] * 3],
         [[1] * 3, [3] * 3],
     ]
-    assert Shards(Stream(5, 5), 0, 2, False, True).steps == 2
-    assert Shards(Stream(5, 5), 0, 2, False, False).steps == 3
-    assert Shards(Stream(5, 5), 1, 2, False, False).steps == 2
+    assert Shards(Stream(5, 5), 0, 2, "stream", True).steps == 2
+    assert Shards(Stream(5, 5), 0, 2, "stream", False).steps == 3
+    assert Shards(Stream(5, 5), 1, 2, "stream", False).steps == 2
+
+
+class Numbered(PyDataset):
+    """Batch i holds three copies of i; records the indices read."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n, self.read = n, []
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        self.read.append(i)
+        return np.full((3, 1), float(i)), np.zeros(3)
+
+
+@pytest.mark.parametrize(
+    ("training", "want"), [(True, [[0, 2], [1, 3]]), (False, [[0, 2, 4], [1, 3]])]
+)
+def test_a_py_dataset_is_read_only_at_each_process_s_own_batches(training, want):
+    got = []
+    for rank in range(2):
+        dataset = Numbered(5)
+        shards = Shards(PyDatasetAdapter(dataset, False, None), rank, 2, "indexed", training)
+        assert shards.steps == len(want[rank])
+        got.append([int(b[0][0, 0]) for b in shards.epoch()])
+        assert dataset.read == want[rank]
+    assert got == want
 
 
 def test_without_mpi4py_the_error_says_how_to_install_it(monkeypatch):
