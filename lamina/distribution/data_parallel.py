@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from lamina import tree
 from lamina.backend import get_device, get_xp, global_rng, set_num_threads, to_numpy
 from lamina.distribution import communicator
 from lamina.distribution.sharding import Shards
@@ -188,8 +189,6 @@ class DataParallel:
     def gather_predictions(self, data: Shards, outputs: Any) -> Any:
         """Every process's `predict` outputs (a structure of arrays whose rows follow
         `data.pieces`) on every process, in the order of the data."""
-        from lamina import tree
-
         everyone = communicator.allgather_object(data.pieces)
         placed = []  # (global batch, rank, start row in the gathered array, rows)
         start = 0
