@@ -27,6 +27,7 @@ RUNGS: list[tuple[str, list[str]]] = [
             "lamina.validation",
             "lamina.serialization",
             "lamina.io",
+            "lamina.distribution",
         ],
     ),
     ("ops", ["lamina.ops", "lamina.random"]),

@@ -32,6 +32,7 @@ from lamina.callbacks.callback import Callback
 from lamina.callbacks.finite_weights import first_nonfinite_weight
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
+from lamina.distribution import is_chief
 from lamina.io import safetensors_io, weight_store
 from lamina.io.atomic import atomic_write
 from lamina.serialization.errors import ModelFileError
@@ -160,7 +161,7 @@ class BackupAndRestore(Callback):
             self._write_backup(epoch + 1, 0)
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if not self.delete_checkpoint:
+        if not self.delete_checkpoint or not is_chief():  # rank 0 alone writes the files
             return
         if self._refused:
             warnings.warn(
@@ -180,6 +181,8 @@ class BackupAndRestore(Callback):
     # ----- writing ---------------------------------------------------------------------------
 
     def _write_backup(self, epoch: int, step: int) -> None:
+        if not is_chief():  # data-parallel processes hold the same state; rank 0 writes it
+            return
         model = self.model
         bad = first_nonfinite_weight(model)
         if bad is not None:

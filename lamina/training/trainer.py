@@ -11,8 +11,16 @@ from lamina import metrics as metrics_module
 from lamina import optimizers as optimizers_module
 from lamina import tree
 from lamina.backend import to_numpy
-from lamina.callbacks import BackupAndRestore, CallbackList, History, ProgbarLogger
+from lamina.callbacks import (
+    BackupAndRestore,
+    CallbackList,
+    CSVLogger,
+    History,
+    ModelCheckpoint,
+    ProgbarLogger,
+)
 from lamina.callbacks.fit_state import FitState
+from lamina.distribution import active_strategy
 from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
 from lamina.tensor import Tensor
@@ -26,6 +34,7 @@ from lamina.training.argument_checks import (
     split_validation_data,
 )
 from lamina.training.data_adapters import (
+    ArrayAdapter,
     flatten_arrays,
     is_generator_like,
     make_adapter,
@@ -35,6 +44,7 @@ from lamina.training.data_adapters import (
     standardize,
     unpack,
 )
+from lamina.training.py_dataset_adapter import PyDatasetAdapter
 from lamina.validation import check_int
 
 
@@ -228,6 +238,9 @@ class Trainer:
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         variables = self._trainable_for_step()
         grads = tape.gradient(loss, variables)
+        strategy = active_strategy()
+        if strategy is not None:  # the mean gradient of the global batch
+            grads = strategy.reduce_gradients(grads, len(flatten_arrays(x)[0]))
         self.optimizer.apply(grads, variables)
         for v in self._constrained:
             v.assign(_raw(v.constraint(v)))
@@ -371,6 +384,13 @@ class Trainer:
             )
         history = History()
         cbs = list(callbacks or [])
+        strategy = active_strategy()
+        if strategy is not None:
+            data = _shard(strategy, data, training=True)
+            val = None if val is None else _shard(strategy, val, training=False)
+            verbose = strategy.verbose(verbose)
+            if not strategy.is_chief():  # rank 0 writes the files
+                cbs = [c for c in cbs if not isinstance(c, ModelCheckpoint | CSVLogger)]
         if verbose:
             cbs.append(ProgbarLogger(verbose))
         cbs.append(history)
@@ -385,6 +405,8 @@ class Trainer:
         )
         self.stop_training = False
         self._nan_reported = False
+        if strategy is not None:
+            strategy.sync_start(self)
         cb.on_train_begin()
         # A BackupAndRestore that found the backup of an interrupted run says where it stopped.
         # The state is put back at the point the backup was made: between epochs, or after some
@@ -409,7 +431,12 @@ class Trainer:
                 if class_weight is not None:
                     bsw = _apply_class_weight(class_weight, by, bsw)
                 cb.on_train_batch_begin(step)
+                if strategy is not None:
+                    strategy.step_begin(step)
                 logs = pythonify_logs(self.train_step(pack(bx, by, bsw)))
+                if strategy is not None:
+                    logs = self._global_logs(strategy, logs)
+                    strategy.step_end(step)
                 self._report_nan(logs, epoch, step)
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -417,6 +444,8 @@ class Trainer:
             if step < 0:
                 raise ValueError("fit: the data yielded no batches this epoch.")
             epoch_logs = dict(logs)
+            if strategy is not None:
+                strategy.sync_epoch_end(self)
             if val is not None and _due(validation_freq, epoch):
                 val_logs = self._run_evaluation(val, cb, "fit (validation_data)")
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -562,9 +591,19 @@ class Trainer:
                 self._report_nan(logs, None, step, method)
                 if cb is not None:
                     cb.on_test_batch_end(step, logs)
+        strategy = active_strategy()
+        if strategy is not None:  # the batches' logs are this process's; the result is global
+            logs = self._global_logs(strategy, logs)
         if cb is not None:
             cb.on_test_end(logs)
         return logs
+
+    def _global_logs(self, strategy: Any, logs: dict) -> dict:
+        """`logs` over every process: the metrics from their summed states, other numbers
+        averaged."""
+        with strategy.global_metrics(self.metrics + self._part_trackers, logs) as means:
+            reduced = self.get_metrics_result()
+        return {k: reduced.get(k, means.get(k, logs.get(k))) for k in logs or reduced}
 
     def evaluate(
         self,
@@ -588,6 +627,10 @@ class Trainer:
         steps = check_optional_int("steps", steps, "evaluate")
         data = make_adapter(x, y, sample_weight, batch_size, False, steps, "evaluate", "steps")
         self._pre_fit_checks(data, "evaluate")
+        strategy = active_strategy()
+        if strategy is not None:
+            data = _shard(strategy, data, training=False)
+            verbose = strategy.verbose(verbose)
         cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
         cb = CallbackList(
             cbs, model=self, params={"steps": data.steps, "verbose": verbose, "mode": "evaluate"}
@@ -620,6 +663,10 @@ class Trainer:
         batch_size = check_optional_int("batch_size", batch_size, "predict")
         steps = check_optional_int("steps", steps, "predict")
         data = make_adapter(x, None, None, batch_size, False, steps, "predict", "steps")
+        strategy = active_strategy()
+        if strategy is not None:
+            data = _shard(strategy, data, training=False)
+            verbose = strategy.verbose(verbose)
         cbs = list(callbacks or []) + ([ProgbarLogger(verbose)] if verbose else [])
         cb = CallbackList(
             cbs, model=self, params={"steps": data.steps, "verbose": verbose, "mode": "predict"}
@@ -635,6 +682,8 @@ class Trainer:
         cb.on_predict_end()
         if not outputs:
             raise ValueError("predict: the data yielded no batches.")
+        if strategy is not None:
+            return strategy.gather_predictions(data, _concat(outputs))
         return _concat(outputs)
 
     predict_generator = predict
@@ -683,6 +732,15 @@ class Trainer:
         with no_grad():
             out = self.predict_step((x,))
         return map_arrays(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
+
+
+def _shard(strategy: Any, data: Any, training: bool) -> Any:
+    """This process's share of `data`: arrays split per batch, other data batch by batch."""
+    if isinstance(data, ArrayAdapter):
+        return strategy.shard(data, "arrays", training)
+    return strategy.shard(
+        data, "indexed" if isinstance(data, PyDatasetAdapter) else "stream", training
+    )
 
 
 def _values(logs: dict) -> Any:
