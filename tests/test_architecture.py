@@ -46,6 +46,7 @@ RUNGS: list[tuple[str, list[str]]] = [
     ("callbacks", ["lamina.callbacks"]),
     ("training", ["lamina.training"]),
     ("models", ["lamina.models"]),
+    ("distribution", ["lamina.distribution"]),
     ("saving", ["lamina.saving"]),
     (
         "applications",
