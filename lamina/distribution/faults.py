@@ -92,8 +92,9 @@ class StepWatchdog:
     """Abort the MPI job when a training step on this rank runs longer than `timeout_s`.
 
     Call `begin_step(step)` when a step starts, `begin_allreduce()` when this rank's gradients
-    are ready and it enters the collective, and `end_step()` when the step is done. Between
-    steps (evaluation, checkpoints, callbacks) the watchdog is disarmed.
+    are ready and it enters the collective, and `end_step()` when the step is done (or give
+    `on_step` as a listener that receives these events). Between steps (evaluation,
+    checkpoints, callbacks) the watchdog is disarmed.
 
     A step still running after `timeout_s` prints `lamina.distribution: rank R of N stalled:
     no step finished for T s (step S); stalled in step S`, or, on a rank that already waits
@@ -161,6 +162,20 @@ class StepWatchdog:
     def end_step(self) -> None:
         """Disarm the timer: the step finished."""
         self._state = ("idle", -1, 0.0)
+
+    def on_step(self, event: str, step: int) -> None:
+        """The same three calls as one listener: `event` is "begin", "allreduce" or "end"."""
+        if event == "begin":
+            self.begin_step(step)
+        elif event == "allreduce":
+            self.begin_allreduce()
+        elif event == "end":
+            self.end_step()
+        else:
+            raise ValueError(
+                "StepWatchdog.on_step: expected event 'begin', 'allreduce' or 'end'. "
+                f"Received: event={event!r}"
+            )
 
     def check(self) -> str | None:
         """The stall message if the current step ran past its deadline, else None."""

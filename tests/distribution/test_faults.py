@@ -85,6 +85,23 @@ def test_watchdog_names_a_stalled_step_and_a_waiting_rank(monkeypatch):
     assert watchdog.check() is None
 
 
+def test_watchdog_as_a_step_listener(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(faults.time, "monotonic", lambda: now[0])
+    watchdog = faults.StepWatchdog(timeout_s=1)
+    watchdog.on_step("begin", 4)
+    now[0] += 1.1
+    assert watchdog.check().endswith("stalled in step 4")
+    watchdog.on_step("allreduce", 4)
+    assert watchdog.check() is None
+    now[0] += 0.2
+    assert "waiting in Allreduce for step 4" in watchdog.check()
+    watchdog.on_step("end", 4)
+    assert watchdog.check() is None
+    with pytest.raises(ValueError, match="Received: event='start'"):
+        watchdog.on_step("start", 5)
+
+
 def test_watchdog_thread_aborts_on_a_stall_and_stops(aborts):
     watchdog = faults.StepWatchdog(timeout_s=0.05)
     watchdog.start()
