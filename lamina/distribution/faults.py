@@ -15,7 +15,7 @@ one rank that raises, dies or hangs would leave the rest blocked forever.
 - A rank killed outright (SIGKILL, out of memory): Open MPI's `mpiexec` notices the dead
   process, kills the others and names the rank and the signal; nothing is needed here.
 
-mpi4py is imported only when a hook fires or a watchdog starts: it is optional.
+mpi4py is imported only when a hook or a watchdog aborts the job: it is an optional dependency.
 """
 
 import os
