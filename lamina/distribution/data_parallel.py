@@ -30,7 +30,7 @@ import numpy as np
 
 from lamina import tree
 from lamina.backend import get_device, get_xp, global_rng, set_num_threads, to_numpy
-from lamina.distribution import communicator
+from lamina.distribution import communicator, faults
 from lamina.distribution.sharding import Shards
 from lamina.tensor import Tensor
 
@@ -92,12 +92,15 @@ class DataParallel:
         self._buffer: np.ndarray | None = None
         self.reductions = 0  # calls of reduce_gradients, to catch a step that made none
         self._reductions_before = 0
+        self._step = -1
+        self._watchdog: faults.StepWatchdog | None = None
 
     # ----- the steps -----------------------------------------------------------------------
 
     def step_begin(self, step: int) -> None:
         """Tell the step listeners that training step `step` starts."""
         self._reductions_before = self.reductions
+        self._step = step
         for listener in self.step_listeners:
             listener("begin", step)
 
@@ -141,6 +144,8 @@ class DataParallel:
                 np.multiply(g.reshape(-1), num_samples, out=buf[offset : offset + n])
             offset += n
         buf[-1] = num_samples
+        for listener in self.step_listeners:
+            listener("allreduce", self._step)
         communicator.allreduce_sum(buf)
         self.reductions += 1
         buf[:-1] /= buf[-1]
@@ -153,7 +158,17 @@ class DataParallel:
     # ----- fit's start and epochs ------------------------------------------------------------
 
     def sync_start(self, model: Any) -> None:
-        """Give every process rank 0's weights, optimizer state and global random state."""
+        """Give every process rank 0's weights, optimizer state and global random state.
+
+        Also arms the fault handling for the fit: an uncaught exception on any process aborts
+        the whole job (`faults.install_excepthook`), and a `faults.StepWatchdog` aborts it when
+        a step stalls (`LAMINA_STEP_TIMEOUT` seconds, 60 by default), until `fit_end`.
+        """
+        faults.install_excepthook()
+        if self._watchdog is None:
+            self._watchdog = faults.StepWatchdog()
+            self._watchdog.start()
+            self.step_listeners.append(self._watchdog.on_step)
         arrays = [w.data for w in model.weights]
         optimizer = getattr(model, "optimizer", None)
         if optimizer is not None and optimizer.built:
@@ -161,6 +176,13 @@ class DataParallel:
         self._broadcast_arrays(arrays)
         rng = global_rng().bit_generator
         rng.state = communicator.broadcast_object(rng.state)
+
+    def fit_end(self) -> None:
+        """Stop the step watchdog that `sync_start` started (the fit ended or raised)."""
+        if self._watchdog is not None:
+            self.step_listeners.remove(self._watchdog.on_step)
+            self._watchdog.stop()
+            self._watchdog = None
 
     def sync_epoch_end(self, model: Any) -> None:
         """Give every process rank 0's non-trainable weights (moving statistics that each

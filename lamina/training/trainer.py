@@ -407,53 +407,58 @@ class Trainer:
         self._nan_reported = False
         if strategy is not None:
             strategy.sync_start(self)
-        cb.on_train_begin()
-        # A BackupAndRestore that found the backup of an interrupted run says where it stopped.
-        # The state is put back at the point the backup was made: between epochs, or after some
-        # batches of an epoch whose order is drawn again and whose done batches are skipped.
-        resume = self.fit_state.take_resume()
-        if resume is not None and (not resume.step or resume.epoch >= epochs):
-            # Mid-epoch, the loop restores it; a run already past `epochs` is restored here.
-            resume.restore(None)
-        epoch_logs: dict = {}
-        for epoch in range(resume.epoch if resume else initial_epoch, epochs):
-            self.reset_metrics()
-            cb.on_epoch_begin(epoch)
-            logs: dict = {}
-            batches = data.epoch()
-            first = 0
-            if resume is not None and resume.step:
-                logs = resume.restore(batches)
-                first = resume.step
-            resume = None
-            step = first - 1
-            for step, (bx, by, bsw) in enumerate(batches, start=first):
-                if class_weight is not None:
-                    bsw = _apply_class_weight(class_weight, by, bsw)
-                cb.on_train_batch_begin(step)
+        try:
+            cb.on_train_begin()
+            # A BackupAndRestore that found the backup of an interrupted run says where it stopped.
+            # The state is put back at the point the backup was made: between epochs, or after some
+            # batches of an epoch whose order is drawn again and whose done batches are skipped.
+            resume = self.fit_state.take_resume()
+            if resume is not None and (not resume.step or resume.epoch >= epochs):
+                # Mid-epoch, the loop restores it; a run already past `epochs` is restored here.
+                resume.restore(None)
+            epoch_logs: dict = {}
+            for epoch in range(resume.epoch if resume else initial_epoch, epochs):
+                self.reset_metrics()
+                cb.on_epoch_begin(epoch)
+                logs: dict = {}
+                batches = data.epoch()
+                first = 0
+                if resume is not None and resume.step:
+                    logs = resume.restore(batches)
+                    first = resume.step
+                resume = None
+                step = first - 1
+                for step, (bx, by, bsw) in enumerate(batches, start=first):
+                    if class_weight is not None:
+                        bsw = _apply_class_weight(class_weight, by, bsw)
+                    if strategy is not None:  # before the callbacks: the watchdog covers them too
+                        strategy.step_begin(step)
+                    cb.on_train_batch_begin(step)
+                    logs = pythonify_logs(self.train_step(pack(bx, by, bsw)))
+                    if strategy is not None:
+                        logs = self._global_logs(strategy, logs)
+                    self._report_nan(logs, epoch, step)
+                    cb.on_train_batch_end(step, logs)
+                    if strategy is not None:
+                        strategy.step_end(step)
+                    if self.stop_training:
+                        break
+                if step < 0:
+                    raise ValueError("fit: the data yielded no batches this epoch.")
+                epoch_logs = dict(logs)
                 if strategy is not None:
-                    strategy.step_begin(step)
-                logs = pythonify_logs(self.train_step(pack(bx, by, bsw)))
-                if strategy is not None:
-                    logs = self._global_logs(strategy, logs)
-                    strategy.step_end(step)
-                self._report_nan(logs, epoch, step)
-                cb.on_train_batch_end(step, logs)
+                    strategy.sync_epoch_end(self)
+                if val is not None and _due(validation_freq, epoch):
+                    val_logs = self._run_evaluation(val, cb, "fit (validation_data)")
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                cb.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            if step < 0:
-                raise ValueError("fit: the data yielded no batches this epoch.")
-            epoch_logs = dict(logs)
+            cb.on_train_end(epoch_logs)
+            return history
+        finally:
             if strategy is not None:
-                strategy.sync_epoch_end(self)
-            if val is not None and _due(validation_freq, epoch):
-                val_logs = self._run_evaluation(val, cb, "fit (validation_data)")
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            cb.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        cb.on_train_end(epoch_logs)
-        return history
+                strategy.fit_end()
 
     fit_generator = fit
 

@@ -66,6 +66,11 @@ def relative_difference(a: list, b: list) -> list[float]:
     return [float(np.max(np.abs(x - y)) / np.max(np.abs(y))) for x, y in zip(a, b, strict=True)]
 
 
+def norm_difference(a: list, b: list) -> list[float]:
+    """Per weight tensor: the norm of the difference relative to the tensor's norm."""
+    return [float(np.linalg.norm(x - y) / np.linalg.norm(y)) for x, y in zip(a, b, strict=True)]
+
+
 def equivalence(floatx: str) -> dict:
     keras.backend.set_floatx(floatx)
     try:
@@ -84,6 +89,7 @@ def equivalence(floatx: str) -> dict:
         return {
             "steps": s2.steps,
             "after_10": relative_difference(s2.at_10, s1.at_10),
+            "after_10_norm": norm_difference(s2.at_10, s1.at_10),
             "after_100": relative_difference(
                 [w.numpy() for w in two.weights], [w.numpy() for w in one.weights]
             ),
