@@ -18,6 +18,7 @@ from lamina.callbacks import (
     History,
     ModelCheckpoint,
     ProgbarLogger,
+    TensorBoard,
 )
 from lamina.callbacks.fit_state import FitState
 from lamina.distribution import active_strategy
@@ -46,6 +47,9 @@ from lamina.training.data_adapters import (
 )
 from lamina.training.py_dataset_adapter import PyDatasetAdapter
 from lamina.validation import check_int
+
+# Under data parallelism only rank 0 keeps these callbacks: they write files.
+_CHIEF_WRITERS = (ModelCheckpoint, CSVLogger, TensorBoard)
 
 
 def _as_list(x: Any) -> list:
@@ -390,7 +394,7 @@ class Trainer:
             val = None if val is None else _shard(strategy, val, training=False)
             verbose = strategy.verbose(verbose)
             if not strategy.is_chief():  # rank 0 writes the files
-                cbs = [c for c in cbs if not isinstance(c, ModelCheckpoint | CSVLogger)]
+                cbs = [c for c in cbs if not isinstance(c, _CHIEF_WRITERS)]
         if verbose:
             cbs.append(ProgbarLogger(verbose))
         cbs.append(history)

@@ -7,6 +7,7 @@ the one-process check.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -179,6 +180,8 @@ def chief_writes(folder: str) -> dict:
         keras.callbacks.CSVLogger(mine + ".csv"),
         keras.callbacks.BackupAndRestore(mine + "_backup", delete_checkpoint=False),
     ]
+    if importlib.util.find_spec("tensorboardX"):
+        callbacks.append(keras.callbacks.TensorBoard(mine + "_logs"))
     model.fit(x, y, batch_size=32, epochs=1, verbose=0, callbacks=callbacks)
     distribution.set_distribution(None)
     COMM.Barrier()
