@@ -13,7 +13,7 @@ from lamina import ops
 from lamina.backend import floatx
 from lamina.layers import Concatenate
 from lamina.layers.symbolic import KerasTensor, has_symbolic, op_layer_call
-from lamina.legacy_backend.symbolic_layers import RandomLayer, ShapeLayer
+from lamina.legacy_backend.symbolic_layers import ConcatenateConstants, RandomLayer, ShapeLayer
 from lamina.tensor import Tensor
 from lamina.variable import Variable
 
@@ -188,9 +188,14 @@ def squeeze(x: Any, axis: int) -> Any:
 
 def concatenate(tensors: list, axis: int = -1) -> Any:
     """The tensors joined along `axis`."""
-    if has_symbolic(list(tensors)):
-        return Concatenate(axis=axis)(list(tensors))
-    return ops.concatenate(list(tensors), axis=axis)
+    tensors = list(tensors)
+    if not has_symbolic(tensors):
+        return ops.concatenate(tensors, axis=axis)
+    symbols = [t for t in tensors if isinstance(t, KerasTensor)]
+    if len(symbols) == len(tensors):
+        return Concatenate(axis=axis)(tensors)
+    parts = [None if isinstance(t, KerasTensor) else t for t in tensors]
+    return ConcatenateConstants(parts, axis)(symbols)
 
 
 def stack(x: list, axis: int = 0) -> Any:

@@ -192,3 +192,17 @@ def test_dropout_scales_the_kept_values():
 def test_settings():
     assert K.epsilon() == 1e-7 and K.floatx() == "float32"
     assert K.image_data_format() == "channels_last" and K.backend() == "lamina"
+
+
+def test_concatenate_joins_constants_and_placeholders():
+    # Neural style transfer's input: two constant images and the placeholder being optimized.
+    target, style = K.constant(X[:1]), K.constant(Y[:1])
+    combination = K.placeholder((1, 3, 4), dtype="float64")
+    batch = K.concatenate([target, style, combination], axis=0)
+    assert K.int_shape(batch) == (3, 3, 4)
+    grad = K.gradients(K.sum(K.square(batch)), combination)[0]
+    value, grad_value = K.function([combination], [batch, grad])([X[1:]])
+    np.testing.assert_allclose(value, np.concatenate([X[:1], Y[:1], X[1:]]), rtol=1e-6)
+    np.testing.assert_allclose(grad_value, 2 * X[1:], rtol=1e-6)
+    unknown = K.concatenate([K.placeholder((None, 4), dtype="float64"), K.constant(X[0])], 0)
+    assert K.int_shape(unknown) == (None, 4)
