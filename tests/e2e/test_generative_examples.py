@@ -63,7 +63,7 @@ def test_style_transfer_lowers_the_loss(feature_net, tmp_path, monkeypatch):
         def build(input_tensor):
             return feature_net.build_convnet(input_tensor=input_tensor, include_top=False)
 
-        return (build, *nst.CONVNET_LAYERS, lambda x: x / 127.5 - 1, nst.convnet_deprocess_image)
+        return (build, *nst.CONVNET_SETTINGS, lambda x: x / 127.5 - 1, nst.convnet_deprocess_image)
 
     monkeypatch.setattr(nst, "load_network", tiny_network)
     losses, img = nst.transfer(*paths, tmp_path, img_height=20, iterations=1, maxfun=5)
