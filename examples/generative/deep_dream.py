@@ -14,7 +14,9 @@ epochs (`feature_net.py`, 1 to 3 minutes; kept for later runs), dreaming with it
 cats-vs-dogs archive, 160 pixels high.
 
 Every octave prints its first and last loss; gradient ascent must raise the loss within every
-octave. The last line gives the final loss and the PNG's path.
+octave. The last line gives the final loss and the PNG's path. Measured with the CIFAR-10
+convnet (20 steps per octave): 0.79 -> 35.2 at 81x87, 15.6 -> 89.3 at 114x122, 41.8 -> 139.9
+at 160x171, final loss 146.5; the dream paints the convnet's striped textures over the cat.
 
     LAMINA_DATA=/path/to/datasets python examples/generative/deep_dream.py [output folder]
 """

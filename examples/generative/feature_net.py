@@ -4,8 +4,9 @@ trained by lamina on CIFAR-10, and real photos from the cats-vs-dogs archive.
 The convnet has VGG's layer names (`block1_conv1`, ..., `block3_conv1`) and takes images of
 any size scaled to [-1, 1] (as `inception_v3.preprocess_input` scales them), so DeepDream can
 grow its octaves and style transfer can reuse VGG's layer lists. Training on the 10,000-image
-CIFAR-10 subset for 3 epochs takes 1 to 3 minutes on 2 CPU cores; the weights are saved in
-the output folder and read back by later runs.
+CIFAR-10 subset for 3 epochs took 57 s, 104 s and 102 s on a shared 2-core CPU (training
+accuracy 0.22, 0.29, 0.34); the weights are saved in the output folder and read back by later
+runs.
 """
 
 import os
