@@ -16,6 +16,7 @@ from lamina.function import no_grad
 from lamina.gradient_tape import GradientTape
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.symbolic import KerasTensor, Node
+from lamina.legacy_backend.numeric import switch
 from lamina.tensor import Tensor
 from lamina.variable import Variable
 
@@ -86,6 +87,29 @@ def set_learning_phase(value: int) -> None:
             stacklevel=2,
         )
     _PHASE["value"] = int(value)
+
+
+def in_train_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """`x` in the training phase, else `alt` (each may be a function giving it).
+
+    Args:
+        x: what to give when training.
+        alt: what to give otherwise.
+        training: 0/1 or a bool to decide now; None reads `learning_phase()` (decided when a
+            `K.function` is called if the phase is its placeholder).
+    """
+    if training is None:
+        training = learning_phase()
+    if isinstance(training, KerasTensor):
+        x, alt = (v() if callable(v) else v for v in (x, alt))
+        return switch(training, x, alt)
+    chosen = x if training else alt
+    return chosen() if callable(chosen) else chosen
+
+
+def in_test_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """`x` in the test phase, else `alt` (see `in_train_phase`)."""
+    return in_train_phase(alt, x, training=training)
 
 
 def clear_session() -> None:
@@ -191,6 +215,41 @@ def gradients(loss: KerasTensor, variables: Any) -> list:
     return [next(found) if any(v is w for w in wanted) else None for v in sources]
 
 
+def _reader(structure: Any) -> Any:
+    """A function of the values by tensor id that gives `structure` with its symbolic tensors
+    replaced; made once per node so that calls skip walking structures without symbols."""
+    if isinstance(structure, KerasTensor):
+        key = id(structure)
+        return lambda values: values[key]
+    leaves = tree.flatten(structure)
+    if not any(isinstance(t, KerasTensor) for t in leaves):
+        return lambda values: structure
+    if isinstance(structure, list) and len(leaves) == len(structure):
+        keys = [id(t) if isinstance(t, KerasTensor) else None for t in structure]
+        if None not in keys:
+            return lambda values: [values[k] for k in keys]
+
+    def sub(t: Any, values: dict) -> Any:
+        return values[id(t)] if isinstance(t, KerasTensor) else t
+
+    return lambda values: tree.map_structure(lambda t: sub(t, values), structure)
+
+
+class _Step:
+    """One node of a `Function`'s plan, with what its call reads and writes worked out."""
+
+    __slots__ = ("args", "inputs", "kwargs", "layer", "outputs", "sets_training", "single")
+
+    def __init__(self, node: Node) -> None:
+        self.layer = node.layer
+        self.inputs = _reader(node.input_value)
+        self.args = _reader(list(node.args))
+        self.kwargs = _reader(dict(node.kwargs))
+        self.sets_training = "training" not in node.kwargs
+        self.single = isinstance(node.output_value, KerasTensor)
+        self.outputs = [id(t) for t in tree.flatten(node.output_value)]
+
+
 class Function:
     """A callable made by `function`: `f([array, ...])` returns a list of NumPy arrays."""
 
@@ -215,6 +274,7 @@ class Function:
             s for n in grads for s in n.layer.sources if isinstance(s, Variable)
         ]
         self._records = bool(grads)
+        self._steps = [_Step(node) for node in self._nodes]
 
     def __call__(self, inputs: Any) -> Any:
         if not isinstance(inputs, list | tuple):
@@ -240,34 +300,33 @@ class Function:
         else:
             with no_grad():
                 self._run(values, training, None)
+        # Copies: an output may be a view of a fed array or of a weight (`x[:, 0]`).
         results = [np.array(ops.convert_to_numpy(values[id(t)])) for t in self._flat_outputs]
         return results if isinstance(self.outputs, list | tuple) else results[0]
 
     def _run(self, values: dict, training: bool, tape: GradientTape | None) -> None:
-        for node in self._nodes:
-            layer = node.layer
+        watch = self._watch
+        for step in self._steps:
+            layer = step.layer
             if isinstance(layer, InputLayer):  # the unfed learning-phase placeholder
-                values[id(node.output_value)] = ops.convert_to_tensor(training)
+                values[step.outputs[0]] = ops.convert_to_tensor(training)
                 continue
             if isinstance(layer, _Gradients):
                 sources = [
                     values[id(s)] if isinstance(s, KerasTensor) else s for s in layer.sources
                 ]
                 grads = tape.gradient(values[id(layer.loss)], sources, unconnected_gradients="zero")
-                for t, g in zip(node.output_value, grads, strict=True):
-                    values[id(t)] = g
+                values.update(zip(step.outputs, grads, strict=True))
                 continue
-            sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
-            kwargs = tree.map_structure(sub, node.kwargs)
-            kwargs.setdefault("training", training)
-            out = layer(
-                tree.map_structure(sub, node.input_value),
-                *tree.map_structure(sub, node.args),
-                **kwargs,
-            )
-            for t, v in zip(tree.flatten(node.output_value), tree.flatten(out), strict=True):
-                values[id(t)] = v
-                if id(t) in self._watch:
+            kwargs = step.kwargs(values)
+            if step.sets_training:
+                kwargs = {**kwargs, "training": training}
+            out = layer(step.inputs(values), *step.args(values), **kwargs)
+            for key, v in zip(
+                step.outputs, [out] if step.single else tree.flatten(out), strict=True
+            ):
+                values[key] = v
+                if key in watch:
                     tape.watch(v)
 
 

@@ -11,9 +11,9 @@ import numpy as np
 
 from lamina import ops
 from lamina.backend import floatx
-from lamina.layers import Concatenate
+from lamina.layers import Concatenate, Lambda
 from lamina.layers.symbolic import KerasTensor, has_symbolic, op_layer_call
-from lamina.legacy_backend.symbolic_layers import RandomLayer, ShapeLayer
+from lamina.legacy_backend.symbolic_layers import ConcatenateConstants, RandomLayer, ShapeLayer
 from lamina.tensor import Tensor
 from lamina.variable import Variable
 
@@ -188,9 +188,14 @@ def squeeze(x: Any, axis: int) -> Any:
 
 def concatenate(tensors: list, axis: int = -1) -> Any:
     """The tensors joined along `axis`."""
-    if has_symbolic(list(tensors)):
-        return Concatenate(axis=axis)(list(tensors))
-    return ops.concatenate(list(tensors), axis=axis)
+    tensors = list(tensors)
+    if not has_symbolic(tensors):
+        return ops.concatenate(tensors, axis=axis)
+    symbols = [t for t in tensors if isinstance(t, KerasTensor)]
+    if len(symbols) == len(tensors):
+        return Concatenate(axis=axis)(tensors)
+    parts = [None if isinstance(t, KerasTensor) else t for t in tensors]
+    return ConcatenateConstants(parts, axis)(symbols)
 
 
 def stack(x: list, axis: int = 0) -> Any:
@@ -310,6 +315,35 @@ def dot(x: Any, y: Any) -> Any:
     return _call("dot", x, y)
 
 
+def batch_dot(x: Any, y: Any, axes: Any = None) -> Any:
+    """Per-sample dot products: for each index of axis 0, `x[i]` and `y[i]` contracted over
+    `axes` (an int for both, or one axis each; default: the last of `x` and the one before the
+    last of `y`, else the last). A result with one axis gains a second of size 1 (Keras 2).
+
+    Example:
+    >>> K.batch_dot(np.ones((32, 20)), np.ones((32, 20)), axes=1).shape
+    (32, 1)
+    """
+    x_ndim, y_ndim = len(x.shape), len(y.shape)
+    if axes is None:
+        axes = (x_ndim - 1, y_ndim - 1 if y_ndim == 2 else y_ndim - 2)
+    elif isinstance(axes, int):
+        axes = (axes, axes)
+    a, b = (int(v) % n for v, n in zip(axes, (x_ndim, y_ndim), strict=True))
+    if x_ndim < 2 or y_ndim < 2 or 0 in (a, b):
+        raise ValueError(
+            "K.batch_dot expects tensors of rank 2 or more and axes other than the batch axis. "
+            f"Received: x.shape={x.shape}, y.shape={y.shape}, axes={axes}"
+        )
+    letters = iter("bcdefghijklmnopqrstuvwxyz")
+    x_sub = ["a"] + [next(letters) for _ in range(x_ndim - 1)]
+    y_sub = ["a"] + [next(letters) for _ in range(y_ndim - 1)]
+    y_sub[b] = x_sub[a]
+    out = [c for c in x_sub if c != x_sub[a]] + [c for c in y_sub[1:] if c != x_sub[a]]
+    result = _call("einsum", f"{''.join(x_sub)},{''.join(y_sub)}->{''.join(out)}", x, y)
+    return expand_dims(result, 1) if len(out) == 1 else result
+
+
 def argmax(x: Any, axis: int = -1) -> Any:
     """The index of the largest value along `axis`."""
     return _call("argmax", x, axis=axis)
@@ -359,6 +393,19 @@ def dropout(x: Any, level: float, noise_shape: Any = None, seed: Any = None) -> 
     return _call("dropout", x, level, noise_shape=noise_shape, seed=seed)
 
 
+def print_tensor(x: Any, message: str = "") -> Any:
+    """`x`, printing `message` and its value when computed (at once for an eager `x`; on
+    every `K.function` call for a symbolic one)."""
+
+    def show(value: Any) -> Any:
+        print(message, ops.convert_to_numpy(value))
+        return value
+
+    if isinstance(x, KerasTensor):
+        return Lambda(show, output_shape=lambda shape: shape)(x)
+    return show(x)
+
+
 # ----- random ---------------------------------------------------------------------------------
 
 
@@ -390,6 +437,30 @@ def truncated_normal(
 ) -> Any:
     """Normal random values redrawn beyond two standard deviations."""
     return _random("truncated_normal", shape, dtype, seed, mean=mean, stddev=stddev)
+
+
+def random_normal_variable(
+    shape: Any,
+    mean: float,
+    scale: float,
+    dtype: Any = None,
+    name: str | None = None,
+    seed: Any = None,
+) -> Variable:
+    """A variable of normal random values (standard deviation `scale`)."""
+    return variable(eval(random_normal(shape, mean, scale, dtype, seed)), dtype, name)
+
+
+def random_uniform_variable(
+    shape: Any,
+    low: float,
+    high: float,
+    dtype: Any = None,
+    name: str | None = None,
+    seed: Any = None,
+) -> Variable:
+    """A variable of uniform random values in `[low, high)`."""
+    return variable(eval(random_uniform(shape, low, high, dtype, seed)), dtype, name)
 
 
 def random_binomial(shape: Any, p: float = 0.0, dtype: Any = None, seed: Any = None) -> Any:

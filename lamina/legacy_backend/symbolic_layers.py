@@ -1,5 +1,6 @@
-"""Graph nodes for the Keras 2 functions whose results have sizes known only when run:
-`K.shape(x)` and random values of a shape like `(K.shape(z)[0], 2)`."""
+"""Graph nodes for the Keras 2 functions that the functional API's layers do not cover:
+`K.shape(x)`, random values of a shape like `(K.shape(z)[0], 2)`, and the concatenation of
+symbolic tensors with constants."""
 
 from typing import Any
 
@@ -45,3 +46,29 @@ class RandomLayer(Layer):
 
     def compute_output_spec(self, inputs: Any, *args: Any, **kwargs: Any) -> KerasTensor:
         return KerasTensor(tuple(self.template), self.dtype)
+
+
+class ConcatenateConstants(Layer):
+    """Symbolic tensors and constants joined along `axis`, in the order of `parts`.
+
+    Args:
+        parts: one entry per piece: a constant array, or None where an input goes (in order).
+        axis: the axis to join along.
+    """
+
+    def __init__(self, parts: list, axis: int = -1, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.parts = list(parts)
+        self.axis = axis
+
+    def call(self, inputs: Any) -> Any:
+        symbols = iter(inputs)
+        return ops.concatenate([next(symbols) if p is None else p for p in self.parts], self.axis)
+
+    def compute_output_spec(self, inputs: Any, *args: Any, **kwargs: Any) -> KerasTensor:
+        symbols = iter(inputs)
+        shapes = [tuple((next(symbols) if p is None else p).shape) for p in self.parts]
+        axis = self.axis % len(shapes[0])
+        sizes = [s[axis] for s in shapes]
+        joined = None if None in sizes else sum(sizes)
+        return KerasTensor((*shapes[0][:axis], joined, *shapes[0][axis + 1 :]), inputs[0].dtype)

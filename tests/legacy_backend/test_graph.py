@@ -228,3 +228,20 @@ def test_backend_attribute_errors():
     with pytest.raises(AttributeError, match="no attribute 'not_a_function'"):
         K.not_a_function  # noqa: B018
     assert K.image_data_format() == "channels_last"
+
+
+def test_in_train_phase_follows_the_fed_or_set_phase(fresh_session):
+    x = K.placeholder((None, 2))
+    phase = K.learning_phase()
+    out = K.in_train_phase(x * 2, lambda: x * 3)
+    f = K.function([x, phase], [out])
+    data = np.ones((1, 2), dtype="float32")
+    np.testing.assert_array_equal(f([data, 1])[0], [[2, 2]])
+    np.testing.assert_array_equal(f([data, 0])[0], [[3, 3]])
+    np.testing.assert_array_equal(K.function([x], [out])([data])[0], [[3, 3]])
+    test_out = K.in_test_phase(x * 2, x * 3)
+    np.testing.assert_array_equal(K.function([x, phase], [test_out])([data, 1])[0], [[3, 3]])
+    assert K.in_train_phase(lambda: "train", "test", training=1) == "train"
+    assert K.in_test_phase("test", "train", training=False) == "test"
+    K.set_learning_phase(1)
+    assert K.in_train_phase("train", "test") == "train"

@@ -192,3 +192,63 @@ def test_dropout_scales_the_kept_values():
 def test_settings():
     assert K.epsilon() == 1e-7 and K.floatx() == "float32"
     assert K.image_data_format() == "channels_last" and K.backend() == "lamina"
+
+
+def test_concatenate_joins_constants_and_placeholders():
+    # Neural style transfer's input: two constant images and the placeholder being optimized.
+    target, style = K.constant(X[:1]), K.constant(Y[:1])
+    combination = K.placeholder((1, 3, 4), dtype="float64")
+    batch = K.concatenate([target, style, combination], axis=0)
+    assert K.int_shape(batch) == (3, 3, 4)
+    grad = K.gradients(K.sum(K.square(batch)), combination)[0]
+    value, grad_value = K.function([combination], [batch, grad])([X[1:]])
+    np.testing.assert_allclose(value, np.concatenate([X[:1], Y[:1], X[1:]]), rtol=1e-6)
+    np.testing.assert_allclose(grad_value, 2 * X[1:], rtol=1e-6)
+    unknown = K.concatenate([K.placeholder((None, 4), dtype="float64"), K.constant(X[0])], 0)
+    assert K.int_shape(unknown) == (None, 4)
+
+
+@pytest.mark.parametrize(
+    "x_shape, y_shape, axes, equation",
+    [
+        ((2, 5), (2, 5), 1, "bi,bi->b"),
+        ((2, 3, 5), (2, 5, 4), None, "bij,bjk->bik"),
+        ((2, 3, 5), (2, 4, 5), (2, 2), "bij,bkj->bik"),
+        ((2, 3, 5), (2, 3, 4), 1, "bij,bik->bjk"),
+        ((2, 3, 5), (2, 5), None, "bij,bj->bi"),
+    ],
+)
+def test_batch_dot_contracts_per_sample(x_shape, y_shape, axes, equation):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=x_shape), rng.normal(size=y_shape)
+    expected = np.einsum(equation, x, y)
+    expected = expected[:, None] if expected.ndim == 1 else expected  # Keras 2: (batch, 1)
+    np.testing.assert_allclose(K.eval(K.batch_dot(x, y, axes=axes)), expected, rtol=1e-10)
+    px = K.placeholder((None, *x_shape[1:]), dtype="float64")
+    py = K.placeholder((None, *y_shape[1:]), dtype="float64")
+    fed = K.function([px, py], [K.batch_dot(px, py, axes=axes)])([x, y])
+    np.testing.assert_allclose(fed[0], expected, rtol=1e-10)
+    with pytest.raises(ValueError, match="batch axis"):
+        K.batch_dot(x, y, axes=0)
+
+
+def test_print_tensor_prints_when_computed(capsys):
+    x = K.placeholder((None, 2))
+    f = K.function([x], [K.print_tensor(x * 2, message="doubled:")])
+    assert capsys.readouterr().out == ""
+    np.testing.assert_array_equal(f([np.ones((1, 2), "float32")])[0], [[2, 2]])
+    assert capsys.readouterr().out.strip() == "doubled: [[2. 2.]]"
+    assert K.eval(K.print_tensor(K.constant([1.0]), "eager:")) == 1
+    assert capsys.readouterr().out.strip() == "eager: [1.]"
+
+
+def test_random_variables():
+    lamina.utils.set_random_seed(0)
+    n = K.random_normal_variable((20000,), mean=2.0, scale=3.0, name="n")
+    assert isinstance(n, lamina.Variable) and K.dtype(n) == "float32"
+    assert abs(K.eval(n).mean() - 2.0) < 0.1 and abs(K.eval(n).std() - 3.0) < 0.1
+    u = K.random_uniform_variable((2, 10000), low=-1.0, high=3.0, dtype="float64", seed=1)
+    assert isinstance(u, lamina.Variable) and K.int_shape(u) == (2, 10000)
+    assert K.eval(u).min() >= -1 and K.eval(u).max() < 3 and K.dtype(u) == "float64"
+    again = K.random_uniform_variable((2, 10000), low=-1.0, high=3.0, dtype="float64", seed=1)
+    np.testing.assert_array_equal(K.eval(again), K.eval(u))
