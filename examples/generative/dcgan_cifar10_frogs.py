@@ -34,15 +34,18 @@ discriminator's), and on the 2-core machine shared by many jobs where it was wri
 average 11 to 12) each took 55 to 140 s of wall time. The default is therefore 15 iterations,
 15 to 35 minutes there; pass more on a quieter machine.
 
-Measured there (seed 0, `nice -n 5`, a run of 30 iterations, 26 minutes of it beside the test
-suite): iterations 0 to 15 took 35 minutes. The discriminator's loss went 0.688, 0.556, 1.445,
-0.676, 0.720, 0.708 at iterations 0, 3, 6, 9, 12, 15 and the adversarial loss 0.670, 0.718,
-0.702, 0.654, 0.691, 0.687: neither collapses, the discriminator stays near chance. The grid
-before training is black (the untrained generator's outputs are near 0, shown as `x * 255`);
-at iteration 15 every image is the same dark brown (mean RGB 57, 38, 32 of 255, against 0.2
-before training; at most 74), darker towards the borders: the generator has left noise for the
-data's mean but shows no frog yet, as expected this early (the book shows frog-like shapes
-after thousands of iterations).
+Measured there (seed 0, `nice -n 5`, 30 iterations, 26 minutes of them beside the test
+suite): 2,776 s in all (93 s an iteration; the first 16 took 35 minutes). The discriminator's
+loss at iterations 0, 3, 6, ..., 27, 29 went 0.688, 0.556, 1.445, 0.676, 0.720, 0.708, 0.698,
+0.678, 0.672, 0.654, 0.683 and the adversarial loss 0.670, 0.718, 0.702, 0.654, 0.691, 0.687,
+0.683, 0.788, 0.696, 0.698, 0.734: neither collapses to 0, the discriminator stays near
+chance. The grid before training is black (the untrained generator's outputs are near 0,
+shown as `x * 255`: mean pixel 0.2 of 255); at iteration 15 every image is the same dark
+brown (mean RGB 57, 38, 32; at most 74), at iteration 29 the same grey-violet (mean RGB 76,
+65, 82; at most 104), each darker towards its borders and all 16 nearly alike (1.3 grey
+levels apart): the generator has left its initial output for flat colours near the data's
+range but shows no frog and no variety yet, as expected this early (the book shows frog-like
+shapes after thousands of iterations on a GPU).
 
 Run it with the dataset folder in `LAMINA_DATA`; the arguments are the iterations and the
 folder for the images (default `gan_images`):
