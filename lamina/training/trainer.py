@@ -90,7 +90,8 @@ class Trainer:
         # the per-output losses of the last `compute_loss`.
         self._part_trackers: list[metrics_module.Mean] = []
         self._last_loss_parts: list[Tensor] = []
-        # The trainable weights, and those of them with a constraint; found at the first step.
+        # The weights train_step trains, and those of them with a constraint: fixed by compile
+        # for a built model, else at the first step (see `_capture_trainable`).
         self._train_vars: list | None = None
         self._constrained: list = []
         self._nan_reported = False
@@ -119,6 +120,11 @@ class Trainer:
             weighted_metrics: like `metrics`, but weighted by sample and class weights.
             loss_weights: a weight per output's loss (list or dict).
 
+        The weights that training updates are fixed here (for a model not built yet: at its
+        first training step), as in Keras: set `trainable` afterwards and compile again for the
+        change to take effect. So a discriminator compiled, then frozen and put into a GAN that
+        is compiled next, still trains through its own `train_on_batch`.
+
         Example:
         >>> model.compile(optimizer="rmsprop", loss="categorical_crossentropy",
         ...               metrics=["accuracy"])
@@ -133,6 +139,8 @@ class Trainer:
         object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
         self._part_trackers = []
         self._train_vars = None
+        if self.built:
+            self._capture_trainable()
         self.compiled = True
         if loss is not None:
             self._setup_compile(self._output_names_or_default())
@@ -252,9 +260,12 @@ class Trainer:
 
     def _trainable_for_step(self) -> list:
         if self._train_vars is None:
-            self._train_vars = self.trainable_weights
-            self._constrained = [v for v in self._train_vars if v.constraint is not None]
+            self._capture_trainable()
         return self._train_vars
+
+    def _capture_trainable(self) -> None:
+        self._train_vars = self.trainable_weights
+        self._constrained = [v for v in self._train_vars if v.constraint is not None]
 
     def test_step(self, data: Any) -> dict:
         """One evaluation step: forward pass, loss and metrics, no update."""

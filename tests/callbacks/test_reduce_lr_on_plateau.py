@@ -62,6 +62,8 @@ def test_real_plateau_from_a_frozen_model():
     model = make_model()
     for layer in model.layers:
         layer.trainable = False  # nothing trains, so val_loss is exactly flat
+    # As in Keras, freezing takes effect at the next compile.
+    model.compile(optimizer=lamina.optimizers.SGD(learning_rate=0.1), loss="mse")
     reduce = ReduceLROnPlateau(factor=0.1, patience=1)
     history = fit(model, [reduce], epochs=3)
     assert len(set(history.history["val_loss"])) == 1

@@ -429,3 +429,31 @@ def test_imdb_reversed_bidirectional(dataset, capsys):
     )
     with pytest.raises(ValueError, match=r"Received: kinds=\['gru'\]"):
         example.main(kinds=("gru",))
+
+
+def test_dcgan_cifar10_frogs(tmp_path, capsys):
+    example = load_example("generative/dcgan_cifar10_frogs")
+    frogs = np.random.default_rng(0).random((6, 32, 32, 3)).astype("float32")
+    result = example.main(iterations=2, save_dir=tmp_path, x_train=frogs, batch_size=2, grid=1)
+    # Dense 32 -> 128*16*16; Conv2D 128 -> 256 (5x5); Conv2DTranspose 256 -> 256 (4x4); two
+    # Conv2D 256 -> 256 (5x5); Conv2D 256 -> 3 (7x7), each with its biases.
+    generator = 33 * 32768 + (25 * 128 + 1) * 256 + (16 * 256 + 1) * 256
+    generator += 2 * (25 * 256 + 1) * 256 + (49 * 256 + 1) * 3
+    assert result["generator"].count_params() == generator == 6_264_579
+    # Conv2D 3 -> 128 (3x3) to 30x30, three Conv2D 128 -> 128 (4x4, strides 2) to 14, 6 and 2,
+    # then Dense on the 2*2*128 features.
+    discriminator = (9 * 3 + 1) * 128 + 3 * (16 * 128 + 1) * 128 + 2 * 2 * 128 + 1
+    assert result["discriminator"].count_params() == discriminator == 790_913
+    # Frozen after its compile, the discriminator is no part of what the GAN trains.
+    assert [id(w) for w in result["gan"].trainable_weights] == [
+        id(w) for w in result["generator"].trainable_weights
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "gan.weights.safetensors",
+        "generated_00000.png",
+        "generated_00001.png",
+        "real_frogs.png",
+    ]
+    assert last_line(capsys).startswith(
+        f"d_loss: {result['d_loss']:.4f} a_loss: {result['a_loss']:.4f} iterations: 2 time: "
+    )

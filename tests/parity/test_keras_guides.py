@@ -750,6 +750,121 @@ def test_gan_style_compile_calls_super():
     assert set(history.history) == {"d_loss", "g_loss"}
 
 
+def test_customizing_fit_guide_gan():
+    # The guide's closing GAN (Keras 3 version), on 14x14 images instead of 28x28 to stay fast.
+    discriminator = keras.Sequential(
+        [
+            keras.Input(shape=(14, 14, 1)),
+            layers.Conv2D(8, (3, 3), strides=(2, 2), padding="same"),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Conv2D(16, (3, 3), strides=(2, 2), padding="same"),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.GlobalMaxPooling2D(),
+            layers.Dense(1),
+        ],
+        name="discriminator",
+    )
+    latent_dim = 16
+    generator = keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,)),
+            layers.Dense(7 * 7 * 8),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Reshape((7, 7, 8)),
+            layers.Conv2DTranspose(8, (4, 4), strides=(2, 2), padding="same"),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Conv2D(1, (7, 7), padding="same", activation="sigmoid"),
+        ],
+        name="generator",
+    )
+
+    class GAN(keras.Model):
+        def __init__(self, discriminator, generator, latent_dim):
+            super().__init__()
+            self.discriminator = discriminator
+            self.generator = generator
+            self.latent_dim = latent_dim
+            self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+            self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        @property
+        def metrics(self):
+            return [self.d_loss_tracker, self.g_loss_tracker]
+
+        def compile(self, d_optimizer, g_optimizer, loss_fn):
+            super().compile()
+            self.d_optimizer = d_optimizer
+            self.g_optimizer = g_optimizer
+            self.loss_fn = loss_fn
+
+        def train_step(self, real_images):
+            if isinstance(real_images, tuple):
+                real_images = real_images[0]
+            batch_size = ops.shape(real_images)[0]
+            random_latent_vectors = keras.random.normal(
+                shape=(batch_size, self.latent_dim), seed=self.seed_generator
+            )
+            generated_images = self.generator(random_latent_vectors)
+            combined_images = ops.concatenate([generated_images, real_images], axis=0)
+            labels = ops.concatenate(
+                [ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0
+            )
+            # The guide's label noise.
+            labels += 0.05 * keras.random.uniform(ops.shape(labels), seed=self.seed_generator)
+
+            # The discriminator: only its weights get gradients.
+            with keras.GradientTape() as tape:
+                predictions = self.discriminator(combined_images)
+                d_loss = self.loss_fn(labels, predictions)
+            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
+
+            # The generator, through the discriminator, whose weights are left alone.
+            random_latent_vectors = keras.random.normal(
+                shape=(batch_size, self.latent_dim), seed=self.seed_generator
+            )
+            misleading_labels = ops.zeros((batch_size, 1))
+            with keras.GradientTape() as tape:
+                predictions = self.discriminator(self.generator(random_latent_vectors))
+                g_loss = self.loss_fn(misleading_labels, predictions)
+            grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            self.g_optimizer.apply(grads, self.generator.trainable_weights)
+
+            self.d_loss_tracker.update_state(d_loss)
+            self.g_loss_tracker.update_state(g_loss)
+            return {
+                "d_loss": self.d_loss_tracker.result(),
+                "g_loss": self.g_loss_tracker.result(),
+            }
+
+    real = np.random.default_rng(0).random((32, 14, 14, 1)).astype("float32")
+
+    # With a discriminator optimizer that does not move, a step changes the generator only.
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim)
+    gan.compile(
+        d_optimizer=keras.optimizers.SGD(learning_rate=0.0),
+        g_optimizer=keras.optimizers.Adam(learning_rate=0.0003),
+        loss_fn=keras.losses.BinaryCrossentropy(from_logits=True),
+    )
+    d_before, g_before = discriminator.get_weights(), generator.get_weights()
+    gan.train_step((ops.convert_to_tensor(real[:8]),))
+    assert all(np.array_equal(a, b) for a, b in zip(d_before, discriminator.get_weights()))
+    assert all(not np.array_equal(a, b) for a, b in zip(g_before, generator.get_weights()))
+
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate=0.0003),
+        g_optimizer=keras.optimizers.Adam(learning_rate=0.0003),
+        loss_fn=keras.losses.BinaryCrossentropy(from_logits=True),
+    )
+    d_before = discriminator.get_weights()
+    history = gan.fit(real, epochs=2, batch_size=8, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    assert all(np.isfinite(v) for values in history.history.values() for v in values)
+    assert all(not np.array_equal(a, b) for a, b in zip(d_before, discriminator.get_weights()))
+    assert [m.name for m in gan.metrics] == ["d_loss", "g_loss"]
+
+
 # ----- Writing a training loop from scratch --------------------------------------------------
 
 
