@@ -83,3 +83,33 @@ def test_a_frozen_model_saves_and_loads_frozen(tmp_path):
     loaded = lamina.models.load_model(tmp_path / "m.keras")
     assert len(loaded.trainable_weights) == 2
     assert changed_layers(loaded, fit(loaded)) == {"head"}
+
+
+def test_a_frozen_conv_base_runs_no_backward(monkeypatch):
+    """The book's 5.3: training a classifier on a frozen VGG16 must not differentiate the base."""
+    from lamina.applications import VGG16
+    from lamina.ops.conv import ConvOp
+
+    calls = []
+    original = ConvOp.backward
+    monkeypatch.setattr(ConvOp, "backward", lambda op, grad: calls.append(1) or original(op, grad))
+    lamina.utils.set_random_seed(0)
+    conv_base = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    model = lamina.Sequential(
+        [conv_base, layers.Flatten(), layers.Dense(8, activation="relu"), layers.Dense(1)]
+    )
+    x = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    y = np.array([0, 1, 0, 1], "float32")
+
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert len(calls) == 13  # unfrozen: one backward per conv layer
+
+    conv_base.trainable = False
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    calls.clear()
+    before = conv_base.get_weights()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert calls == []
+    for a, b in zip(before, conv_base.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
