@@ -14,7 +14,7 @@ from lamina.backend import to_numpy
 from lamina.callbacks import BackupAndRestore, CallbackList, History, ProgbarLogger
 from lamina.callbacks.fit_state import FitState
 from lamina.function import no_grad
-from lamina.gradient_tape import GradientTape
+from lamina.gradient_tape import GradientTape, untracked
 from lamina.tensor import Tensor
 from lamina.training import compile_utils
 from lamina.training.argument_checks import (
@@ -79,6 +79,7 @@ class Trainer:
         # The trainable weights, and those of them with a constraint; found at the first step.
         self._train_vars: list | None = None
         self._constrained: list = []
+        self._frozen_vars: list = []  # the other weights
         self._nan_reported = False
 
     # ----- compile -------------------------------------------------------------------------
@@ -119,6 +120,7 @@ class Trainer:
         object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
         self._part_trackers = []
         self._train_vars = None
+        self._frozen_vars = []
         self.compiled = True
         if loss is not None:
             self._setup_compile(self._output_names_or_default())
@@ -223,7 +225,8 @@ class Trainer:
         the metrics; returns the metrics' current values. Override it to train differently.
         """
         x, y, sample_weight = unpack(data)
-        with GradientTape() as tape:
+        # The weights not trained record no ops (known from the second step on, once built).
+        with untracked(self._frozen_vars), GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         variables = self._trainable_for_step()
@@ -237,6 +240,8 @@ class Trainer:
         if self._train_vars is None:
             self._train_vars = self.trainable_weights
             self._constrained = [v for v in self._train_vars if v.constraint is not None]
+            trained = {id(v) for v in self._train_vars}
+            self._frozen_vars = [v for v in self.weights if id(v) not in trained]
         return self._train_vars
 
     def test_step(self, data: Any) -> dict:

@@ -87,12 +87,21 @@ def test_a_frozen_model_saves_and_loads_frozen(tmp_path):
 
 def test_a_frozen_conv_base_runs_no_backward(monkeypatch):
     """The book's 5.3: training a classifier on a frozen VGG16 must not differentiate the base."""
+    from lamina import tensor
     from lamina.applications import VGG16
     from lamina.ops.conv import ConvOp
 
-    calls = []
+    calls, recorded = [], []
     original = ConvOp.backward
     monkeypatch.setattr(ConvOp, "backward", lambda op, grad: calls.append(1) or original(op, grad))
+    order = tensor._topological_order
+
+    def spy(targets):
+        nodes = order(targets)
+        recorded.append(sum(isinstance(node, ConvOp) for node in nodes))
+        return nodes
+
+    monkeypatch.setattr(tensor, "_topological_order", spy)
     lamina.utils.set_random_seed(0)
     conv_base = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
     model = lamina.Sequential(
@@ -104,12 +113,16 @@ def test_a_frozen_conv_base_runs_no_backward(monkeypatch):
     model.compile(optimizer="rmsprop", loss="binary_crossentropy")
     model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     assert len(calls) == 13  # unfrozen: one backward per conv layer
+    assert recorded == [13]
 
     conv_base.trainable = False
     model.compile(optimizer="rmsprop", loss="binary_crossentropy")
     calls.clear()
     before = conv_base.get_weights()
-    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
     assert calls == []
+    # From the second step on the frozen convolutions are not even recorded, so they keep no
+    # activations for a backward pass (the first step finds which weights are trained).
+    assert recorded[1:] == [13, 0]
     for a, b in zip(before, conv_base.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
