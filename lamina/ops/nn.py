@@ -163,10 +163,8 @@ def relu(x: Any) -> Tensor:
 
 class Relu6Op(Function):
     def forward(self, x):
-        xp = get_xp(x)
-        # Two in-place passes: `clip` and the mask of the 0 < x < 6 region took five.
-        self.y = xp.maximum(x, 0)
-        xp.minimum(self.y, 6, out=self.y)
+        # The mask of the 0 < x < 6 region is left to backward: three passes fewer in inference.
+        self.y = get_xp(x).clip(x, 0, 6)
         return self.y
 
     def backward(self, grad):
