@@ -25,7 +25,9 @@ the 1x1 convolutions' products 14%, relu6 8%, padding 4%. Changes made for this 
 the functional forward pass drops each activation after its last reader (peak RSS 2.7 GB ->
 0.65 GB), BatchNormalization folds its statistics in inference, `ReLU(6.0)` is one op,
 depthwise convolution multiplies into one buffer (1.6x faster than an einsum per position).
-VGG16 was not measured yet on this machine (at this load one round takes over 20 minutes).
+VGG16 at 1 thread, one round only (a round takes about 10 minutes at this load): lamina
+2.42x torch's images/s (Winograd 3x3 convolutions), peak RSS 2,506 MB vs 2,536 MB; VGG16 at 2
+threads is not measured yet.
 
 Usage:
     python benchmarks/applications_inference.py --torch-python /work/tvenv/bin/python
