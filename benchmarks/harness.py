@@ -148,7 +148,8 @@ def launch(script: str, side: str, args: argparse.Namespace, repeats: int) -> di
     """Runs one child process for `side` and returns its parsed JSON line."""
     env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDE_VARS}
     env.update({name: str(args.threads) for name in THREAD_ENV_VARS})
-    command = [sys.executable, script, "--side", side, "--threads", str(args.threads)]
+    python = args.executables.get(side) or sys.executable
+    command = [python, script, "--side", side, "--threads", str(args.threads)]
     command += ["--repeats", str(repeats), "--warmup", str(args.warmup), *args.child_args]
     if args.flush_denormal:
         command.append("--flush-denormal")
@@ -240,6 +241,7 @@ def main(
     throughput: tuple[int, str] | None = None,
     check_rtol: float = CHECK_RTOL,
     child_args: Sequence[str] = (),
+    executables: dict[str, str] | None = None,
 ) -> dict[str, dict[str, float]] | None:
     """Runs the benchmark as parent or, with `--side`, as one child.
 
@@ -256,6 +258,9 @@ def main(
         check_rtol: relative tolerance within which the sides' check values must agree.
         child_args: extra command-line arguments for every child (the script's own options,
             which it parses and removes from `sys.argv` before calling `main`).
+        executables: the Python interpreter of a side whose framework lives in another
+            environment (e.g. `{"torch": "/venvs/torch/bin/python"}`); the others, and a side
+            given None, run under this interpreter.
 
     Returns:
         In the parent, `report`'s figures per side; None in a child.
@@ -282,6 +287,7 @@ def main(
     )
     args = parser.parse_args()
     args.child_args = list(child_args)
+    args.executables = dict(executables or {})
     if args.side:
         run_child(sides[args.side], args)
         return None

@@ -159,6 +159,31 @@ class _TakenGradientOp(Function):
         )
 
 
+class untracked:
+    """Context in which ops on `variables` record nothing: they are constants to every tape.
+
+    The trainer runs its forward pass so for the weights it does not train (a frozen
+    convolutional base), which then keep no saved arrays for a backward pass that never runs.
+
+    Example:
+    >>> with lamina.gradient_tape.untracked(conv_base.weights), lamina.GradientTape() as tape:
+    ...     loss = ...
+    """
+
+    def __init__(self, variables: list[Tensor]) -> None:
+        self.variables = variables
+
+    def __enter__(self) -> "untracked":
+        self._saved = [v._tracked for v in self.variables]
+        for v in self.variables:
+            v._tracked = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for v, tracked in zip(self.variables, self._saved, strict=True):
+            v._tracked = tracked
+
+
 def _gradient_tensor(g: Any, outer_records: bool) -> Tensor:
     t = Tensor(g)
     if outer_records:

@@ -212,11 +212,37 @@ def _key(t: Tensor) -> Any:
     return t._node if t._node is not None else id(t)
 
 
+def _needed_inputs(order: list, wanted: set) -> dict:
+    """For each op with a source behind it, which of its inputs lead to a source.
+
+    `order` lists every op after the ops that feed it; `wanted` holds the sources' keys.
+    """
+    needed: dict = {}
+    for node in order:
+        if not node.inputs:
+            # A gradient taken under an outer tape: its backward explains why it cannot run.
+            if node not in wanted:
+                needed[node] = ()
+            continue
+        needs = tuple(
+            [
+                recorded
+                and (id(t) in wanted if t._node is None else t._node in needed or t._node in wanted)
+                for t, recorded in zip(node.inputs, node.needs_grad, strict=True)
+            ]
+        )
+        if True in needs:
+            needed[node] = needs
+    return needed
+
+
 def backward(targets: list[Tensor], seeds: list[Any], sources: list[Tensor], free: bool) -> list:
     """Reverse-mode differentiation: d(sum of targets . seeds)/d(source) for each source.
 
     Gradients of tensors used more than once accumulate; a source the targets do not depend on
-    gets None. With `free`, the saved arrays of every op visited are released afterwards.
+    gets None. Only ops with a source behind them run their backward, and only for the inputs
+    that lead to a source: a frozen convolutional base under a trained classifier is never
+    differentiated. With `free`, the saved arrays of every op visited are released afterwards.
     """
     grads: dict = {}
     for t, seed in zip(targets, seeds, strict=True):
@@ -224,17 +250,22 @@ def backward(targets: list[Tensor], seeds: list[Any], sources: list[Tensor], fre
         grads[k] = seed if k not in grads else grads[k] + seed
     wanted = {_key(s) for s in sources}
     order = _topological_order(targets)
+    needed = _needed_inputs(order, wanted)
     for node in reversed(order):
         if node in wanted:
             grad = grads.get(node)
-            if not node.inputs:  # a taken gradient asked for as a source: nothing lies behind it
-                continue
         else:
             grad = grads.pop(node, None)
-        if grad is None:
+        needs = needed.get(node)
+        if grad is None or needs is None:
             continue
-        input_grads = node.backward(grad)
-        inputs, needs = node.inputs, node.needs_grad
+        recorded = node.needs_grad
+        node.needs_grad = needs  # the op skips the gradients of inputs that reach no source
+        try:
+            input_grads = node.backward(grad)
+        finally:
+            node.needs_grad = recorded
+        inputs = node.inputs
         if len(input_grads) != len(inputs):
             raise RuntimeError(
                 f"{type(node).__name__}.backward returned {len(input_grads)} gradients for "

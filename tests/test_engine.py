@@ -446,3 +446,26 @@ def test_inputs_nobody_needs_get_no_gradient_computed():
         y = Spy.apply(x, ops.convert_to_tensor(np.ones(2)))
     tape.gradient(y, x)
     assert seen == [(True, False)]
+
+
+def test_ops_with_no_source_behind_them_run_no_backward():
+    calls = []
+
+    class Spy(Function):
+        def forward(self, x, y):
+            return x * y
+
+        def backward(self, grad):
+            # d(xy) = y dx + x dy
+            calls.append(self.needs_grad)
+            return grad, grad
+
+    frozen, trained = lamina.Variable(np.ones(2)), lamina.Variable(np.ones(2))
+    with lamina.GradientTape(persistent=True) as tape:
+        features = Spy.apply(Spy.apply(ops.convert_to_tensor(np.ones(2)), frozen), frozen)
+        y = Spy.apply(features, trained)
+    tape.gradient(y, trained)
+    assert calls == [(False, True)]
+    calls.clear()
+    tape.gradient(y, frozen)  # the same graph, other sources: the whole chain runs
+    assert calls == [(True, False), (True, True), (False, True)]

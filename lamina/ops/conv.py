@@ -94,8 +94,12 @@ def _depthwise_conv(xpad: Any, w: Any, strides: tuple, dilation: tuple, out: tup
     """`(batch, *out, channels, m)`: the sum over positions p of `xpad[window p] * w[p]`."""
     xp = get_xp(xpad)
     y = xp.zeros((xpad.shape[0], *out, *w.shape[-2:]), dtype=xpad.dtype)
+    # One product buffer, multiplied into in place: 1.6x faster than an einsum per position
+    # (MobileNetV2's 3x3 depthwise layers, measured with one thread).
+    product = xp.empty_like(y)
     for pos, window in _positions(w.shape[:-2], dilation, strides, out):
-        y += xp.einsum("...c,cm->...cm", xpad[window], w[pos])
+        xp.multiply(xpad[window][..., None], w[pos], out=product)
+        y += product
     return y
 
 

@@ -163,12 +163,13 @@ def relu(x: Any) -> Tensor:
 
 class Relu6Op(Function):
     def forward(self, x):
-        self.inside = (x > 0) & (x < 6)
-        return get_xp(x).clip(x, 0, 6)
+        # The mask of the 0 < x < 6 region is left to backward: three passes fewer in inference.
+        self.y = get_xp(x).clip(x, 0, 6)
+        return self.y
 
     def backward(self, grad):
         # relu6'(x) = 1 for 0 < x < 6, else 0 (0 at both kinks, as relu's at 0 and Keras's)
-        return (grad * self.inside,)
+        return (grad * ((self.y > 0) & (self.y < 6)),)
 
 
 def relu6(x: Any) -> Tensor:

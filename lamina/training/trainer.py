@@ -23,7 +23,7 @@ from lamina.callbacks import (
 from lamina.callbacks.fit_state import FitState
 from lamina.distribution import active_strategy
 from lamina.function import no_grad
-from lamina.gradient_tape import GradientTape
+from lamina.gradient_tape import GradientTape, untracked
 from lamina.tensor import Tensor
 from lamina.training import compile_utils
 from lamina.training.argument_checks import (
@@ -94,6 +94,7 @@ class Trainer:
         # for a built model, else at the first step (see `_capture_trainable`).
         self._train_vars: list | None = None
         self._constrained: list = []
+        self._frozen_vars: list = []  # the other weights
         self._nan_reported = False
 
     # ----- compile -------------------------------------------------------------------------
@@ -139,6 +140,7 @@ class Trainer:
         object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
         self._part_trackers = []
         self._train_vars = None
+        self._frozen_vars = []
         if self.built:
             self._capture_trainable()
         self.compiled = True
@@ -245,7 +247,8 @@ class Trainer:
         the metrics; returns the metrics' current values. Override it to train differently.
         """
         x, y, sample_weight = unpack(data)
-        with GradientTape() as tape:
+        # The weights not trained record no ops (known from the second step on, once built).
+        with untracked(self._frozen_vars), GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         variables = self._trainable_for_step()
@@ -266,6 +269,8 @@ class Trainer:
     def _capture_trainable(self) -> None:
         self._train_vars = self.trainable_weights
         self._constrained = [v for v in self._train_vars if v.constraint is not None]
+        trained = {id(v) for v in self._train_vars}
+        self._frozen_vars = [v for v in self.weights if id(v) not in trained]
 
     def test_step(self, data: Any) -> dict:
         """One evaluation step: forward pass, loss and metrics, no update."""

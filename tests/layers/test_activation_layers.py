@@ -43,3 +43,15 @@ def test_softmax_over_an_axis_and_with_a_mask():
     mask = np.array([[True, True, False]])
     masked = layers.Softmax()(np.zeros((1, 3), "float32"), mask=mask).numpy()
     np.testing.assert_allclose(masked, [[0.5, 0.5, 0.0]], atol=1e-7)
+
+
+def test_relu_with_max_value_6_is_one_op():
+    """MobileNetV2's `ReLU(6.0)`: one relu6 pass, not relu then minimum."""
+    import lamina
+    from lamina.ops.nn import Relu6Op
+
+    x = lamina.Variable(X)
+    with lamina.GradientTape() as tape:
+        y = layers.ReLU(max_value=6.0)(x)
+    assert isinstance(y._node, Relu6Op)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [[0, 0, 0, 1, 1, 0]])

@@ -196,3 +196,32 @@ def test_gamma_beta_helpers_make_only_the_asked_weights_and_apply_them():
     layer.gamma.assign(np.array([1.0, 2.0, 3.0], "float32"))
     out = scale_and_shift(layer, np.ones((2, 3), "float32"), (1, 3))
     np.testing.assert_allclose(out.numpy(), [[1, 2, 3], [1, 2, 3]])
+
+
+def test_batch_normalization_inference_makes_two_passes_over_the_inputs(monkeypatch):
+    """The moving statistics are folded into one scale and one shift (MobileNetV2's hot path)."""
+    from lamina.function import Function
+
+    x = np.random.default_rng(0).normal(size=(4, 5, 5, 3)).astype("float32")
+    layer = layers.BatchNormalization()
+    layer.build(x.shape)
+    rng = np.random.default_rng(1)
+    for w in layer.weights:
+        w.assign(rng.uniform(0.5, 2.0, size=w.shape))
+    gamma, beta, mean, variance = (w.numpy() for w in layer.weights)
+    full_size = []
+    apply = Function.apply.__func__
+    monkeypatch.setattr(
+        Function,
+        "apply",
+        classmethod(
+            lambda cls, *inputs, **attrs: (
+                full_size.append(any(t.shape == x.shape for t in inputs))
+                or apply(cls, *inputs, **attrs)
+            )
+        ),
+    )
+    out = layer(x, training=False).numpy()
+    assert sum(full_size) == 2
+    expected = (x - mean) / np.sqrt(variance + 1e-3) * gamma + beta
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)

@@ -133,3 +133,30 @@ def test_layers_used_in_a_graph_know_their_input_and_output():
     model = lamina.Model(x, y)
     assert model.get_layer(dense.name).output is y
     assert model.get_layer(index=0).output is x
+
+
+def test_a_forward_pass_drops_each_activation_after_its_last_use():
+    """Without a tape only the activations still to be read stay alive (peak memory)."""
+    import weakref
+
+    refs, dead = [], []
+
+    class Remember(lamina.layers.Layer):
+        def call(self, x):
+            refs.append(weakref.ref(x))
+            return x
+
+    class Check(lamina.layers.Layer):
+        def call(self, x):
+            dead.append([ref() is None for ref in refs[-2:]])
+            return x
+
+    inputs = lamina.Input((3,))
+    first = lamina.layers.Dense(4, name="first")(inputs)
+    second = lamina.layers.Dense(4, name="second")(Remember()(first))
+    skip = lamina.layers.Add()([second, first])  # `first` is read again here
+    outputs = Check()(lamina.layers.Dense(2)(Remember()(skip)))
+    model = lamina.Model(inputs, outputs)
+    model.predict(np.ones((2, 3), "float32"), verbose=0)
+    # At Check: `first`'s value (read by Add) is gone, and so is Add's (read by Dense).
+    assert dead[-1] == [True, True]

@@ -166,3 +166,46 @@ def test_a_frozen_batch_normalization_keeps_its_moving_statistics():
     assert not np.array_equal(g_bn_mean, generator.layers[1].moving_mean.numpy())
     # Its gamma and beta were compiled trainable into the discriminator, so they still train.
     assert not np.array_equal(bn.gamma.numpy(), np.ones(4, dtype="float32"))
+
+
+def test_a_frozen_conv_base_runs_no_backward(monkeypatch):
+    """The book's 5.3: training a classifier on a frozen VGG16 must not differentiate the base."""
+    from lamina import tensor
+    from lamina.applications import VGG16
+    from lamina.ops.conv import ConvOp
+
+    calls, recorded = [], []
+    original = ConvOp.backward
+    monkeypatch.setattr(ConvOp, "backward", lambda op, grad: calls.append(1) or original(op, grad))
+    order = tensor._topological_order
+
+    def spy(targets):
+        nodes = order(targets)
+        recorded.append(sum(isinstance(node, ConvOp) for node in nodes))
+        return nodes
+
+    monkeypatch.setattr(tensor, "_topological_order", spy)
+    lamina.utils.set_random_seed(0)
+    conv_base = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    model = lamina.Sequential(
+        [conv_base, layers.Flatten(), layers.Dense(8, activation="relu"), layers.Dense(1)]
+    )
+    x = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    y = np.array([0, 1, 0, 1], "float32")
+
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert len(calls) == 13  # unfrozen: one backward per conv layer
+    assert recorded == [13]
+
+    conv_base.trainable = False
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+    calls.clear()
+    before = conv_base.get_weights()
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert calls == []
+    # From the second step on the frozen convolutions are not even recorded, so they keep no
+    # activations for a backward pass (the first step finds which weights are trained).
+    assert recorded[1:] == [13, 0]
+    for a, b in zip(before, conv_base.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -40,6 +40,8 @@ class ReLU(Layer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
+        if self.negative_slope == 0 and self.threshold == 0 and self.max_value == 6:
+            return ops.relu6(inputs)  # MobileNetV2's `ReLU(6.0)`: one op, not two
         if self.negative_slope == 0 and self.threshold == 0:
             x = ops.relu(inputs)
         else:

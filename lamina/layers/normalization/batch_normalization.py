@@ -124,8 +124,15 @@ class BatchNormalization(Layer):
                     + ops.reshape(variance, self.moving_variance.shape) * (1 - m)
                 )
         else:
-            mean = ops.reshape(self.moving_mean, shape)
-            variance = ops.reshape(self.moving_variance, shape)
+            # The moving statistics folded into one scale and shift of the features: two
+            # passes over the inputs instead of three.
+            scale = 1 / ops.sqrt(self.moving_variance + self.epsilon)
+            if self.gamma is not None:
+                scale = scale * self.gamma
+            shift = -self.moving_mean * scale
+            if self.beta is not None:
+                shift = shift + self.beta
+            return inputs * ops.reshape(scale, shape) + ops.reshape(shift, shape)
         factor = 1 / ops.sqrt(variance + self.epsilon)
         if self.gamma is not None:
             factor = factor * ops.reshape(self.gamma, shape)
