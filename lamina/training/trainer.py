@@ -247,7 +247,7 @@ class Trainer:
         the metrics; returns the metrics' current values. Override it to train differently.
         """
         x, y, sample_weight = unpack(data)
-        # The weights not trained record no ops (known from the second step on, once built).
+        # The weights not trained record no ops (known from compile, or the first step if unbuilt).
         with untracked(self._frozen_vars), GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
