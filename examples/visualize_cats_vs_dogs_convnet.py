@@ -10,6 +10,12 @@ argument), then writes three PNG files into `out_dir`, as the book's 5.4 does fo
 - `grad_cam.png`: the class activation heatmap of the last convolution over a dog picture
   (the model's one sigmoid output is the "dog" score).
 
+With the model of the 100-epoch run (validation accuracy 0.78) the first layers respond to
+edges and colour areas, the deeper ones to ever sparser, coarser features; the heatmap of
+`dog.2001.jpg` lies over the dog's eyes and muzzle. This small network does not always look
+at the dog: of `dog.2000`-`dog.2003`, two maps lie on the dog's face and two on the ground or
+on the person beside it.
+
 It prints the model's dog score for both pictures last. Needs matplotlib
 (`pip install -e ".[viz]"`) and the data set in `LAMINA_DATA`. Run it with
 
@@ -30,7 +36,7 @@ from lamina.visualization import filter_patterns, grad_cam, layer_activations
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cats_vs_dogs_small_convnet import extracted_folder  # noqa: E402  (the sibling example)
 
-CAT, DOG = "validation/cats/cat.2000.jpg", "validation/dogs/dog.2000.jpg"
+CAT, DOG = "validation/cats/cat.2000.jpg", "validation/dogs/dog.2001.jpg"
 
 
 def picture(relative_path):
