@@ -4,7 +4,7 @@ from typing import Any
 
 from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
-from lamina.layers.symbolic import KerasTensor
+from lamina.layers.symbolic import KerasTensor, bound_values
 from lamina.models.graph_config import functional_config, functional_from_config
 from lamina.models.model import Model
 from lamina.serialization.object_registry import custom_object_scope
@@ -138,16 +138,17 @@ class Functional(Model):
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         values = self._bind_inputs(inputs)
-        for node in self._nodes:
-            layer = node.layer
-            if isinstance(layer, InputLayer):
-                continue
-            sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
-            args = tree.map_structure(sub, node.args)
-            kwargs = tree.map_structure(sub, node.kwargs)
-            out = layer(tree.map_structure(sub, node.input_value), *args, **kwargs)
-            for t, v in zip(tree.flatten(node.output_value), tree.flatten(out), strict=True):
-                values[id(t)] = v
+        with bound_values(values):  # for layers whose call uses the graph's tensors directly
+            for node in self._nodes:
+                layer = node.layer
+                if isinstance(layer, InputLayer):
+                    continue
+                sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
+                args = tree.map_structure(sub, node.args)
+                kwargs = tree.map_structure(sub, node.kwargs)
+                out = layer(tree.map_structure(sub, node.input_value), *args, **kwargs)
+                for t, v in zip(tree.flatten(node.output_value), tree.flatten(out), strict=True):
+                    values[id(t)] = v
         return tree.map_structure(lambda t: values[id(t)], self._output_struct)
 
     def compute_output_spec(

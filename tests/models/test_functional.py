@@ -133,3 +133,46 @@ def test_layers_used_in_a_graph_know_their_input_and_output():
     model = lamina.Model(x, y)
     assert model.get_layer(dense.name).output is y
     assert model.get_layer(index=0).output is x
+
+
+def test_layer_call_may_use_the_graphs_tensors_from_a_closure():
+    # Keras 2 programs (the book's VAE) compute a loss in a layer's call on symbolic tensors
+    # of the model held in a closure; each run of the model gives them their current values.
+    from lamina import backend as K
+
+    inputs = lamina.Input((3,))
+    hidden = layers.Dense(2, name="hidden")(inputs)
+    outputs = layers.Dense(3)(hidden)
+
+    class HiddenPenalty(layers.Layer):
+        def call(self, x):
+            self.add_loss(K.mean(K.square(hidden)) + 0 * K.sum(x))
+            return x
+
+    model = lamina.Model(inputs, HiddenPenalty()(outputs))
+    x = rng.standard_normal((5, 3)).astype("float32")
+    model(x)
+    [penalty] = model.losses
+    expected = np.mean(np.square(lamina.Model(inputs, hidden).predict(x, verbose=0)))
+    assert float(penalty) == pytest.approx(float(expected), rel=1e-5)
+    # The gradient reaches the hidden layer's weights through the closure.
+    model.compile(optimizer="sgd")
+    kernel = model.get_layer("hidden").kernel.numpy().copy()
+    model.train_on_batch(x)
+    assert not np.array_equal(kernel, model.get_layer("hidden").kernel.numpy())
+    # Outside a run of the model the tensors stay symbolic: ops on them add graph nodes.
+    assert isinstance(K.square(hidden), type(hidden))
+
+
+def test_a_model_built_inside_a_call_stays_symbolic_when_the_layer_is_probed():
+    class InnerModel(layers.Layer):
+        def call(self, x):
+            inner_in = lamina.Input((x.shape[-1],))
+            inner = lamina.Model(inner_in, inner_in * 2.0)
+            return inner(x)
+
+    inputs = lamina.Input((3,))
+    outputs = InnerModel()(inputs)  # the shape is worked out by calling it on zeros
+    assert outputs.shape == (None, 3)
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_array_equal(lamina.Model(inputs, outputs).predict(x, verbose=0), 2 * x)
