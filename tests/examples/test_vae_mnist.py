@@ -59,3 +59,15 @@ def test_latent_grid_tiles_one_decoded_digit_per_point():
     grid = example.latent_grid(decoder, n=3)
     assert grid.shape == (84, 84)
     assert 0 <= grid.min() and grid.max() <= 1
+
+
+def test_main_prints_the_validation_losses_and_the_final_one_last(tmp_path, capsys):
+    result = load_example().main(
+        epochs=1, limit=64, test_limit=32, verbose=0, grid_stem=str(tmp_path / "grid")
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    val_loss = result["history"].history["val_loss"][-1]
+    assert "parameters: 550,629" in lines
+    assert f"epoch 1: val_loss {val_loss:.4f}" in lines
+    assert (tmp_path / "grid.png").is_file()
+    assert lines[-1] == f"val_loss: {val_loss:.4f}"
