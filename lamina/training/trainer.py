@@ -644,9 +644,8 @@ class Trainer:
             y: the targets, or None for a model trained on losses from `add_loss`.
             sample_weight: one weight per sample.
             class_weight: a dict from class index to weight, multiplied into `sample_weight`.
-            reset_metrics: Keras 2's argument: reset the metrics first, so the result is this
-                batch's alone; False accumulates over calls (Keras 3 always accumulates until
-                `model.reset_metrics()`).
+            reset_metrics: reset the metrics first, so the result is this batch's alone (as
+                Keras 3 always does); False accumulates over calls (Keras 2's argument).
             return_dict: return `{name: value}` instead of a list.
 
         Returns:
