@@ -11,16 +11,18 @@ of digits over the latent space (`vae_grid.png`).
 It prints the validation loss of each epoch and, last, the final validation loss (the book's
 run: 0.1966 after the first epoch, 0.1801 after ten).
 
-Measured (seed 1, full data, batch 16, started with `nice -n 5` on the shared 2-core machine at
-a load average of 11 to 12): epoch 1 val_loss 0.2082 in 26 min 49 s (429 ms per step of wall
-time, but about 50 ms of CPU time: the process got about a tenth of a core). The later epochs
-were still running when this was written; at that pace the ten epochs take about 4.5 hours,
-about 35 minutes of CPU time. A py-spy profile puts about 85% of the time in the convolutions'
-forward and backward passes (im2col matrix products and the 3x3 Winograd kernels), so the run
-is compute-bound, not slowed by the framework's bookkeeping. The epoch's mean training loss
-(1.42) is far above the validation loss because of a few early steps where `z_log_var` jumps
-(to about 7.6 at step 14 with this seed): `exp(z_log_var)` scales the sampled noise, the
-decoder saturates and that batch's cross-entropy rises above 1 for one step.
+Measured (seed 1, full data, batch 16, `nice -n 5` on the shared 2-core machine), val_loss
+per epoch: 0.2082, 0.2032, 0.1979, 0.1943 (epochs 1 to 4; the run was still going when this
+was written, its log continuing in /tmp/vae.log). Epoch times: 26 min 49 s and 26 min 3 s at a
+load average of 11 to 12 (about 420 ms per step of wall time for about 50 ms of CPU time: the
+process got a tenth of a core), then 2 min 38 s (42 ms per step) and 4 min 35 s once the
+machine was less loaded; about 3 minutes per epoch on two free cores. A py-spy profile puts
+about 85% of the time in the convolutions' forward and backward passes (im2col matrix products
+and the 3x3 Winograd kernels): the run is compute-bound, not slowed by the framework's
+bookkeeping. The first epoch's mean training loss (1.42) is far above its validation loss
+because of a few early steps where `z_log_var` jumps (to about 7.6 at step 14 with this seed):
+`exp(z_log_var)` scales the sampled noise, the decoder saturates and that batch's cross-entropy
+rises above 1 for one step.
 
 Run it with
 
