@@ -390,9 +390,16 @@ class Layer:
 
     # ----- losses --------------------------------------------------------------------------
 
-    def add_loss(self, loss: Any) -> None:
-        """Add a scalar loss term (an activity penalty, say) to the training loss."""
-        self._activity_losses.append(ops.convert_to_tensor(loss))
+    def add_loss(self, loss: Any, inputs: Any = None) -> None:
+        """Add a scalar loss term (an activity penalty, say) to the training loss.
+
+        Args:
+            loss: a scalar tensor, or a list of them.
+            inputs: ignored; Keras 2's argument for losses that depend on the inputs (every
+                loss added in `call` does here, as it is recomputed on each call).
+        """
+        for value in tree.flatten(loss):
+            self._activity_losses.append(ops.convert_to_tensor(value))
 
     def add_metric(self, value: Any, name: str | None = None) -> None:
         """Log `value` (Keras 2's `add_metric`): its mean over the epoch shows in fit's logs.
@@ -414,6 +421,18 @@ class Layer:
             metric = Mean(name=name)
             self._metrics.append(metric)
         metric.update_state(value.data if isinstance(value, Tensor) else value)
+
+    def _tracked_metrics(self) -> list[Metric]:
+        """The metrics this layer and its sublayers hold (attributes and `add_metric`'s)."""
+        found: list = []
+        layers, seen = [self], {id(self)}
+        for layer in layers:
+            found += [m for m in layer._metrics if all(m is not f for f in found)]
+            for sub in layer._sublayers:
+                if id(sub) not in seen:
+                    seen.add(id(sub))
+                    layers.append(sub)
+        return found
 
     @property
     def losses(self) -> list[Tensor]:

@@ -1,13 +1,19 @@
 """Symbolic tensors: calling layers on them records the graph a functional model runs."""
 
+import contextlib
+import itertools
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from lamina import tree
+from lamina import ops, tree
 from lamina.backend import default_xp
 from lamina.function import no_grad
 from lamina.tensor import Tensor
+
+_SERIALS = itertools.count()
 
 
 class KerasTensor:
@@ -36,6 +42,7 @@ class KerasTensor:
         self.node = node
         self.index = index
         self.name = name
+        self.serial = next(_SERIALS)  # creation order, for `bound_values`
 
     @property
     def ndim(self) -> int:
@@ -102,9 +109,56 @@ class Node:
         self.args = args
         self.kwargs = kwargs
         self.output_value = outputs
+        # The graph's tensors that the call read from a closure, not from its arguments.
+        self.closure_reads: list[KerasTensor] = []
         self.parents = [
             t.node for t in tree.flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)
         ]
+
+
+class _Bindings(threading.local):
+    def __init__(self) -> None:
+        # Innermost last: a dict `id(KerasTensor) -> value` for each functional model running
+        # now, or `(batch size, serial)` for each probe call.
+        self.frames: list[dict | tuple[int, int]] = []
+        # One dict per layer being traced: the symbolic tensors its probe read from a closure.
+        self.closure_reads: list[dict[int, KerasTensor]] = []
+
+
+_BINDINGS = _Bindings()
+_UNBOUND = object()
+
+
+@contextlib.contextmanager
+def bound_values(frame: dict | int) -> Iterator[None]:
+    """Give the model's symbolic tensors their values for the block (this thread).
+
+    `frame` maps `id(KerasTensor)` to the value it has in the model running now; an int
+    (a probe's batch size) gives every symbolic tensor made before the block zeros of that
+    batch size. A layer whose `call` works on symbolic tensors of the model it runs in (Keras 2
+    programs: a loss on `z_mean` held in a closure) then computes on their values.
+    """
+    _BINDINGS.frames.append(frame if isinstance(frame, dict) else (frame, next(_SERIALS)))
+    try:
+        yield
+    finally:
+        _BINDINGS.frames.pop()
+
+
+def bound_value(t: KerasTensor) -> Any:
+    """The value `t` has in the innermost `bound_values` block that knows it, else `_UNBOUND`."""
+    for frame in reversed(_BINDINGS.frames):
+        if isinstance(frame, tuple):
+            fill, serial = frame
+            # Tensors the call makes itself (a model built inside it) stay symbolic.
+            if t.serial >= serial:
+                return _UNBOUND
+            for reads in _BINDINGS.closure_reads:
+                reads[id(t)] = t
+            return _concrete(t, fill)
+        if id(t) in frame:
+            return frame[id(t)]
+    return _UNBOUND
 
 
 def has_symbolic(*structures: Any) -> bool:
@@ -132,6 +186,8 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
     Axes whose length follows the unknown input sizes come out as None.
     """
     runs = []
+    # A probe is no real call: the metrics that `call` updates get their state back after it.
+    states = {id(m): m.get_state() for m in layer._tracked_metrics()}
     # Only shapes matter: zeros may divide by zero (`a / b` on placeholders) without warning.
     with no_grad(), np.errstate(all="ignore"):
         for fill in (2, 3):
@@ -142,11 +198,16 @@ def probe_output(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
 
             if not _call_accepts_training(type(layer)):
                 call_kwargs.pop("training")
-            runs.append(
-                layer(
+            with bound_values(fill):
+                out = layer(
                     tree.map_structure(sub, inputs), *tree.map_structure(sub, args), **call_kwargs
                 )
-            )
+            runs.append(out)
+    for m in layer._tracked_metrics():
+        if id(m) in states:
+            m.set_state(states[id(m)])
+        else:  # made by the probe (`add_metric`'s first call)
+            m.reset_state()
     outs = []
     for a, b in zip(tree.flatten(runs[0]), tree.flatten(runs[1]), strict=True):
         if not isinstance(a, Tensor):
@@ -183,12 +244,18 @@ def symbolic_call(layer: Any, inputs: Any, args: tuple, kwargs: dict) -> Any:
         spec_kwargs = dict(kwargs)
         if not _call_accepts_training(type(layer)):
             spec_kwargs.pop("training", None)  # as the call itself never sees it
-        specs = layer.compute_output_spec(inputs, *args, **spec_kwargs)
+        closure_reads: dict[int, KerasTensor] = {}
+        _BINDINGS.closure_reads.append(closure_reads)
+        try:
+            specs = layer.compute_output_spec(inputs, *args, **spec_kwargs)
+        finally:
+            _BINDINGS.closure_reads.pop()
     # Fresh tensors: a spec may be one of the inputs (an identity layer), whose node must stay.
     outputs = tree.map_structure(lambda t: _fresh_output(layer, t), specs)
     if check is not None:
         check.symbolic_outputs(layer, outputs)
     node = Node(layer, inputs, args, kwargs, outputs)
+    node.closure_reads = list(closure_reads.values())
     for i, t in enumerate(tree.flatten(outputs)):
         t.node, t.index, t.name = node, i, layer.name
     layer._inbound_nodes.append(node)
@@ -209,6 +276,10 @@ def op_layer_call(op: str, args: tuple, kwargs: dict) -> KerasTensor:
     # OpLayer is a Layer, and layer.py imports this module.
     from lamina.layers.core.op_layer import OpLayer
 
+    if _BINDINGS.frames:
+        values = [bound_value(a) if isinstance(a, KerasTensor) else a for a in args]
+        if all(v is not _UNBOUND for v in values):
+            return getattr(ops, op)(*values, **kwargs)
     tensors = [a for a in args if isinstance(a, KerasTensor)]
     layer = OpLayer(
         op=op, args=[None if isinstance(a, KerasTensor) else a for a in args], kwargs=kwargs

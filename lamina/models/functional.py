@@ -4,7 +4,7 @@ from typing import Any
 
 from lamina import tree
 from lamina.layers.core.input_layer import InputLayer
-from lamina.layers.symbolic import KerasTensor
+from lamina.layers.symbolic import KerasTensor, bound_values
 from lamina.models.graph_config import functional_config, functional_from_config
 from lamina.models.model import Model
 from lamina.serialization.object_registry import custom_object_scope
@@ -33,7 +33,8 @@ def _last_uses(nodes: list, outputs: Any) -> list[list[int]]:
     the activations still to be read (MobileNetV2's 2.7 GB at batch 32 were every layer's)."""
     last = {}
     for i, node in enumerate(nodes):
-        for t in tree.flatten((node.input_value, node.args, node.kwargs)):
+        # `closure_reads`: the graph's tensors its call read from a closure (the book's VAE).
+        for t in tree.flatten((node.input_value, node.args, node.kwargs, node.closure_reads)):
             if isinstance(t, KerasTensor):
                 last[id(t)] = i
     kept = {id(t) for t in tree.flatten(outputs)}
@@ -156,19 +157,20 @@ class Functional(Model):
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         values = self._bind_inputs(inputs)
-        for node, freed in zip(self._nodes, self._freed_after, strict=True):
-            layer = node.layer
-            if isinstance(layer, InputLayer):
-                continue
-            sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
-            args = tree.map_structure(sub, node.args)
-            kwargs = tree.map_structure(sub, node.kwargs)
-            out = layer(tree.map_structure(sub, node.input_value), *args, **kwargs)
-            for t, v in zip(tree.flatten(node.output_value), tree.flatten(out), strict=True):
-                values[id(t)] = v
-            del args, kwargs, out
-            for key in freed:
-                del values[key]
+        with bound_values(values):  # for layers whose call uses the graph's tensors directly
+            for node, freed in zip(self._nodes, self._freed_after, strict=True):
+                layer = node.layer
+                if isinstance(layer, InputLayer):
+                    continue
+                sub = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
+                args = tree.map_structure(sub, node.args)
+                kwargs = tree.map_structure(sub, node.kwargs)
+                out = layer(tree.map_structure(sub, node.input_value), *args, **kwargs)
+                for t, v in zip(tree.flatten(node.output_value), tree.flatten(out), strict=True):
+                    values[id(t)] = v
+                del args, kwargs, out
+                for key in freed:
+                    del values[key]
         return tree.map_structure(lambda t: values[id(t)], self._output_struct)
 
     def compute_output_spec(

@@ -177,17 +177,6 @@ class Trainer:
         out += self._compile_metrics.flat if self._compile_metrics else []
         return out + [m for m in self._tracked_metrics() if all(m is not o for o in out)]
 
-    def _tracked_metrics(self) -> list:
-        found: list = []
-        layers, seen = [self], {id(self)}
-        for layer in layers:
-            found += [m for m in layer._metrics if all(m is not f for f in found)]
-            for sub in layer._sublayers:
-                if id(sub) not in seen:
-                    seen.add(id(sub))
-                    layers.append(sub)
-        return found
-
     @property
     def metrics_names(self) -> list[str]:
         names = ["loss"]
@@ -233,7 +222,7 @@ class Trainer:
             total = extra if total is None else total + extra
         if total is None:
             raise ValueError(
-                "There is no loss to train on: compile() was given no loss and the model added "
+                "No loss to compute: compile() was given no loss and the model added "
                 "none with add_loss(). Pass loss=... to compile(), call self.add_loss(value) in "
                 "a layer's or the model's call(), or override train_step() to train the model "
                 "your own way. Received: loss=None"
@@ -719,38 +708,64 @@ class Trainer:
         y: Any = None,
         sample_weight: Any = None,
         class_weight: dict | None = None,
+        reset_metrics: bool = True,
         return_dict: bool = False,
     ) -> Any:
-        """Run one training step on one batch; return the loss (and metrics)."""
+        """Run one training step on one batch; return the loss (and metrics).
+
+        Args:
+            x: the input batch.
+            y: the targets, or None for a model trained on losses from `add_loss`.
+            sample_weight: one weight per sample.
+            class_weight: a dict from class index to weight, multiplied into `sample_weight`.
+            reset_metrics: reset the metrics first, so the result is this batch's alone (as
+                Keras 3 always does); False accumulates over calls (Keras 2's argument).
+            return_dict: return `{name: value}` instead of a list.
+
+        Returns:
+            The loss alone when the model has no metrics, else `[loss, *metrics]` in the order
+            of `model.metrics_names` (or a dict with `return_dict=True`).
+        """
         self._require_compiled("train_on_batch")
-        self.reset_metrics()
         x, y = standardize(x, "x", "train_on_batch"), standardize(y, "y", "train_on_batch")
-        if self._compile_loss is None:
-            self._pre_fit_checks(
-                make_adapter(x, y, sample_weight, None, False, 1, "train_on_batch"),
-                "train_on_batch",
-            )
-        num_samples(x, y, sample_weight, "train_on_batch")
+        self._batch_checks(x, y, sample_weight, "train_on_batch", reset_metrics)
         if class_weight is not None:
             sample_weight = _apply_class_weight(class_weight, y, sample_weight)
         logs = pythonify_logs(self.train_step(pack(x, y, sample_weight)))
         return logs if return_dict else _values(logs)
 
     def test_on_batch(
-        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        reset_metrics: bool = True,
+        return_dict: bool = False,
     ) -> Any:
-        """Evaluate one batch; return the loss (and metrics)."""
+        """Evaluate one batch without training; arguments and result as `train_on_batch`."""
         self._require_compiled("test_on_batch")
-        self.reset_metrics()
         x, y = standardize(x, "x", "test_on_batch"), standardize(y, "y", "test_on_batch")
-        if self._compile_loss is None:
-            self._pre_fit_checks(
-                make_adapter(x, y, sample_weight, None, False, 1, "test_on_batch"),
-                "test_on_batch",
-            )
+        self._batch_checks(x, y, sample_weight, "test_on_batch", reset_metrics)
         with no_grad():
             logs = pythonify_logs(self.test_step(pack(x, y, sample_weight)))
         return logs if return_dict else _values(logs)
+
+    def _batch_checks(
+        self, x: Any, y: Any, sample_weight: Any, method: str, reset_metrics: Any
+    ) -> None:
+        if not isinstance(reset_metrics, bool | np.bool_):
+            raise TypeError(
+                f"{method}: expected reset_metrics to be True or False. "
+                f"Received: reset_metrics={reset_metrics!r}"
+            )
+        if self._compile_loss is None:  # the first batch since compile()
+            self._pre_fit_checks(make_adapter(x, y, sample_weight, None, False, 1, method), method)
+            # Nothing to accumulate yet, and the checks' forward pass updated the metrics that
+            # layers update in call.
+            reset_metrics = True
+        num_samples(x, y, sample_weight, method)
+        if reset_metrics:
+            self.reset_metrics()
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's output for one batch, as NumPy arrays."""

@@ -60,6 +60,11 @@ def test_dense_on_3d_inputs_acts_on_the_last_axis():
 def test_dense_argument_errors():
     with pytest.raises(ValueError, match=r"positive integer. Received: units=-3"):
         layers.Dense(-3)
+    with pytest.raises(ValueError, match=r"positive integer. Received: units=np.int64\(0\)"):
+        layers.Dense(np.int64(0))
+    # NumPy integers are accepted: the book's VAE writes Dense(np.prod(shape[1:])).
+    dense = layers.Dense(np.prod((2, 3)))
+    assert type(dense.units) is int and dense.get_config()["units"] == 6
     with pytest.raises(ValueError, match="Unknown activation|unknown activation"):
         layers.Dense(3, activation="relux")
     layer = layers.Dense(2)

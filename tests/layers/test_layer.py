@@ -180,6 +180,18 @@ def test_add_loss_and_losses():
     assert len(layer.losses) == 1 and float(layer.losses[0]) == 2.0
 
 
+def test_add_loss_takes_keras2_inputs_argument_and_lists():
+    class Keras2Penalty(layers.Layer):
+        def call(self, inputs):
+            self.add_loss(ops.sum(inputs), inputs=inputs)  # Keras 2's signature
+            self.add_loss([ops.sum(inputs * 2), 1.0])
+            return inputs
+
+    layer = Keras2Penalty()
+    layer(np.ones((2, 2), "float32"))
+    assert [float(loss) for loss in layer.losses] == [4.0, 8.0, 1.0]
+
+
 def test_weight_regularizers_join_losses():
     layer = layers.Dense(
         2, kernel_initializer="ones", kernel_regularizer=lamina.regularizers.L2(0.1)

@@ -160,3 +160,65 @@ def test_a_forward_pass_drops_each_activation_after_its_last_use():
     model.predict(np.ones((2, 3), "float32"), verbose=0)
     # At Check: `first`'s value (read by Add) is gone, and so is Add's (read by Dense).
     assert dead[-1] == [True, True]
+
+
+def test_layer_call_may_use_the_graphs_tensors_from_a_closure():
+    # Keras 2 programs (the book's VAE) compute a loss in a layer's call on symbolic tensors
+    # of the model held in a closure; each run of the model gives them their current values.
+    from lamina import backend as K
+
+    inputs = lamina.Input((3,))
+    hidden = layers.Dense(2, name="hidden")(inputs)
+    outputs = layers.Dense(3)(hidden)
+
+    class HiddenPenalty(layers.Layer):
+        def call(self, x):
+            self.add_loss(K.mean(K.square(hidden)) + 0 * K.sum(x))
+            return x
+
+    model = lamina.Model(inputs, HiddenPenalty()(outputs))
+    x = rng.standard_normal((5, 3)).astype("float32")
+    model(x)
+    [penalty] = model.losses
+    expected = np.mean(np.square(lamina.Model(inputs, hidden).predict(x, verbose=0)))
+    assert float(penalty) == pytest.approx(float(expected), rel=1e-5)
+    # The gradient reaches the hidden layer's weights through the closure.
+    model.compile(optimizer="sgd")
+    kernel = model.get_layer("hidden").kernel.numpy().copy()
+    model.train_on_batch(x)
+    assert not np.array_equal(kernel, model.get_layer("hidden").kernel.numpy())
+    # Outside a run of the model the tensors stay symbolic: ops on them add graph nodes.
+    assert isinstance(K.square(hidden), type(hidden))
+
+
+def test_a_model_built_inside_a_call_stays_symbolic_when_the_layer_is_probed():
+    class InnerModel(layers.Layer):
+        def call(self, x):
+            inner_in = lamina.Input((x.shape[-1],))
+            inner = lamina.Model(inner_in, inner_in * 2.0)
+            return inner(x)
+
+    inputs = lamina.Input((3,))
+    outputs = InnerModel()(inputs)  # the shape is worked out by calling it on zeros
+    assert outputs.shape == (None, 3)
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_array_equal(lamina.Model(inputs, outputs).predict(x, verbose=0), 2 * x)
+
+
+def test_a_tensor_read_from_a_closure_lives_until_that_layer_runs():
+    """`first` has no declared reader after `second`, but `AddMean` reads it from a closure:
+    the forward pass must keep it until then (the book's VAE loss reads `z_mean` so)."""
+    inputs = lamina.Input((3,))
+    first = lamina.layers.Dense(4, name="first")(inputs)
+    second = lamina.layers.Dense(2, name="second")(first)
+
+    class AddMean(lamina.layers.Layer):
+        def call(self, x):
+            return x + lamina.backend.mean(first)  # Keras 2 style, as the book
+
+    outputs = AddMean()(lamina.layers.Dense(2)(second))
+    model = lamina.Model(inputs, outputs)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    hidden = model.get_layer("first")(x).numpy()
+    expected = model.layers[-2](model.get_layer("second")(hidden)).numpy() + hidden.mean()
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)

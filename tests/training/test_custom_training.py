@@ -76,6 +76,10 @@ def test_fit_without_any_loss_says_how_to_give_one():
         model.fit(X, Y, verbose=0)
     with pytest.raises(ValueError, match=r"add_loss"):
         model.evaluate(X, Y, verbose=0)
+    model.compile(optimizer="adam", loss=None)  # Keras 2's spelling of no compiled loss
+    for method in ("train_on_batch", "test_on_batch"):
+        with pytest.raises(ValueError, match=r"No loss to compute.*Received: loss=None"):
+            getattr(model, method)(X, Y)
     for before, after in zip(weights, model.get_weights(), strict=True):
         np.testing.assert_array_equal(before, after)
 
@@ -319,3 +323,46 @@ def test_keras2_add_metric_in_call_is_logged():
     assert logs["mean_activation"] == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match="Received: name=None"):
         Logged().add_metric(1.0)
+
+
+def test_metrics_updated_in_call_show_in_train_on_batch_and_history():
+    class Keras3Tracked(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.activation_mean = keras.metrics.Mean(name="activation_mean")
+
+        def call(self, x):
+            self.activation_mean.update_state(ops.mean(x))
+            return x
+
+    class Keras2Logged(layers.Layer):
+        def call(self, x):
+            self.add_metric(ops.max(x), name="activation_max")
+            return x
+
+    inputs = keras.Input(shape=(8,))
+    hidden = Keras2Logged()(Keras3Tracked()(layers.Dense(4)(inputs)))
+    model = keras.Model(inputs, layers.Dense(1)(hidden))
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    names = ["loss", "mae", "activation_mean", "activation_max"]
+    history = model.fit(X, Y, epochs=2, batch_size=16, verbose=0).history
+    assert list(history) == names
+    inner = keras.Model(inputs, model.layers[1].output).predict(X[:16], verbose=0)
+    logs = model.test_on_batch(X[:16], Y[:16], return_dict=True)
+    assert list(logs) == names and model.metrics_names == names
+    # This batch alone: the metrics were reset first, and the check's forward pass is not counted.
+    assert logs["activation_mean"] == pytest.approx(float(inner.mean()), rel=1e-5)
+    assert logs["activation_max"] == pytest.approx(float(inner.max()), rel=1e-5)
+    values = model.train_on_batch(X[:16], Y[:16])
+    assert len(values) == 4 and values[2] == pytest.approx(float(inner.mean()), rel=1e-5)
+    # Nothing counted before the first batch: neither the calls on zeros that work out the
+    # layers' output shapes when the model is built, nor the check of the first batch.
+    for loss in ("mse", None):
+        inputs = keras.Input(shape=(8,))
+        hidden = Keras2Logged()(Keras3Tracked()(layers.Dense(4)(inputs)))
+        model = keras.Model(inputs, ActivityRegularization()(layers.Dense(1)(hidden)))
+        model.compile(optimizer="sgd", loss=loss)
+        inner = keras.Model(inputs, model.layers[1].output).predict(X[:16], verbose=0)
+        logs = model.train_on_batch(X[:16], Y[:16], reset_metrics=False, return_dict=True)
+        assert logs["activation_mean"] == pytest.approx(float(inner.mean()), rel=1e-5)
+        assert logs["activation_max"] == pytest.approx(float(inner.max()), rel=1e-5)

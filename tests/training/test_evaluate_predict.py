@@ -88,6 +88,57 @@ def test_one_batch_methods(data, make_classifier):
     assert isinstance(model.train_on_batch(x[:8], y[:8]), float)
 
 
+def test_one_batch_methods_reset_or_accumulate_the_metrics(data, make_classifier):
+    x, y = data
+    model = make_classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    a_loss, a_acc = model.test_on_batch(x[:8], y[:8])
+    b_loss, b_acc = model.test_on_batch(x[8:24], y[8:24])
+    # reset_metrics=False: the mean over both batches, weighted by their sizes (8 and 16)
+    model.test_on_batch(x[:8], y[:8])
+    both = model.test_on_batch(x[8:24], y[8:24], reset_metrics=False, return_dict=True)
+    assert both["loss"] == pytest.approx((8 * a_loss + 16 * b_loss) / 24, rel=1e-5)
+    assert both["accuracy"] == pytest.approx((8 * a_acc + 16 * b_acc) / 24, rel=1e-6)
+    first = model.train_on_batch(x[:8], y[:8], return_dict=True)
+    second = model.train_on_batch(x[8:24], y[8:24], reset_metrics=False, return_dict=True)
+    single = model.test_on_batch(x[:8], y[:8], return_dict=True)  # the updated weights
+    assert model.test_on_batch(x[:8], y[:8], return_dict=True) == single  # reset: same again
+    assert second["loss"] != pytest.approx(first["loss"])
+    with pytest.raises(TypeError, match="Received: reset_metrics='no'"):
+        model.train_on_batch(x[:8], y[:8], reset_metrics="no")
+
+
+def test_one_batch_methods_with_class_and_sample_weights(data, make_classifier):
+    x, y = data
+    model = make_classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    plain = model.test_on_batch(x[:8], y[:8])
+    halved = model.test_on_batch(x[:8], y[:8], sample_weight=np.full(8, 0.5, "float32"))
+    assert halved == pytest.approx(plain / 2, rel=1e-5)
+    lamina.utils.set_random_seed(1)
+    weighted = make_classifier()
+    weighted.compile("sgd", "sparse_categorical_crossentropy")
+    weighted.set_weights(model.get_weights())
+    loss = weighted.train_on_batch(x[:8], y[:8], class_weight={0: 0.5, 1: 0.5, 2: 0.5})
+    assert loss == pytest.approx(plain / 2, rel=1e-5)  # the loss before the update
+
+
+def test_one_batch_methods_on_a_model_trained_by_add_loss():
+    class Penalty(layers.Layer):
+        def call(self, x):
+            self.add_loss(lamina.ops.mean(lamina.ops.square(x)))
+            return x
+
+    inputs = lamina.Input((4,))
+    model = lamina.Model(inputs, Penalty()(layers.Dense(2)(inputs)))
+    model.compile(optimizer="sgd", loss=None)
+    x = np.random.default_rng(0).standard_normal((8, 4)).astype("float32")
+    expected = float(np.mean(np.square(model.predict(x, verbose=0))))
+    assert model.test_on_batch(x) == pytest.approx(expected, rel=1e-5)
+    assert model.train_on_batch(x, None) == pytest.approx(expected, rel=1e-5)
+    assert model.test_on_batch(x, return_dict=True)["loss"] < expected
+
+
 def test_uncompiled_model_refuses_to_train(data, make_classifier):
     x, y = data
     model = make_classifier()

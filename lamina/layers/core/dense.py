@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import numpy as np
+
 from lamina import activations, constraints, initializers, regularizers
 from lamina.layers.layer import Layer
 from lamina.ops.linalg import dense
@@ -48,9 +50,10 @@ class Dense(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        # NumPy integers too: Keras 2 programs write Dense(np.prod(shape[1:])).
+        if not isinstance(units, int | np.integer) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Expected units to be a positive integer. Received: units={units!r}")
-        self.units = units
+        self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
