@@ -76,23 +76,9 @@ def predict_on_batch(model, x):
 
 def torch_side():
     import torch
-    from torch import nn
+    from mnist_convnet import torch_model  # the same network as benchmarks/mnist_convnet.py
 
-    torch.manual_seed(SEED)
-    model = nn.Sequential(
-        nn.Conv2d(1, 32, 3),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(64, 64, 3),
-        nn.ReLU(),
-        nn.Flatten(),
-        nn.Linear(64 * 3 * 3, 64),
-        nn.ReLU(),
-        nn.Linear(64, 10),
-    ).eval()
+    model = torch_model().eval()
     x = torch.from_numpy(image().transpose(0, 3, 1, 2).copy())
 
     def step():
