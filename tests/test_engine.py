@@ -76,7 +76,8 @@ def test_several_targets_sum_their_gradients():
 
 def test_100000_op_chain_needs_no_recursion_and_little_time():
     limit = sys.getrecursionlimit()
-    start = time.perf_counter()
+    # This process's CPU time: other jobs on a shared machine do not count against it.
+    start = time.process_time()
     x = _var(np.ones(3))
     with lamina.GradientTape() as tape:
         y = x
@@ -85,10 +86,10 @@ def test_100000_op_chain_needs_no_recursion_and_little_time():
         loss = ops.sum(y)
     grad = tape.gradient(loss, x)
     del y, loss
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     np.testing.assert_allclose(grad.numpy(), np.ones(3))
     assert sys.getrecursionlimit() == limit
-    assert elapsed < 15, f"100,000 ops took {elapsed:.1f} s"
+    assert elapsed < 15, f"100,000 ops took {elapsed:.1f} s of CPU time"
 
 
 def test_a_deep_graph_nobody_differentiates_is_freed_without_recursion():

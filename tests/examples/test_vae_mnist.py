@@ -68,6 +68,6 @@ def test_main_prints_the_validation_losses_and_the_final_one_last(tmp_path, caps
     lines = capsys.readouterr().out.strip().splitlines()
     val_loss = result["history"].history["val_loss"][-1]
     assert "parameters: 550,629" in lines
-    assert f"epoch 1: val_loss {val_loss:.4f}" in lines
+    assert f"epoch 1: val_loss {val_loss:.5f}" in lines
     assert (tmp_path / "grid.png").is_file()
-    assert lines[-1] == f"val_loss: {val_loss:.4f}"
+    assert lines[-1] == f"val_loss: {val_loss:.5f}"
