@@ -17,27 +17,17 @@ Run it with
 """
 
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 
-from lamina import layers, models
 from lamina.datasets import mnist
 from lamina.utils import plot_history, set_random_seed, to_categorical
 from lamina.visualization import filter_patterns, grad_cam, layer_activations
 
-
-def build_model():
-    """The book's convnet: listing 5.1 (the base) and 5.2 (the classifier)."""
-    model = models.Sequential()
-    model.add(layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)))
-    model.add(layers.MaxPooling2D((2, 2)))
-    model.add(layers.Conv2D(64, (3, 3), activation="relu"))
-    model.add(layers.MaxPooling2D((2, 2)))
-    model.add(layers.Conv2D(64, (3, 3), activation="relu"))
-    model.add(layers.Flatten())
-    model.add(layers.Dense(64, activation="relu"))
-    model.add(layers.Dense(10, activation="softmax"))
-    return model
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mnist_convnet import build_model  # noqa: E402  (the sibling example: the book's 5.1)
 
 
 def main(
