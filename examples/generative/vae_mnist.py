@@ -30,8 +30,8 @@ Run it with
     python examples/generative/vae_mnist.py [epochs]
 """
 
+import argparse
 import statistics
-import sys
 
 import numpy as np
 
@@ -154,7 +154,26 @@ def save_grid(figure, stem="vae_grid"):
     return stem + ".png"
 
 
-def main(epochs=10, limit=None, test_limit=None, seed=1, verbose=2, grid_stem="vae_grid"):
+def book_optimizer(name="legacy_rmsprop"):
+    """The book's `optimizer='rmsprop'`: Keras 2's formula by default, or Keras 3's.
+
+    The book ran on Keras 2, whose RMSprop divides by `sqrt(v) + epsilon`; the string
+    `"rmsprop"` means Keras 3's, which divides by `sqrt(v + epsilon)` (see the module docstring).
+    """
+    if name == "legacy_rmsprop":
+        return keras.optimizers.legacy.RMSprop()
+    return name
+
+
+def main(
+    epochs=10,
+    limit=None,
+    test_limit=None,
+    seed=1,
+    verbose=2,
+    grid_stem="vae_grid",
+    optimizer="legacy_rmsprop",
+):
     """Trains the book's VAE and draws the latent grid; returns the model and the history.
 
     Args:
@@ -164,10 +183,12 @@ def main(epochs=10, limit=None, test_limit=None, seed=1, verbose=2, grid_stem="v
         seed: passed to `set_random_seed`.
         verbose: passed to `fit`.
         grid_stem: the grid's file name without extension; None skips the grid.
+        optimizer: `"legacy_rmsprop"` (Keras 2's RMSprop, as the book ran) or any name
+            `compile` takes, such as `"rmsprop"` (Keras 3's).
     """
     set_random_seed(seed)
     vae, decoder = build_vae()
-    vae.compile(optimizer="rmsprop", loss=None)
+    vae.compile(optimizer=book_optimizer(optimizer), loss=None)
     vae.summary()
     print(f"parameters: {vae.count_params():,}")
 
@@ -190,4 +211,13 @@ def main(epochs=10, limit=None, test_limit=None, seed=1, verbose=2, grid_stem="v
 
 
 if __name__ == "__main__":
-    main(epochs=int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("epochs", nargs="?", type=int, default=10)
+    parser.add_argument(
+        "--optimizer",
+        default="legacy_rmsprop",
+        help="legacy_rmsprop (Keras 2's RMSprop, the book's; default) or rmsprop (Keras 3's)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    main(epochs=args.epochs, seed=args.seed, optimizer=args.optimizer)

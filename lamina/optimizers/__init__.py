@@ -9,7 +9,7 @@ Example:
 from typing import Any
 
 from lamina import serialization
-from lamina.optimizers import schedules
+from lamina.optimizers import legacy, schedules
 from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adagrad import Adadelta, Adagrad
 from lamina.optimizers.adam import Adam, AdamW
@@ -69,6 +69,17 @@ def get(identifier: Any) -> Optimizer:
     )
 
 
+def _legacy_class(class_name: str) -> type:
+    """The `lamina.optimizers.legacy` class a config marked `is_legacy_optimizer` names."""
+    if class_name not in legacy.__all__:
+        raise ValueError(
+            f"Config marked `is_legacy_optimizer` names {class_name!r}, but "
+            f"lamina.optimizers.legacy has only {', '.join(legacy.__all__)}. "
+            f"Received: class_name={class_name!r}"
+        )
+    return getattr(legacy, class_name)
+
+
 def serialize(optimizer: Optimizer) -> dict:
     """Return a JSON-safe config dict for an optimizer."""
     return serialization.serialize(optimizer, _REGISTRY)
@@ -78,6 +89,8 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Optimizer:
     """Rebuild an optimizer from `serialize`'s output or a name."""
     if isinstance(config, dict) and "class_name" in config:
         cls = _REGISTRY.lookup(config["class_name"], custom_objects)
+        if (config.get("config") or {}).get("is_legacy_optimizer"):
+            cls = _legacy_class(config["class_name"])
         return cls.from_config(config.get("config") or {}, custom_objects)
     if isinstance(config, str):
         name = config if config in _REGISTRY.objects else config.lower()
@@ -101,6 +114,7 @@ __all__ = [
     "RMSprop",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lamina import optimizers
 from lamina.utils import set_random_seed
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "generative" / "vae_mnist.py"
@@ -71,3 +72,11 @@ def test_main_prints_the_validation_losses_and_the_final_one_last(tmp_path, caps
     assert f"epoch 1: val_loss {val_loss:.5f}" in lines
     assert (tmp_path / "grid.png").is_file()
     assert lines[-1] == f"val_loss: {val_loss:.5f}"
+    # The book ran Keras 2's RMSprop; "rmsprop" asks for Keras 3's.
+    assert type(result["vae"].optimizer) is optimizers.legacy.RMSprop
+
+
+def test_the_optimizer_can_be_keras_3s_rmsprop():
+    example = load_example()
+    assert type(example.book_optimizer("legacy_rmsprop")) is optimizers.legacy.RMSprop
+    assert example.book_optimizer("rmsprop") == "rmsprop"

@@ -37,7 +37,7 @@ def sgd_rule(lr, momentum=0.0, nesterov=False):
     return rule
 
 
-def rmsprop_rule(lr, rho, eps, momentum=0.0, centered=False):
+def rmsprop_rule(lr, rho, eps, momentum=0.0, centered=False, keras2=False):
     def rule(w, g, s, t):
         v = rho * s.get("v", 0.0) + (1 - rho) * g * g
         s["v"] = v
@@ -46,7 +46,8 @@ def rmsprop_rule(lr, rho, eps, momentum=0.0, centered=False):
             mg = rho * s.get("mg", 0.0) + (1 - rho) * g
             s["mg"] = mg
             denom = v - mg * mg
-        inc = lr * g / np.sqrt(denom + eps)
+        # Keras 2 (without momentum) adds epsilon outside the square root, Keras 3 inside.
+        inc = lr * g / (np.sqrt(denom) + eps) if keras2 else lr * g / np.sqrt(denom + eps)
         if momentum:
             s["mom"] = momentum * s.get("mom", 0.0) + inc
             return w - s["mom"]
@@ -131,6 +132,15 @@ CASES = [
     (
         optimizers.RMSprop(0.01, momentum=0.3, centered=True),
         rmsprop_rule(0.01, 0.9, 1e-7, 0.3, True),
+    ),
+    (optimizers.legacy.RMSprop(), rmsprop_rule(0.001, 0.9, 1e-7, keras2=True)),
+    (
+        optimizers.legacy.RMSprop(0.01, centered=True, epsilon=1e-3),
+        rmsprop_rule(0.01, 0.9, 1e-3, 0.0, True, keras2=True),
+    ),
+    (
+        optimizers.legacy.RMSprop(0.01, momentum=0.3, epsilon=1e-3),
+        rmsprop_rule(0.01, 0.9, 1e-3, 0.3),
     ),
     (optimizers.Adam(), adam_rule(0.001, 0.9, 0.999, 1e-7)),
     (
