@@ -399,6 +399,13 @@ class Layer:
                 loss added in `call` does here, as it is recomputed on each call).
         """
         for value in tree.flatten(loss):
+            if isinstance(value, KerasTensor):
+                raise TypeError(
+                    f"add_loss on {type(self).__name__} {self.name!r} got a symbolic tensor, which "
+                    "has no value to add. Compute the loss in a layer's call() and add it there "
+                    "(self.add_loss(value)), or add it to the functional Model built from it "
+                    f"(model.add_loss(tensor), Keras 2's way). Received: {value!r}"
+                )
             self._activity_losses.append(ops.convert_to_tensor(value))
 
     def add_metric(self, value: Any, name: str | None = None) -> None:

@@ -77,6 +77,10 @@ class Functional(Model):
         self._output_struct = outputs
         self._nodes = _topological_nodes(tree.flatten(outputs))
         self._freed_after = _last_uses(self._nodes, outputs)
+        # Keras 2's `model.add_loss(symbolic_tensor)`: the losses, and the order of the nodes
+        # that every call runs, the outputs' and then those the losses add.
+        self._symbolic_losses: list[KerasTensor] = []
+        self._run_nodes, self._run_freed = self._nodes, self._freed_after
         missing = [
             n.layer.name
             for n in self._nodes
@@ -158,7 +162,7 @@ class Functional(Model):
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         values = self._bind_inputs(inputs)
         with bound_values(values):  # for layers whose call uses the graph's tensors directly
-            for node, freed in zip(self._nodes, self._freed_after, strict=True):
+            for node, freed in zip(self._run_nodes, self._run_freed, strict=True):
                 layer = node.layer
                 if isinstance(layer, InputLayer):
                     continue
@@ -171,7 +175,51 @@ class Functional(Model):
                 del args, kwargs, out
                 for key in freed:
                     del values[key]
+        for t in self._symbolic_losses:
+            super().add_loss(values[id(t)])
         return tree.map_structure(lambda t: values[id(t)], self._output_struct)
+
+    def add_loss(self, loss: Any, inputs: Any = None) -> None:
+        """Add a loss: a tensor computed in `call`, or (Keras 2) a symbolic tensor of this model.
+
+        A symbolic loss, made from the model's inputs and layer outputs, is computed on each
+        call from that call's values (Keras 2's `vae.add_loss(vae_loss)`; Keras 3 drops it).
+        It is not saved with the model: add it again after loading.
+
+        Example:
+        >>> inputs = lamina.Input((4,))
+        >>> outputs = lamina.layers.Dense(4)(inputs)
+        >>> model = lamina.Model(inputs, outputs)
+        >>> model.add_loss(lamina.backend.mean((outputs - inputs) ** 2))
+        >>> model.compile("adam")  # fit(x, None) minimizes the added loss
+        """
+        symbolic = [t for t in tree.flatten(loss) if isinstance(t, KerasTensor)]
+        if not symbolic:
+            super().add_loss(loss, inputs)
+            return
+        if len(symbolic) != len(tree.flatten(loss)):
+            raise TypeError(
+                f"add_loss on model {self.name!r}: pass symbolic tensors and computed values in "
+                f"separate calls. Received: {loss!r}"
+            )
+        own_inputs = {id(t.node) for t in self.inputs}
+        for t in symbolic:
+            foreign = [
+                n.layer.name
+                for n in _topological_nodes([t])
+                if isinstance(n.layer, InputLayer) and id(n) not in own_inputs
+            ]
+            if foreign:
+                raise ValueError(
+                    f"add_loss on model {self.name!r}: the loss depends on inputs that are not "
+                    f"the model's: {foreign}. Build the loss from this model's inputs and layer "
+                    f"outputs, or add those inputs to Model(inputs=...). Received: {t!r}"
+                )
+        self._symbolic_losses += symbolic
+        in_graph = {id(n) for n in self._nodes}
+        loss_nodes = [n for n in _topological_nodes(symbolic) if id(n) not in in_graph]
+        self._run_nodes = self._nodes + loss_nodes
+        self._run_freed = _last_uses(self._run_nodes, (self._output_struct, self._symbolic_losses))
 
     def compute_output_spec(
         self, inputs: Any, training: bool | None = None, mask: Any = None
