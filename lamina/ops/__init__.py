@@ -77,6 +77,7 @@ from lamina.ops.embedding import embedding
 from lamina.ops.linalg import dot, einsum, matmul, tensordot
 from lamina.ops.movement import (
     concatenate,
+    copy,
     expand_dims,
     flip,
     getitem,
@@ -167,6 +168,7 @@ __all__ = [
     "conv_transpose",
     "convert_to_numpy",
     "convert_to_tensor",
+    "copy",
     "cos",
     "cosh",
     "count_nonzero",
