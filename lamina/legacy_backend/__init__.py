@@ -31,9 +31,11 @@ from lamina.legacy_backend.nn import (
     pool2d,
     pool3d,
     resize_images,
+    resize_volumes,
     separable_conv2d,
     sparse_categorical_crossentropy,
     spatial_2d_padding,
+    spatial_3d_padding,
     temporal_padding,
 )
 from lamina.legacy_backend.numeric import *  # noqa: F403 - the numeric functions, listed below
@@ -76,8 +78,10 @@ __all__ = [
     "pool2d",
     "pool3d",
     "resize_images",
+    "resize_volumes",
     "separable_conv2d",
     "sparse_categorical_crossentropy",
     "spatial_2d_padding",
+    "spatial_3d_padding",
     "temporal_padding",
 ]

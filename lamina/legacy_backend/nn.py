@@ -259,6 +259,16 @@ def resize_images(
     return repeat_elements(repeat_elements(x, height_factor, axis), width_factor, axis + 1)
 
 
+def resize_volumes(
+    x: Any, depth_factor: int, height_factor: int, width_factor: int, data_format: str | None = None
+) -> Any:
+    """`x` (5D) enlarged by whole factors, each voxel repeated (nearest neighbour)."""
+    axis = 2 if _channels_first(data_format, "resize_volumes") else 1
+    for i, factor in enumerate((depth_factor, height_factor, width_factor)):
+        x = repeat_elements(x, factor, axis + i)
+    return x
+
+
 def temporal_padding(x: Any, padding: Any = (1, 1)) -> Any:
     """`x` (3D) with zeros added before and after the middle (time) axis."""
     return _call("pad", x, ((0, 0), tuple(padding), (0, 0)))
@@ -272,6 +282,16 @@ def spatial_2d_padding(
     if _channels_first(data_format, "spatial_2d_padding"):
         return _call("pad", x, ((0, 0), (0, 0), rows, cols))
     return _call("pad", x, ((0, 0), rows, cols, (0, 0)))
+
+
+def spatial_3d_padding(
+    x: Any, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None
+) -> Any:
+    """`x` (5D) with zeros added around its three spatial axes: one `(before, after)` each."""
+    pads = tuple(tuple(p) for p in padding)
+    if _channels_first(data_format, "spatial_3d_padding"):
+        return _call("pad", x, ((0, 0), (0, 0), *pads))
+    return _call("pad", x, ((0, 0), *pads, (0, 0)))
 
 
 def batch_normalization(

@@ -270,6 +270,30 @@ MORE_CASES = [
         VOLUMES,
     ),
     (
+        "resize_volumes",
+        lambda x: K.resize_volumes(x, 2, 1, 3),
+        lambda x: x.repeat(2, 1).repeat(3, 3),
+        VOLUMES,
+    ),
+    (
+        "resize_volumes_channels_first",
+        lambda x: K.resize_volumes(x, 1, 2, 1, "channels_first"),
+        lambda x: x.repeat(2, 3),
+        nchw(VOLUMES),
+    ),
+    (
+        "spatial_3d_padding",
+        lambda x: K.spatial_3d_padding(x, ((1, 0), (0, 2), (1, 1))),
+        lambda x: np.pad(x, ((0, 0), (1, 0), (0, 2), (1, 1), (0, 0))),
+        VOLUMES,
+    ),
+    (
+        "spatial_3d_padding_channels_first",
+        lambda x: K.spatial_3d_padding(x, data_format="channels_first"),
+        lambda x: np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1), (1, 1))),
+        nchw(VOLUMES),
+    ),
+    (
         "depthwise_conv2d",
         lambda x: K.depthwise_conv2d(x, const(DEPTHWISE)),
         lambda x: depthwise_reference(x, DEPTHWISE),
