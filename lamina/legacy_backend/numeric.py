@@ -257,11 +257,11 @@ all = _reduce("all", "logical and")  # noqa: A001 - Keras 2's name
 logsumexp = _reduce("logsumexp", "log of the sum of exponentials")
 
 
-def _unary(op: str, doc: str) -> Any:
+def _unary(op: str, doc: str, name: str | None = None) -> Any:
     def unary(x: Any) -> Any:
         return _call(op, x)
 
-    unary.__name__ = unary.__qualname__ = op
+    unary.__name__ = unary.__qualname__ = name or op
     unary.__doc__ = f"The element-wise {doc} of `x`."
     return unary
 
@@ -272,12 +272,16 @@ sqrt = _unary("sqrt", "square root")
 exp = _unary("exp", "exponential")
 log = _unary("log", "natural logarithm")
 sign = _unary("sign", "sign")
+sin = _unary("sin", "sine")
+cos = _unary("cos", "cosine")
 sigmoid = _unary("sigmoid", "sigmoid")
 hard_sigmoid = _unary("hard_sigmoid", "hard sigmoid")
 tanh = _unary("tanh", "hyperbolic tangent")
 softplus = _unary("softplus", "softplus")
 softsign = _unary("softsign", "softsign")
 stop_gradient = _unary("stop_gradient", "value, with no gradient flowing back through it,")
+identity = _unary("copy", "copy (the gradient passes through)", "identity")
+round = _unary("round", "nearest integer (halves to even)")  # noqa: A001 - Keras 2's name
 
 
 def _binary(op: str, doc: str) -> Any:
@@ -357,6 +361,11 @@ def argmin(x: Any, axis: int = -1) -> Any:
 def cumsum(x: Any, axis: int = 0) -> Any:
     """The running sum along `axis`."""
     return _call("cumsum", x, axis=axis)
+
+
+def cumprod(x: Any, axis: int = 0) -> Any:
+    """The running product along `axis`."""
+    return _call("cumprod", x, axis=axis)
 
 
 def l2_normalize(x: Any, axis: Any = None) -> Any:

@@ -213,6 +213,86 @@ class Log1pOp(Function):
         return (grad / (1 + self.x),)
 
 
+class SinOp(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).sin(x)
+
+    def backward(self, grad):
+        # d sin(x) = cos(x) dx
+        return (grad * get_xp(grad).cos(self.x),)
+
+
+class CosOp(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).cos(x)
+
+    def backward(self, grad):
+        # d cos(x) = -sin(x) dx
+        return (-grad * get_xp(grad).sin(self.x),)
+
+
+class TanOp(Function):
+    def forward(self, x):
+        self.out = get_xp(x).tan(x)
+        return self.out
+
+    def backward(self, grad):
+        # d tan(x) = (1 + tan(x)^2) dx
+        return (grad * (1 + self.out * self.out),)
+
+
+class ArcsinOp(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).arcsin(x)
+
+    def backward(self, grad):
+        # d arcsin(x) = dx / sqrt(1 - x^2)
+        return (grad / get_xp(grad).sqrt(1 - self.x * self.x),)
+
+
+class ArccosOp(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).arccos(x)
+
+    def backward(self, grad):
+        # d arccos(x) = -dx / sqrt(1 - x^2)
+        return (-grad / get_xp(grad).sqrt(1 - self.x * self.x),)
+
+
+class ArctanOp(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).arctan(x)
+
+    def backward(self, grad):
+        # d arctan(x) = dx / (1 + x^2)
+        return (grad / (1 + self.x * self.x),)
+
+
+class SinhOp(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).sinh(x)
+
+    def backward(self, grad):
+        # d sinh(x) = cosh(x) dx
+        return (grad * get_xp(grad).cosh(self.x),)
+
+
+class CoshOp(Function):
+    def forward(self, x):
+        self.x = x
+        return get_xp(x).cosh(x)
+
+    def backward(self, grad):
+        # d cosh(x) = sinh(x) dx
+        return (grad * get_xp(grad).sinh(self.x),)
+
+
 class AbsOp(Function):
     def forward(self, x):
         self.x = x
@@ -288,6 +368,74 @@ def sign(x: Any) -> Tensor:
     return Tensor(get_xp(x.data).sign(x.data))
 
 
+def sin(x: Any) -> Tensor:
+    """Elementwise sine (radians)."""
+    return SinOp.apply(float_input("sin", x))
+
+
+def cos(x: Any) -> Tensor:
+    """Elementwise cosine (radians)."""
+    return CosOp.apply(float_input("cos", x))
+
+
+def tan(x: Any) -> Tensor:
+    """Elementwise tangent (radians)."""
+    return TanOp.apply(float_input("tan", x))
+
+
+def arcsin(x: Any) -> Tensor:
+    """Elementwise inverse sine, in `[-pi/2, pi/2]`; NaN outside `[-1, 1]`."""
+    return ArcsinOp.apply(float_input("arcsin", x))
+
+
+def arccos(x: Any) -> Tensor:
+    """Elementwise inverse cosine, in `[0, pi]`; NaN outside `[-1, 1]`."""
+    return ArccosOp.apply(float_input("arccos", x))
+
+
+def arctan(x: Any) -> Tensor:
+    """Elementwise inverse tangent, in `(-pi/2, pi/2)`."""
+    return ArctanOp.apply(float_input("arctan", x))
+
+
+def sinh(x: Any) -> Tensor:
+    """Elementwise hyperbolic sine."""
+    return SinhOp.apply(float_input("sinh", x))
+
+
+def cosh(x: Any) -> Tensor:
+    """Elementwise hyperbolic cosine."""
+    return CoshOp.apply(float_input("cosh", x))
+
+
+def round(x: Any, decimals: int = 0) -> Tensor:
+    """Elementwise rounding to `decimals` places, halves to even (as NumPy); not
+    differentiable (zero gradient).
+
+    Example:
+    >>> lamina.ops.round([0.5, 1.5, 2.25], decimals=0).numpy()
+    array([0., 2., 2.], dtype=float32)
+    """
+    x = numeric_input("round", x)
+    if not isinstance(decimals, int | np.integer) or isinstance(decimals, bool):
+        raise TypeError(f"round: `decimals` must be an int. Received: decimals={decimals!r}")
+    return Tensor(get_xp(x.data).round(x.data, int(decimals)))
+
+
+def floor(x: Any) -> Tensor:
+    """Elementwise largest integer not above `x` (integers become floatx); not differentiable
+    (zero gradient)."""
+    x = float_input("floor", x)
+    return Tensor(get_xp(x.data).floor(x.data))
+
+
+def ceil(x: Any) -> Tensor:
+    """Elementwise smallest integer not below `x` (integers become floatx); not differentiable
+    (zero gradient)."""
+    x = float_input("ceil", x)
+    return Tensor(get_xp(x.data).ceil(x.data))
+
+
 def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
     """Clip the values of `x` to `[x_min, x_max]`; the gradient is 1 inside, 0 outside.
 
@@ -349,10 +497,17 @@ __all__ = [
     "abs",
     "absolute",
     "add",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "ceil",
     "clip",
+    "cos",
+    "cosh",
     "divide",
     "exp",
     "expm1",
+    "floor",
     "log",
     "log1p",
     "maximum",
@@ -360,9 +515,13 @@ __all__ = [
     "multiply",
     "negative",
     "power",
+    "round",
     "sign",
+    "sin",
+    "sinh",
     "sqrt",
     "square",
     "subtract",
+    "tan",
     "where",
 ]

@@ -356,6 +356,20 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
     return PadOp.apply(x, pad_width=widths, mode=mode, value=value)
 
 
+class CopyOp(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        # d copy(x) = dx
+        return (grad,)
+
+
+def copy(x: Any) -> Tensor:
+    """A new tensor with the values of `x` (the gradient passes through unchanged)."""
+    return CopyOp.apply(convert_to_tensor(x))
+
+
 class FlipOp(Function):
     axis: int | tuple[int, ...] | None
 

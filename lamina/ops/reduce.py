@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, prod, var, std, logsumexp, argmax, argmin, cumsum."""
+"""Reductions: sum, mean, max, min, prod, var, std, logsumexp, argmax, argmin, cumsum, cumprod."""
 
 from typing import Any
 
@@ -139,8 +139,34 @@ class CumsumOp(Function):
 
     def backward(self, grad):
         # Each input element reaches every later output: a reversed cumulative sum.
-        xp = get_xp(grad)
-        return (xp.flip(xp.cumsum(xp.flip(grad, self.axis), axis=self.axis), self.axis),)
+        return (_reverse_cumsum(get_xp(grad), grad, self.axis),)
+
+
+class CumprodOp(Function):
+    """Exact also with zeros: before an axis's first zero, `d y_i / d x_k = y_i / x_k`; at the
+    first zero, the products that skip it (that zero set to 1); after it, nothing."""
+
+    axis: int
+
+    def forward(self, x):
+        self.x = x
+        self.out = get_xp(x).cumprod(x, axis=self.axis)
+        return self.out
+
+    def backward(self, grad):
+        # d y_i / d x_k = prod of x_j for j <= i, j != k (for i >= k): summed over i.
+        xp, x, axis = get_xp(grad), self.x, self.axis
+        zeros_so_far = xp.cumsum(x == 0, axis=axis)
+        before = zeros_so_far == 0
+        first_zero = (x == 0) & (zeros_so_far == 1)
+        later = _reverse_cumsum(xp, grad * self.out, axis) / xp.where(before, x, 1)
+        skipping = xp.cumprod(xp.where(first_zero, 1, x), axis=axis)
+        at_zero = _reverse_cumsum(xp, grad * skipping, axis)
+        return (xp.where(before, later, xp.where(first_zero, at_zero, 0)),)
+
+
+def _reverse_cumsum(xp: Any, a: Any, axis: int) -> Any:
+    return xp.flip(xp.cumsum(xp.flip(a, axis), axis=axis), axis)
 
 
 def _reduce(fn_cls: type[Function], op: str, x: Any, axis: Any, keepdims: bool, **attrs) -> Tensor:
@@ -216,6 +242,20 @@ def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Tensor:
     if axis is None:
         return CumsumOp.apply(reshape(x, (-1,)), axis=0)
     return CumsumOp.apply(x, axis=normalize_axis("cumsum", axis, x.ndim))
+
+
+def cumprod(x: Any, axis: int | None = None, dtype: Any = None) -> Tensor:
+    """Cumulative product along `axis` (over the flattened tensor when None); the gradient is
+    exact also where `x` has zeros.
+
+    Example:
+    >>> lamina.ops.cumprod([1.0, 2.0, 3.0]).numpy()
+    array([1., 2., 6.], dtype=float32)
+    """
+    x = numeric_input("cumprod", x) if dtype is None else cast(x, dtype)
+    if axis is None:
+        return CumprodOp.apply(reshape(x, (-1,)), axis=0)
+    return CumprodOp.apply(x, axis=normalize_axis("cumprod", axis, x.ndim))
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:

@@ -82,6 +82,13 @@ UNARY = [
     ("argmax", K.argmax, lambda x: x.argmax(-1)),
     ("argmin", lambda x: K.argmin(x, axis=1), lambda x: x.argmin(1)),
     ("cumsum", lambda x: K.cumsum(x, axis=1), lambda x: x.cumsum(1)),
+    ("cumprod", lambda x: K.cumprod(x, axis=1), lambda x: x.cumprod(1)),
+    ("cumprod_default_axis", K.cumprod, lambda x: x.cumprod(0)),
+    ("sin", K.sin, np.sin),
+    ("cos", K.cos, np.cos),
+    ("round", lambda x: K.round(x * 4), lambda x: np.round(x * 4)),
+    ("round_halves_to_even", lambda x: K.round(x * 0 + 2.5), lambda x: x * 0 + 2.0),
+    ("identity", K.identity, lambda x: x),
     (
         "l2_normalize",
         lambda x: K.l2_normalize(x, axis=-1),
@@ -110,6 +117,30 @@ def test_eager_and_symbolic_agree_with_numpy(name, fn, reference):
     assert K.is_keras_tensor(symbolic)
     fed = K.function([x], [symbolic])([X])[0]
     np.testing.assert_allclose(fed, expected, rtol=1e-6, atol=1e-12)
+
+
+WITH_ZEROS = X.copy()
+WITH_ZEROS[0, 1, :] = WITH_ZEROS[1, 0, 2] = WITH_ZEROS[1, 2, 2] = 0.0
+
+GRADIENTS = [
+    ("sin", K.sin, X),
+    ("cos", K.cos, X),
+    ("identity", K.identity, X),
+    ("cumprod", lambda x: K.cumprod(x, axis=1), X),
+    ("cumprod_with_zeros", lambda x: K.cumprod(x, axis=1), WITH_ZEROS),
+    ("cumprod_with_zeros_last_axis", lambda x: K.cumprod(x, axis=-1), WITH_ZEROS),
+]
+
+
+@pytest.mark.parametrize("name, fn, value", GRADIENTS, ids=[g[0] for g in GRADIENTS])
+def test_gradients_agree_with_central_differences(name, fn, value, check_k_gradients):
+    check_k_gradients(fn, value)
+
+
+def test_round_passes_no_gradient():
+    x = K.placeholder((None, 3, 4), dtype="float64")
+    grad = K.gradients(K.sum(x * 2.0 + K.round(x)), [x])[0]
+    np.testing.assert_array_equal(K.function([x], [grad])([X])[0], np.full(X.shape, 2.0))
 
 
 def test_binary_arithmetic_mixes_variables_constants_and_symbols():

@@ -1,8 +1,9 @@
-"""Registry entries for elementwise arithmetic: add, multiply, exp, log, clip, where..."""
+"""Registry entries for elementwise arithmetic: add, multiply, exp, log, sin, round, where..."""
 
 import numpy as np
 
 from lamina import ops
+from lamina.backend import floatx
 from lamina.testing.op_registry.base import (
     ErrorCase,
     OpInfo,
@@ -74,6 +75,39 @@ def _sign_samples(rng):
     ]
 
 
+def _rounding_samples(rng):
+    halves = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])
+    return [
+        *unary_samples(-3.0, 3.0)(rng),
+        Sample((halves,), {}, "halves"),
+        Sample((np.array([3, -2]),), {}, "integers"),
+    ]
+
+
+def _round_samples(rng):
+    return [
+        *_rounding_samples(rng),
+        Sample((np.array([0.125, 0.375, -1.2345, 12.5]),), {"decimals": 2}, "decimals=2"),
+        Sample((np.array([1234.5, 15.0, -25.0]),), {"decimals": -1}, "decimals=-1"),
+    ]
+
+
+def _floats_first(reference):
+    """`reference` on integers cast to floatx first, as `floor` and `ceil` do."""
+    return lambda x: reference(x if x.dtype.kind == "f" else x.astype(floatx()))
+
+
+def _rounding(name, reference, samples, *raises) -> OpInfo:
+    return OpInfo(
+        name,
+        getattr(ops, name),
+        reference,
+        samples,
+        differentiable=False,
+        raises=(string_error(name), *raises),
+    )
+
+
 def _binary(name, reference, make_x=None, make_y=None, **kw) -> OpInfo:
     return OpInfo(
         name,
@@ -100,6 +134,14 @@ OPS = [
     unary_op("expm1", np.expm1),
     unary_op("log", np.log, 0.2, 3.0),
     unary_op("log1p", np.log1p, -0.5, 2.0),
+    unary_op("sin", np.sin, -4.0, 4.0),
+    unary_op("cos", np.cos, -4.0, 4.0),
+    unary_op("tan", np.tan, -1.3, 1.3),
+    unary_op("arcsin", np.arcsin, -0.9, 0.9),
+    unary_op("arccos", np.arccos, -0.9, 0.9),
+    unary_op("arctan", np.arctan, -3.0, 3.0),
+    unary_op("sinh", np.sinh),
+    unary_op("cosh", np.cosh),
     unary_op("abs", np.abs, avoid=(0.0,)),
     unary_op("absolute", np.abs, avoid=(0.0,), alias_of="abs"),
     OpInfo(
@@ -110,6 +152,14 @@ OPS = [
         differentiable=False,
         raises=(string_error("sign"),),
     ),
+    _rounding(
+        "round",
+        np.round,
+        _round_samples,
+        ErrorCase((np.ones(2),), {"decimals": 0.5}, TypeError, r"^round: `decimals` must be"),
+    ),
+    _rounding("floor", _floats_first(np.floor), _rounding_samples),
+    _rounding("ceil", _floats_first(np.ceil), _rounding_samples),
     OpInfo(
         "clip",
         ops.clip,

@@ -124,6 +124,18 @@ def _stack(*xs, axis=0):
 
 OPS = [
     OpInfo(
+        "copy",
+        ops.copy,
+        np.copy,
+        spec_samples(
+            ([(3, 4)], {}, "2-d"),
+            ([()], {}, "0-d"),
+            ([(1,)], {}, "size-1"),
+            ([("T", (3, 4))], {}, "transposed"),
+            ([("S", (2, 3))], {}, "strided"),
+        ),
+    ),
+    OpInfo(
         "reshape",
         ops.reshape,
         lambda x, newshape: np.reshape(x, newshape),

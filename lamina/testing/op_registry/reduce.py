@@ -1,4 +1,4 @@
-"""Registry entries for reductions: sum, mean, max, prod, var, logsumexp, argmax, cumsum..."""
+"""Registry entries for reductions: sum, mean, max, prod, var, logsumexp, argmax, cumprod..."""
 
 import numpy as np
 
@@ -95,6 +95,20 @@ def _cumsum_samples(rng):
     ]
 
 
+def _cumprod_samples(rng):
+    with_zero = _signed(rng, (3, 4))
+    with_zero[0, 1] = with_zero[2, 3] = 0.0
+    two_zeros = _signed(rng, (2, 5))
+    two_zeros[:, 1] = two_zeros[0, 3] = two_zeros[1, 4] = 0.0
+    return [
+        *_cumsum_samples(rng),
+        Sample((with_zero,), {"axis": 1}, "zeros"),
+        Sample((with_zero,), {}, "zeros, flattened"),
+        Sample((two_zeros,), {"axis": -1}, "two zeros in a row"),
+        Sample((transposed(with_zero),), {"axis": 0}, "zeros, transposed"),
+    ]
+
+
 def _arg_samples(rng):
     ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
     return [
@@ -160,6 +174,13 @@ OPS = [
         lambda x, axis=None: np.cumsum(x, axis=axis),
         _cumsum_samples,
         raises=(axis_error("cumsum"),),
+    ),
+    OpInfo(
+        "cumprod",
+        ops.cumprod,
+        lambda x, axis=None: np.cumprod(x, axis=axis),
+        _cumprod_samples,
+        raises=(axis_error("cumprod"),),
     ),
     forward_only("argmax", np.argmax, _arg_samples, (axis_error("argmax"), _empty_error("argmax"))),
     forward_only("argmin", np.argmin, _arg_samples, (axis_error("argmin"), _empty_error("argmin"))),
