@@ -24,22 +24,32 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(dict(params or {}))
         self.callbacks = list(callbacks)
+        if not callbacks:  # `predict(x, verbose=0)` on one image: the class's no-op hooks
+            return
         for hook in _HOOKS:
             active = [getattr(cb, hook) for cb in callbacks if overrides(cb, hook)]
             if hook in ("on_train_batch_begin", "on_train_batch_end"):
                 legacy = hook.replace("train_", "")
                 active += [getattr(cb, legacy) for cb in callbacks if overrides(cb, legacy)]
-            setattr(self, hook, _fan_out(active, 1 if "epoch_" in hook or "batch_" in hook else 0))
+            if active:
+                position = 1 if "epoch_" in hook or "batch_" in hook else 0
+                setattr(self, hook, _fan_out(active, position))
 
     def __iter__(self):
         return iter(self.callbacks)
 
 
+def _no_callback(*args: Any, **kwargs: Any) -> None:
+    """A hook that no callback of the list overrides."""
+
+
+for _hook in _HOOKS:
+    setattr(CallbackList, _hook, staticmethod(_no_callback))
+
+
 def _fan_out(methods: list, position: int):
     """One function calling every method, with `logs` (positional argument `position`) a
     dict, `{}` when the trainer has none to give, as Keras callbacks expect."""
-    if not methods:
-        return lambda *args, **kwargs: None
 
     def call_all(*args: Any, logs: dict | None = None) -> None:
         if len(args) > position:
