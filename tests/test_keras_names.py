@@ -312,8 +312,6 @@ NOT_YET: dict[str, str] = {
     "scaling matters once mixed precision (float16) exists",
     "optimizers.Muon": "needs Newton-Schulz orthogonalisation of 2-D gradients plus an AdamW "
     "fallback per variable; not written yet",
-    "optimizers.legacy": "a Keras-3 namespace of stubs that only raise for the TF2 optimizers; "
-    "lamina has no legacy optimizers to point at",
     "initializers.STFT": "only serves the STFTSpectrogram layer, which lamina lacks, and "
     "needs scipy.signal windows, which lamina does not depend on",
     "initializers.STFTInitializer": "see initializers.STFT",
