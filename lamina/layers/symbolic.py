@@ -313,4 +313,4 @@ def op_layer_call(op: str, args: tuple, kwargs: dict) -> Any:
     return OpLayer(op=op, args=args, kwargs=kwargs)(leaves)
 
 
-ops_symbolic.graph = sys.modules[__name__]
+ops_symbolic.bind(sys.modules[__name__])

@@ -1,8 +1,10 @@
 """Functions on symbolic tensors: a call with a `KerasTensor` among its arguments (nested in a
 list or passed by keyword included) adds a node to the functional graph instead of computing.
 
-`lamina.layers.symbolic` (above ops in the import order) binds itself to `graph` on import;
-before that no symbolic tensor exists, so nothing here needs it.
+Each public function gets a twin with its own parameters (made once, at import), so that an
+eager call costs one plain call more and no packing of `*args, **kwargs` (which would cost
+three times as much). `lamina.layers.symbolic`, above ops in the import order, calls `bind` on
+import; before that no symbolic tensor exists.
 """
 
 import functools
@@ -12,6 +14,8 @@ from types import ModuleType
 from typing import Any
 
 graph: ModuleType | None = None
+# The argument types worth a closer look: containers, and KerasTensor once bound.
+_LOOK = {list, tuple, dict}
 
 # Public ops that never make a node: they answer about a value, or refuse a symbolic one
 # (`convert_to_numpy` raises through `KerasTensor.__array__`, as in Keras).
@@ -20,63 +24,27 @@ NOT_SYMBOLIC = frozenset({"convert_to_numpy", "is_tensor"})
 _P = inspect.Parameter
 
 
+def bind(module: ModuleType) -> None:
+    """Make `module` (lamina.layers.symbolic) the graph that symbolic calls add nodes to."""
+    global graph
+    graph = module
+    _LOOK.add(module.KerasTensor)
+
+
 def op_fallback(fn: Callable, name: str) -> Callable:
     """`fn` (the op `lamina.ops.<name>`), turned into a graph node when it fails on symbolic
-    arguments.
-
-    The wrapper has `fn`'s own parameters, so that an eager call costs one plain call more
-    (about 40 ns) and no check: `(*args, **kwargs)` would cost three times that.
-    """
-    signature = inspect.signature(fn)
-    params, passed = [], []
-    namespace: dict[str, Any] = {"_fn": fn, "_failed": _failed, "_node": None}
-    for i, p in enumerate(signature.parameters.values()):
-        if p.kind not in (_P.POSITIONAL_OR_KEYWORD, _P.VAR_POSITIONAL):
-            raise TypeError(f"op_fallback: {name} has a {p.kind.description} parameter {p.name}")
-        star = "*" if p.kind is _P.VAR_POSITIONAL else ""
-        default = ""
-        if p.default is not _P.empty:
-            default, namespace[f"_d{i}"] = f"=_d{i}", p.default
-        params.append(f"{star}{p.name}{default}")
-        passed.append(f"{star}{p.name}")
-    values = "".join(f"{p.lstrip('*')}, " for p in passed)
-    source = (
-        f"def {name}({', '.join(params)}):\n"
+    arguments: an eager call pays for one call more (about 40 ns), never for a check."""
+    return _twin(
+        fn,
+        name,
         "    try:\n"
-        f"        return _fn({', '.join(passed)})\n"
+        "        return _fn({call})\n"
         "    except Exception:\n"
-        f"        if not _failed(({values})):\n"
+        "        if not _symbolic(({values})):\n"
         "            raise\n"
         # Outside the `except`: a node's own errors are not chained to the eager failure.
-        f"    return _node(({values}))\n"
+        "    return _node(({values}))\n",
     )
-    exec(source, namespace)  # noqa: S102 - the source is built above from fn's parameter names
-    namespace["_node"] = functools.partial(_node, name, signature)
-    return functools.wraps(fn)(namespace[name])
-
-
-def _failed(values: tuple) -> bool:
-    """Whether a failed call had symbolic arguments (and should become a node)."""
-    return graph is not None and graph.has_symbolic(*values)
-
-
-def _node(name: str, signature: inspect.Signature, values: tuple) -> Any:
-    if name == "shape":  # as Keras: a symbolic tensor's shape, None for unknown sizes
-        return values[0].shape
-    # The call as the user could have written it: defaults left out, so the node's config
-    # holds only what was given.
-    args: list = []
-    kwargs: dict = {}
-    for i, (p, value) in enumerate(zip(signature.parameters.values(), values, strict=True)):
-        if p.kind is _P.VAR_POSITIONAL:
-            args = [*values[:i], *value] if value else args
-        elif value is p.default:
-            continue
-        elif kwargs or len(args) < i:  # a default before it was left out
-            kwargs[p.name] = value
-        else:
-            args.append(value)
-    return graph.op_layer_call(name, tuple(args), kwargs)
 
 
 def symbolic_function(family: str) -> Callable[[Callable], Callable]:
@@ -89,14 +57,64 @@ def symbolic_function(family: str) -> Callable[[Callable], Callable]:
     """
 
     def decorate(fn: Callable) -> Callable:
-        name = f"{family}.{fn.__name__}"
-
-        @functools.wraps(fn)
-        def function(*args: Any, **kwargs: Any) -> Any:
-            if graph is not None and graph.has_symbolic(*args, *kwargs.values()):
-                return graph.op_layer_call(name, args, kwargs)
-            return fn(*args, **kwargs)
-
-        return function
+        return _twin(
+            fn,
+            f"{family}.{fn.__name__}",
+            # A type test per argument; only a container or a KerasTensor is looked into.
+            "    if {looks}:\n"
+            "        if _symbolic(({values})):\n"
+            "            return _node(({values}))\n"
+            "    return _fn({call})\n",
+        )
 
     return decorate
+
+
+def _twin(fn: Callable, name: str, body: str) -> Callable:
+    """A function with `fn`'s parameters running `body`, where `{call}` passes them on to `fn`,
+    `{values}` lists them and `{looks}` asks whether any has a type in `_LOOK`."""
+    signature = inspect.signature(fn)
+    params, passed = [], []
+    namespace: dict[str, Any] = {"_fn": fn, "_LOOK": _LOOK, "_symbolic": _symbolic}
+    for i, p in enumerate(signature.parameters.values()):
+        if p.kind not in (_P.POSITIONAL_OR_KEYWORD, _P.VAR_POSITIONAL):
+            raise TypeError(f"{name}: a {p.kind.description} parameter ({p.name}) is not handled")
+        star = "*" if p.kind is _P.VAR_POSITIONAL else ""
+        default = ""
+        if p.default is not _P.empty:
+            default, namespace[f"_d{i}"] = f"=_d{i}", p.default
+        params.append(f"{star}{p.name}{default}")
+        passed.append(f"{star}{p.name}")
+    names = [p.lstrip("*") for p in passed]
+    source = f"def _twin({', '.join(params)}):\n" + body.format(
+        call=", ".join(passed),
+        values="".join(f"{n}, " for n in names),
+        looks=" or ".join(f"type({n}) in _LOOK" for n in names) or "False",
+    )
+    exec(source, namespace)  # noqa: S102 - built above from fn's own parameter names
+    namespace["_node"] = functools.partial(_node, name, signature)
+    return functools.wraps(fn)(namespace["_twin"])
+
+
+def _symbolic(values: tuple) -> bool:
+    return graph is not None and graph.has_symbolic(*values)
+
+
+def _node(name: str, signature: inspect.Signature, values: tuple) -> Any:
+    """The graph node for a call of `name` with its parameters' `values`."""
+    if name == "shape":  # as Keras: a symbolic tensor's shape, None for unknown sizes
+        return values[0].shape
+    # The call as the user could have written it: defaults left out, so that the node's
+    # config holds only what was given.
+    args: list = []
+    kwargs: dict = {}
+    for i, (p, value) in enumerate(zip(signature.parameters.values(), values, strict=True)):
+        if p.kind is _P.VAR_POSITIONAL:
+            args = [*values[:i], *value] if value else args
+        elif value is p.default:
+            continue
+        elif kwargs or len(args) < i:  # a default before it was left out
+            kwargs[p.name] = value
+        else:
+            args.append(value)
+    return graph.op_layer_call(name, tuple(args), kwargs)

@@ -174,3 +174,6 @@ def test_symbolic_function_decorates_losses_and_activations_by_name():
     y = lamina.Input((4,))
     assert activations.silu(y).node.layer.op == "activations.silu"
     assert activations.relu(np.array([-1.0, 2.0])).numpy().tolist() == [0.0, 2.0]
+    for fn in (losses.huber, activations.relu, losses.sparse_categorical_crossentropy):
+        assert inspect.signature(fn) == inspect.signature(fn.__wrapped__)
+    assert losses.mse([[0.0, 1.0]], [[0.5, 0.5]]).numpy().tolist() == [0.25]  # lists: eager
