@@ -75,25 +75,32 @@ def _twin(fn: Callable, name: str, body: str) -> Callable:
     `{values}` lists them and `{looks}` asks whether any has a type in `_LOOK`."""
     signature = inspect.signature(fn)
     params, passed = [], []
-    namespace: dict[str, Any] = {"_fn": fn, "_LOOK": _LOOK, "_symbolic": _symbolic}
-    for i, p in enumerate(signature.parameters.values()):
-        if p.kind not in (_P.POSITIONAL_OR_KEYWORD, _P.VAR_POSITIONAL):
-            raise TypeError(f"{name}: a {p.kind.description} parameter ({p.name}) is not handled")
-        star = "*" if p.kind is _P.VAR_POSITIONAL else ""
+    # Underscored names only: a parameter (`type`, `threshold`) may shadow any other name.
+    namespace: dict[str, Any] = {"_fn": fn, "_LOOK": _LOOK, "_symbolic": _symbolic, "_type": type}
+    parameters = list(signature.parameters.values())
+    kinds = [p.kind for p in parameters] + [None]
+    for i, p in enumerate(parameters):
+        if p.kind is _P.KEYWORD_ONLY and _P.VAR_POSITIONAL not in kinds[:i] and "*" not in params:
+            params.append("*")
+        star = {_P.VAR_POSITIONAL: "*", _P.VAR_KEYWORD: "**"}.get(p.kind, "")
         default = ""
         if p.default is not _P.empty:
             default, namespace[f"_d{i}"] = f"=_d{i}", p.default
         params.append(f"{star}{p.name}{default}")
-        passed.append(f"{star}{p.name}")
-    names = [p.lstrip("*") for p in passed]
-    source = f"def _twin({', '.join(params)}):\n" + body.format(
+        if p.kind is _P.POSITIONAL_ONLY and kinds[i + 1] is not _P.POSITIONAL_ONLY:
+            params.append("/")
+        passed.append(f"{p.name}={p.name}" if p.kind is _P.KEYWORD_ONLY else f"{star}{p.name}")
+    names = list(signature.parameters)
+    source = f"def {fn.__name__}({', '.join(params)}):\n" + body.format(
         call=", ".join(passed),
         values="".join(f"{n}, " for n in names),
-        looks=" or ".join(f"type({n}) in _LOOK" for n in names) or "False",
+        looks=" or ".join(f"_type({n}) in _LOOK" for n in names) or "False",
     )
-    exec(source, namespace)  # noqa: S102 - built above from fn's own parameter names
+    # Tracebacks through the twin name it so: `File "<symbolic twin of mean>", in mean`.
+    code = compile(source, f"<symbolic twin of {name}>", "exec")
+    exec(code, namespace)  # noqa: S102 - built above from fn's own parameter names
     namespace["_node"] = functools.partial(_node, name, signature)
-    return functools.wraps(fn)(namespace["_twin"])
+    return functools.wraps(fn)(namespace[fn.__name__])
 
 
 def _symbolic(values: tuple) -> bool:
@@ -111,9 +118,13 @@ def _node(name: str, signature: inspect.Signature, values: tuple) -> Any:
     for i, (p, value) in enumerate(zip(signature.parameters.values(), values, strict=True)):
         if p.kind is _P.VAR_POSITIONAL:
             args = [*values[:i], *value] if value else args
+        elif p.kind is _P.VAR_KEYWORD:
+            kwargs.update(value)
+        elif p.kind is _P.POSITIONAL_ONLY:
+            args.append(value)
         elif value is p.default:
             continue
-        elif kwargs or len(args) < i:  # a default before it was left out
+        elif kwargs or len(args) < i or p.kind is _P.KEYWORD_ONLY:  # a default was left out
             kwargs[p.name] = value
         else:
             args.append(value)

@@ -177,3 +177,13 @@ def test_symbolic_function_decorates_losses_and_activations_by_name():
     for fn in (losses.huber, activations.relu, losses.sparse_categorical_crossentropy):
         assert inspect.signature(fn) == inspect.signature(fn.__wrapped__)
     assert losses.mse([[0.0, 1.0]], [[0.5, 0.5]]).numpy().tolist() == [0.25]  # lists: eager
+
+
+def test_twins_keep_every_kind_of_parameter():
+    def f(a, /, b, *rest, c, d=2, **kw):
+        return a, b, rest, c, d, kw
+
+    for twin in (symbolic.op_fallback(f, "f"), symbolic.symbolic_function("test")(f)):
+        assert inspect.signature(twin) == inspect.signature(f) and twin.__wrapped__ is f
+        assert twin(1, 2, 3, c=4, e=5) == (1, 2, (3,), 4, 2, {"e": 5})
+        assert twin(1, b=[2], c=4, d=6) == (1, [2], (), 4, 6, {})
