@@ -10,12 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from lamina import ops
+from lamina.ops.symbolic import symbolic_function
 from lamina.serialization import Registry
 from lamina.tensor import Tensor
 
 _REGISTRY = Registry("activation", "lamina.activations")
 
 
+@symbolic_function("activations")
 def relu(
     x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
 ) -> Tensor:
@@ -44,56 +46,67 @@ def relu(
     return out
 
 
+@symbolic_function("activations")
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
     """`x` for positive x, `negative_slope * x` otherwise."""
     return ops.leaky_relu(x, negative_slope=negative_slope)
 
 
+@symbolic_function("activations")
 def relu6(x: Any) -> Tensor:
     """`min(max(x, 0), 6)`."""
     return ops.relu6(x)
 
 
+@symbolic_function("activations")
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """Exponential linear unit: `x` if x > 0 else `alpha * (exp(x) - 1)`."""
     return ops.elu(x, alpha=alpha)
 
 
+@symbolic_function("activations")
 def selu(x: Any) -> Tensor:
     """Scaled exponential linear unit (self-normalizing constants of Klambauer et al.)."""
     return ops.selu(x)
 
 
+@symbolic_function("activations")
 def gelu(x: Any, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit; exact (erf) by default as in `keras.activations.gelu`."""
     return ops.gelu(x, approximate=approximate)
 
 
+@symbolic_function("activations")
 def sigmoid(x: Any) -> Tensor:
     """Logistic sigmoid `1 / (1 + exp(-x))`."""
     return ops.sigmoid(x)
 
 
+@symbolic_function("activations")
 def hard_sigmoid(x: Any) -> Tensor:
     """Piecewise-linear sigmoid `relu6(x + 3) / 6` (Keras 3's definition)."""
     return ops.hard_sigmoid(x)
 
 
+@symbolic_function("activations")
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent."""
     return ops.tanh(x)
 
 
+@symbolic_function("activations")
 def softplus(x: Any) -> Tensor:
     """`log(1 + exp(x))`."""
     return ops.softplus(x)
 
 
+@symbolic_function("activations")
 def softsign(x: Any) -> Tensor:
     """`x / (1 + |x|)`."""
     return ops.softsign(x)
 
 
+@symbolic_function("activations")
 def silu(x: Any) -> Tensor:
     """Sigmoid linear unit, also called swish: `x * sigmoid(x)`."""
     return ops.silu(x)
@@ -102,6 +115,7 @@ def silu(x: Any) -> Tensor:
 swish = silu
 
 
+@symbolic_function("activations")
 def hard_silu(x: Any) -> Tensor:
     """Hard SiLU (hard swish): `x * hard_sigmoid(x)`."""
     x = ops.convert_to_tensor(x)
@@ -111,12 +125,14 @@ def hard_silu(x: Any) -> Tensor:
 hard_swish = hard_silu
 
 
+@symbolic_function("activations")
 def mish(x: Any) -> Tensor:
     """Mish: `x * tanh(softplus(x))`."""
     x = ops.convert_to_tensor(x)
     return x * ops.tanh(ops.softplus(x))
 
 
+@symbolic_function("activations")
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """Softmax over `axis` (the last one by default).
 
@@ -127,56 +143,67 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     return ops.softmax(x, axis=axis)
 
 
+@symbolic_function("activations")
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """Logarithm of the softmax over `axis`."""
     return ops.log_softmax(x, axis=axis)
 
 
+@symbolic_function("activations")
 def exponential(x: Any) -> Tensor:
     """`exp(x)`."""
     return ops.exp(x)
 
 
+@symbolic_function("activations")
 def celu(x: Any, alpha: float = 1.0) -> Tensor:
     """Continuously differentiable ELU: `x` if x >= 0 else `alpha * (exp(x / alpha) - 1)`."""
     return ops.celu(x, alpha=alpha)
 
 
+@symbolic_function("activations")
 def glu(x: Any, axis: int = -1) -> Tensor:
     """Gated linear unit: `a * sigmoid(b)`, `a` and `b` the halves of `x` along `axis`."""
     return ops.glu(x, axis=axis)
 
 
+@symbolic_function("activations")
 def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     """`x` where `|x| > threshold`, 0 elsewhere."""
     return ops.hard_shrink(x, threshold=threshold)
 
 
+@symbolic_function("activations")
 def hard_tanh(x: Any) -> Tensor:
     """`x` clipped to `[-1, 1]`."""
     return ops.hard_tanh(x)
 
 
+@symbolic_function("activations")
 def log_sigmoid(x: Any) -> Tensor:
     """`log(sigmoid(x))`, finite for any input."""
     return ops.log_sigmoid(x)
 
 
+@symbolic_function("activations")
 def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
     """`x - threshold` above `threshold`, `x + threshold` below `-threshold`, 0 between."""
     return ops.soft_shrink(x, threshold=threshold)
 
 
+@symbolic_function("activations")
 def sparse_plus(x: Any) -> Tensor:
     """0 for x <= -1, `(x + 1)^2 / 4` for -1 < x < 1, `x` for x >= 1."""
     return ops.sparse_plus(x)
 
 
+@symbolic_function("activations")
 def sparse_sigmoid(x: Any) -> Tensor:
     """0 for x <= -1, `(x + 1) / 2` for -1 < x < 1, 1 for x >= 1."""
     return ops.sparse_sigmoid(x)
 
 
+@symbolic_function("activations")
 def sparsemax(x: Any, axis: int = -1) -> Tensor:
     """Sparsemax over `axis`: the projection of `x` onto the probability simplex.
 
@@ -187,16 +214,19 @@ def sparsemax(x: Any, axis: int = -1) -> Tensor:
     return ops.sparsemax(x, axis=axis)
 
 
+@symbolic_function("activations")
 def squareplus(x: Any, b: float = 4) -> Tensor:
     """`(x + sqrt(x^2 + b)) / 2`, a smooth ReLU."""
     return ops.squareplus(x, b=b)
 
 
+@symbolic_function("activations")
 def tanh_shrink(x: Any) -> Tensor:
     """`x - tanh(x)`."""
     return ops.tanh_shrink(x)
 
 
+@symbolic_function("activations")
 def threshold(x: Any, threshold: float, default_value: float) -> Tensor:
     """`x` where `x > threshold`, `default_value` elsewhere; both are required, as in Keras."""
     return ops.threshold(x, threshold, default_value)

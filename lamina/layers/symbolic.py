@@ -2,15 +2,17 @@
 
 import contextlib
 import itertools
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from lamina import ops, tree
+from lamina import tree
 from lamina.backend import default_xp
 from lamina.function import no_grad
+from lamina.ops import symbolic as ops_symbolic
 from lamina.tensor import Tensor
 
 _SERIALS = itertools.count()
@@ -54,6 +56,13 @@ class KerasTensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise ValueError(
+            f"{self!r} is symbolic: a placeholder for a shape and a dtype, with no value to "
+            "make a NumPy array of. Build a model with it (`lamina.Model(inputs, outputs)`) "
+            "and call the model on data instead."
+        )
+
     def _op(self, op: str, *args: Any, **kwargs: Any) -> "KerasTensor":
         return op_layer_call(op, (self, *args), kwargs)
 
@@ -95,6 +104,18 @@ class KerasTensor:
 
     def __abs__(self):
         return self._op("abs")  # noqa: E704
+
+    def __lt__(self, o):
+        return self._op("less", o)  # noqa: E704
+
+    def __le__(self, o):
+        return self._op("less_equal", o)  # noqa: E704
+
+    def __gt__(self, o):
+        return self._op("greater", o)  # noqa: E704
+
+    def __ge__(self, o):
+        return self._op("greater_equal", o)  # noqa: E704
 
     def __getitem__(self, key):
         return self._op("getitem", key)  # noqa: E704
@@ -161,14 +182,15 @@ def bound_value(t: KerasTensor) -> Any:
     return _UNBOUND
 
 
+_NESTED = (list, tuple, dict)  # built once: `list | tuple | dict` costs a union per call
+
+
 def has_symbolic(*structures: Any) -> bool:
     """Whether any leaf is a `KerasTensor`."""
     for s in structures:
         if isinstance(s, KerasTensor):
             return True
-        if isinstance(s, list | tuple | dict) and any(
-            isinstance(t, KerasTensor) for t in tree.flatten(s)
-        ):
+        if isinstance(s, _NESTED) and any(isinstance(t, KerasTensor) for t in tree.flatten(s)):
             return True
     return False
 
@@ -271,17 +293,24 @@ def _fresh_output(layer: Any, spec: Any) -> KerasTensor:
     return KerasTensor(spec.shape, spec.dtype)
 
 
-def op_layer_call(op: str, args: tuple, kwargs: dict) -> KerasTensor:
-    """Apply `lamina.ops.<op>` to symbolic arguments through an `OpLayer`."""
+def op_layer_call(op: str, args: tuple, kwargs: dict) -> Any:
+    """Apply `lamina.ops.<op>` (or a loss or activation named `"losses.<name>"`, ...) to
+    arguments holding symbolic tensors, at any depth, through an `OpLayer`."""
     # OpLayer is a Layer, and layer.py imports this module.
-    from lamina.layers.core.op_layer import OpLayer
+    from lamina.layers.core.op_layer import TENSOR, OpLayer
 
+    leaves = [t for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
     if _BINDINGS.frames:
-        values = [bound_value(a) if isinstance(a, KerasTensor) else a for a in args]
-        if all(v is not _UNBOUND for v in values):
-            return getattr(ops, op)(*values, **kwargs)
-    tensors = [a for a in args if isinstance(a, KerasTensor)]
-    layer = OpLayer(
-        op=op, args=[None if isinstance(a, KerasTensor) else a for a in args], kwargs=kwargs
+        values = {id(t): bound_value(t) for t in leaves}
+        if all(v is not _UNBOUND for v in values.values()):
+            args, kwargs = tree.map_structure(
+                lambda a: values[id(a)] if isinstance(a, KerasTensor) else a, (args, kwargs)
+            )
+            return OpLayer.function(op)(*args, **kwargs)
+    args, kwargs = tree.map_structure(
+        lambda a: TENSOR if isinstance(a, KerasTensor) else a, (list(args), kwargs)
     )
-    return layer(tensors)
+    return OpLayer(op=op, args=args, kwargs=kwargs)(leaves)
+
+
+ops_symbolic.bind(sys.modules[__name__])

@@ -6,6 +6,7 @@ from lamina import ops
 from lamina.backend import epsilon
 from lamina.losses.loss import LossFunctionWrapper, as_tensor
 from lamina.losses.probabilistic import _check_class_ids, _one_hot_raw, _sparse_targets
+from lamina.ops.symbolic import symbolic_function
 from lamina.tensor import Tensor
 
 
@@ -16,6 +17,7 @@ def _check_q(q: Any) -> float:
     return float(q)
 
 
+@symbolic_function("losses")
 def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float = 0.5) -> Tensor:
     """`(1 - p**q) / q`, where `p` is the predicted probability of the true class.
 

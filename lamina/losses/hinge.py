@@ -6,6 +6,7 @@ from lamina import ops
 from lamina.backend import get_xp
 from lamina.losses.loss import LossFunctionWrapper
 from lamina.losses.probabilistic import aligned
+from lamina.ops.symbolic import symbolic_function
 from lamina.tensor import Tensor
 
 
@@ -24,6 +25,7 @@ def _margin_shortfall(op: str, y_true: Any, y_pred: Any) -> Tensor:
     return ops.relu(1.0 - to_signed_labels(y_true) * y_pred)
 
 
+@symbolic_function("losses")
 def hinge(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(max(1 - y_true * y_pred, 0))` over the last axis.
 
@@ -34,6 +36,7 @@ def hinge(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(_margin_shortfall("hinge", y_true, y_pred), axis=-1)
 
 
+@symbolic_function("losses")
 def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(square(max(1 - y_true * y_pred, 0)))` over the last axis.
 
@@ -44,6 +47,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.square(_margin_shortfall("squared_hinge", y_true, y_pred)), axis=-1)
 
 
+@symbolic_function("losses")
 def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     """`max(neg - pos + 1, 0)`: pos is the true class's score, neg the best wrong one's.
 

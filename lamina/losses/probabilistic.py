@@ -17,6 +17,7 @@ from lamina.losses.loss import (
     squeeze_or_expand_to_same_rank,
 )
 from lamina.ops.nn import softmax_cross_entropy, softmax_logits
+from lamina.ops.symbolic import symbolic_function
 from lamina.tensor import Tensor
 from lamina.validation import check_number
 
@@ -80,6 +81,7 @@ def _clipped_probs(y_pred: Tensor, axis: int) -> Tensor:
     return ops.clip(y_pred, eps, 1.0 - eps)
 
 
+@symbolic_function("losses")
 def categorical_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -155,6 +157,7 @@ def _one_hot_raw(labels: Any, n: int, axis: int, dtype: Any) -> Any:
     return out
 
 
+@symbolic_function("losses")
 def sparse_categorical_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -212,6 +215,7 @@ def _binary_elementwise(y_true: Tensor, y_pred: Tensor, from_logits: bool) -> Te
     return -(log_q + y_true * (log_p - log_q))
 
 
+@symbolic_function("losses")
 def binary_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -238,6 +242,7 @@ def binary_crossentropy(
     return ops.mean(_binary_elementwise(y_true, y_pred, from_logits), axis=axis)
 
 
+@symbolic_function("losses")
 def binary_focal_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -270,6 +275,7 @@ def binary_focal_crossentropy(
     return ops.mean(focal, axis=axis)
 
 
+@symbolic_function("losses")
 def categorical_focal_crossentropy(
     y_true: Any,
     y_pred: Any,
@@ -296,6 +302,7 @@ def categorical_focal_crossentropy(
     return ops.sum(weight * cce, axis=axis)
 
 
+@symbolic_function("losses")
 def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred))` over the last axis.
 
@@ -312,6 +319,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     return ops.sum(t * ops.log(t / p), axis=-1)
 
 
+@symbolic_function("losses")
 def poisson(y_true: Any, y_pred: Any) -> Tensor:
     """Poisson loss `mean(y_pred - y_true * log(y_pred + epsilon))` over the last axis.
 

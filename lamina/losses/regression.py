@@ -7,10 +7,12 @@ from lamina import ops
 from lamina.backend import epsilon
 from lamina.losses.loss import LossFunctionWrapper
 from lamina.losses.probabilistic import aligned
+from lamina.ops.symbolic import symbolic_function
 from lamina.tensor import Tensor
 from lamina.validation import check_number
 
 
+@symbolic_function("losses")
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(square(y_true - y_pred))` over the last axis, per sample.
 
@@ -22,6 +24,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.square(y_true - y_pred), axis=-1)
 
 
+@symbolic_function("losses")
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(abs(y_true - y_pred))` over the last axis, per sample.
 
@@ -33,6 +36,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.abs(y_true - y_pred), axis=-1)
 
 
+@symbolic_function("losses")
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
     """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)))` over the last axis.
 
@@ -45,6 +49,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
     return ops.mean(ops.abs((y_true - y_pred) / scale), axis=-1) * 100.0
 
 
+@symbolic_function("losses")
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(square(log(1 + y_pred) - log(1 + y_true)))`, both clipped below at epsilon.
 
@@ -65,6 +70,7 @@ def l2_normalize(x: Tensor, axis: int = -1) -> Tensor:
     return x / ops.sqrt(ops.maximum(sq, 1e-12))
 
 
+@symbolic_function("losses")
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     """Negative cosine similarity along `axis`, per sample: -1 means same direction.
 
@@ -76,6 +82,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     return -ops.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
+@symbolic_function("losses")
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     """Huber loss over the last axis: quadratic for errors up to `delta`, linear beyond.
 
@@ -93,6 +100,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     return ops.mean(ops.where(abs_err.data <= delta, quadratic, linear), axis=-1)
 
 
+@symbolic_function("losses")
 def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
     """`mean(log(cosh(y_pred - y_true)))` over the last axis, finite for large errors.
 

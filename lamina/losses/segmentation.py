@@ -11,10 +11,12 @@ from lamina import ops
 from lamina.backend import epsilon
 from lamina.losses.loss import LossFunctionWrapper
 from lamina.losses.probabilistic import aligned
+from lamina.ops.symbolic import symbolic_function
 from lamina.tensor import Tensor
 from lamina.validation import check_number
 
 
+@symbolic_function("losses")
 def dice(y_true: Any, y_pred: Any, axis: Any = None) -> Tensor:
     """`1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred) + epsilon)` over `axis`.
 
@@ -36,6 +38,7 @@ def dice(y_true: Any, y_pred: Any, axis: Any = None) -> Tensor:
     return 1.0 - 2.0 * overlap / total
 
 
+@symbolic_function("losses")
 def tversky(
     y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axis: Any = None
 ) -> Tensor:

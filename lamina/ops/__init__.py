@@ -4,6 +4,7 @@ import sys
 
 from lamina import tensor as _tensor_module
 from lamina.ops import random
+from lamina.ops import symbolic as _symbolic
 from lamina.ops.compare import (
     all,
     any,
@@ -280,3 +281,9 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# Every op takes symbolic tensors too (a graph node, as `keras.ops`): see lamina/ops/symbolic.py.
+for _name in __all__:
+    if _name not in _symbolic.NOT_SYMBOLIC and callable(globals()[_name]):
+        globals()[_name] = _symbolic.op_fallback(globals()[_name], _name)
+del _name

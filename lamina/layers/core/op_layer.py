@@ -1,23 +1,40 @@
-"""OpLayer: an op of `lamina.ops` applied to symbolic tensors (slicing, arithmetic)."""
+"""OpLayer: an op of `lamina.ops`, a loss or an activation applied to symbolic tensors."""
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
-from lamina import ops
+from lamina import activations, ops, tree
 from lamina.layers.layer import Layer
 from lamina.naming import unique_name
 from lamina.serialization.values import decode_value, encode_value, int_leaves
 
 
-class OpLayer(Layer):
-    """Runs `lamina.ops.<op>` with the layer's tensor inputs placed where `args` holds None.
+class _Tensor:
+    """Where an input tensor goes among an OpLayer's arguments."""
 
-    Made by arithmetic and slicing on symbolic tensors (`x[:, 0]`, `a + b`); rarely by hand.
+    def __repr__(self) -> str:
+        return "TENSOR"
+
+
+TENSOR = _Tensor()
+# How a config writes TENSOR (as Keras marks its tensors among a node's arguments).
+_TENSOR_MARKER = {"class_name": "__tensor__", "config": {}}
+
+
+class OpLayer(Layer):
+    """Runs an op with the layer's tensor inputs, in order, where its arguments hold `TENSOR`.
+
+    Made by calling `lamina.ops` functions, losses or activations on symbolic tensors
+    (`x[:, 0]`, `a + b`, `ops.concatenate([a, b], axis=-1)`, `losses.mse(y, p)`); rarely by
+    hand.
 
     Args:
-        op: the name of a function in `lamina.ops`.
-        args: the op's positional arguments, None where a tensor input goes.
-        kwargs: the op's keyword arguments.
+        op: the name of a function in `lamina.ops`, or `"losses.<name>"` or
+            `"activations.<name>"` for a registered loss or activation function.
+        args: the positional arguments, `TENSOR` where an input goes, at any depth. Without
+            any `TENSOR` in `args` and `kwargs` (older configs), each None in `args` is one.
+        kwargs: the keyword arguments, which may hold `TENSOR` too.
     """
 
     # Ops whose integer arguments set how many values they make (`zeros`, `tile`, ...): a
@@ -39,23 +56,65 @@ class OpLayer(Layer):
     MAX_CONFIG_VALUES = 1 << 26
 
     def __init__(self, op: str, args: list, kwargs: dict | None = None, **layer_kwargs: Any):
-        # Only the public functions of lamina.ops: a saved config names the op, and a name
-        # from a file must never reach anything else.
-        if not isinstance(op, str) or op not in ops.__all__ or inspect.ismodule(getattr(ops, op)):
-            raise ValueError(f"OpLayer: unknown op. Received: op={op!r:.80}")
+        self._fn = self.function(op)
         if not isinstance(args, list | tuple):
             raise ValueError(f"OpLayer: args must be a list. Received: args={args!r:.80}")
+        if not isinstance(kwargs, dict | None):
+            raise ValueError(f"OpLayer: kwargs must be a dict. Received: kwargs={kwargs!r:.80}")
+        args, kwargs = _from_markers((list(args), dict(kwargs or {})))
+        if not any(a is TENSOR for a in tree.flatten((args, kwargs))):
+            args = [TENSOR if a is None else a for a in args]
         if layer_kwargs.get("name") is None:
-            layer_kwargs["name"] = unique_name(op)
+            layer_kwargs["name"] = unique_name(op.rpartition(".")[2])
         super().__init__(**layer_kwargs)
         self.op = op
-        self.op_args = list(args)
-        self.op_kwargs = dict(kwargs or {})
+        self.op_args = args
+        self.op_kwargs = kwargs
+        self._n_inputs = sum(a is TENSOR for a in tree.flatten((args, kwargs)))
+
+    @staticmethod
+    def function(op: Any) -> Callable:
+        """The function an OpLayer named `op` runs.
+
+        Only public functions of `lamina.ops` and the registered loss and activation
+        functions: a saved config names the op, and a name from a file must never reach
+        anything else.
+
+        Raises:
+            ValueError: for any other name.
+        """
+        fn = None
+        if isinstance(op, str) and op in ops.__all__:
+            fn = getattr(ops, op)
+        elif isinstance(op, str) and op.startswith(("losses.", "activations.")):
+            family, _, name = op.partition(".")
+            # Losses sit above layers in the import order.
+            from lamina import losses
+
+            try:
+                fn = (losses if family == "losses" else activations).get(name)
+            except ValueError:
+                fn = None
+        if not inspect.isfunction(fn):
+            raise ValueError(
+                "OpLayer: unknown op; expected the name of a function in lamina.ops, or "
+                "'losses.<name>' or 'activations.<name>' for a built-in loss or activation "
+                f"function. Received: op={op!r:.80}"
+            )
+        return fn
 
     def call(self, inputs: Any) -> Any:
+        inputs = list(inputs)
+        if len(inputs) != self._n_inputs:
+            raise ValueError(
+                f"OpLayer {self.name!r} ({self.op}) takes {self._n_inputs} input tensor(s). "
+                f"Received: {len(inputs)} inputs"
+            )
         tensors = iter(inputs)
-        args = [next(tensors) if a is None else a for a in self.op_args]
-        return getattr(ops, self.op)(*args, **self.op_kwargs)
+        args, kwargs = tree.map_structure(
+            lambda a: next(tensors) if a is TENSOR else a, (self.op_args, self.op_kwargs)
+        )
+        return self._fn(*args, **kwargs)
 
     def _convert_input(self, x: Any) -> Any:
         return x
@@ -66,8 +125,8 @@ class OpLayer(Layer):
         return {
             **super().get_config(),
             "op": self.op,
-            "args": encode_value(self.op_args),
-            "kwargs": encode_value(self.op_kwargs),
+            "args": encode_value(_to_markers(self.op_args)),
+            "kwargs": encode_value(_to_markers(self.op_kwargs)),
         }
 
     @classmethod
@@ -92,3 +151,18 @@ class OpLayer(Layer):
                         f"more than {cls.MAX_CONFIG_VALUES:,} values; refusing to allocate them."
                     )
         return cls(**config)
+
+
+def _to_markers(value: Any) -> Any:
+    return tree.map_structure(lambda a: dict(_TENSOR_MARKER) if a is TENSOR else a, value)
+
+
+def _from_markers(value: Any) -> Any:
+    """`value` with each tensor marker (a config's) turned into `TENSOR`."""
+    if type(value) in (list, tuple):
+        return type(value)(_from_markers(v) for v in value)
+    if isinstance(value, dict):
+        if value == _TENSOR_MARKER:
+            return TENSOR
+        return {k: _from_markers(v) for k, v in value.items()}
+    return value
