@@ -49,7 +49,8 @@ def test_keras_2_vae_pattern_with_tensors_of_an_inner_encoder_model():
     decoder = lamina.Model(latent, lamina.layers.Dense(6, activation="sigmoid")(latent))
     outputs = decoder(encoder(inputs)[0])
     vae = lamina.Model(inputs, outputs)
-    reconstruction = K.sum(K.binary_crossentropy(inputs, outputs), axis=-1)
+    # The example's own spelling: a loss function of keras.losses on the symbolic tensors.
+    reconstruction = lamina.losses.binary_crossentropy(inputs, outputs) * 6
     kl = -0.5 * K.sum(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
     vae.add_loss(K.mean(reconstruction + kl))
     vae.compile(optimizer="rmsprop")
