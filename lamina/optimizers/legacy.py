@@ -14,12 +14,7 @@ Example:
 0.99685
 """
 
-from typing import Any
-
-from lamina.backend import get_xp
 from lamina.optimizers import rmsprop
-from lamina.optimizers.moments import moving_average_update, squared_average_update
-from lamina.variable import Variable
 
 
 class RMSprop(rmsprop.RMSprop):
@@ -33,27 +28,8 @@ class RMSprop(rmsprop.RMSprop):
     >>> model.compile(optimizer=lamina.optimizers.legacy.RMSprop(), loss="mse")
     """
 
-    def update_step(self, grad: Any, variable: Variable, learning_rate: float) -> None:
-        if self.momentum:
-            super().update_step(grad, variable, learning_rate)
-            return
-        i, s = self.index_and_scratch(variable)
-        xp = get_xp(variable.data)
-        velocity = self._velocities[i].data
-        squared_average_update(velocity, grad, self.rho, s)
-        if self._average_grads is not None:
-            average_grad = self._average_grads[i].data
-            moving_average_update(average_grad, grad, self.rho, s)
-            xp.multiply(average_grad, average_grad, out=s)
-            xp.subtract(velocity, s, out=s)
-            xp.sqrt(s, out=s)
-        else:
-            xp.sqrt(velocity, out=s)
-        s += self.epsilon
-        xp.divide(grad, s, out=s)
-        s *= learning_rate
-        var = variable.data
-        var -= s
+    # Read by RMSprop.update_step; tf.keras's legacy class kept Keras 3's step with momentum.
+    _keras2_denominator = True
 
     def __repr__(self) -> str:
         return "<legacy." + super().__repr__()[1:]

@@ -20,25 +20,30 @@ def rmsprop_update(
     momentum: float = 0.0,
     momentum_buf: Any = None,
     average_grad: Any = None,
+    epsilon_outside_sqrt: bool = False,
 ) -> None:
     """One RMSprop step on raw arrays, in place (Keras's formulation).
 
     `v = rho * v + (1 - rho) * g**2`; the denominator is `sqrt(v + eps)`, or
-    `sqrt(v - mg**2 + eps)` when centered (`mg` being the running mean gradient);
-    `inc = lr * g / denominator`; `var -= inc`, or with momentum `m = momentum * m + inc`,
-    `var -= m`.
+    `sqrt(v - mg**2 + eps)` when centered (`mg` being the running mean gradient), or with
+    `epsilon_outside_sqrt` (Keras 2's) `sqrt(v) + eps`; `inc = lr * g / denominator`;
+    `var -= inc`, or with momentum `m = momentum * m + inc`, `var -= m`.
     """
     xp = get_xp(var)
     s = scratch
     squared_average_update(velocity, grad, rho, s)
+    second_moment = velocity
     if average_grad is not None:
         moving_average_update(average_grad, grad, rho, s)
         xp.multiply(average_grad, average_grad, out=s)
         xp.subtract(velocity, s, out=s)
+        second_moment = s
+    if epsilon_outside_sqrt:
+        xp.sqrt(second_moment, out=s)
         s += epsilon
     else:
-        xp.add(velocity, epsilon, out=s)
-    xp.sqrt(s, out=s)
+        xp.add(second_moment, epsilon, out=s)
+        xp.sqrt(s, out=s)
     xp.divide(grad, s, out=s)
     s *= lr
     if momentum_buf is not None:
@@ -68,6 +73,9 @@ class RMSprop(Optimizer):
     >>> round(float(w.numpy()[0]), 4)
     0.9684
     """
+
+    # `lamina.optimizers.legacy.RMSprop` sets it: Keras 2's `sqrt(v) + epsilon` without momentum.
+    _keras2_denominator = False
 
     def __init__(
         self,
@@ -112,6 +120,7 @@ class RMSprop(Optimizer):
             self.momentum,
             self._momentums[i].data if self._momentums else None,
             self._average_grads[i].data if self._average_grads else None,
+            epsilon_outside_sqrt=self._keras2_denominator and not self.momentum,
         )
 
     def get_config(self) -> dict:
